@@ -1,0 +1,742 @@
+"""Sample size, minimum detectable effect and power, per segment.
+
+Methods:
+* Proportions: the two-sample z-test with the pooled variance under the null and the
+  unpooled variance under the alternative, as R's ``power.prop.test`` (Fleiss, Levin &
+  Paik 2003); ``method="unpooled"`` (Wald) and ``method="arcsine"`` (Cohen's h, as R's
+  ``pwr.2p2n.test``) are options.
+* Means: the two-sample t-test with the noncentral t, exact root, rounded up, as R's
+  ``power.t.test``; CUPED multiplies the variance by ``1 - rho**2`` (Deng et al. 2013).
+* Ratios: the same t-test on the delta-method per-unit standard deviation.
+
+Several treatment arms are each compared with control. The family of tests is
+``(arms - 1) * n_segments``; ``correction="bonferroni"`` or ``"holm"`` sizes every
+test at ``alpha / family`` (for Holm this is the first, strictest step, so each test
+has at least the stated power).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from hypokit import stats
+from hypokit._errors import ValidationError
+from hypokit._metrics import Mean, Metric, PerSegment, Proportion, Ratio, _SizingInputs, value_for
+from hypokit._results import TableMixin, format_number
+from hypokit._validate import (
+    check_choice,
+    check_finite,
+    check_int_at_least,
+    check_nonnegative,
+    check_open_unit,
+    check_positive,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["Correction", "SegmentPlan", "SizingPlan", "mde", "power", "size"]
+
+Correction = Literal["bonferroni", "holm"]
+CORRECTIONS: tuple[Correction | None, ...] = ("bonferroni", "holm", None)
+ALL = "(all)"
+
+
+# ------------------------------------------------------------------------------- design
+@dataclass(frozen=True)
+class _Design:
+    """The validated options shared by ``size``, ``mde`` and ``power``."""
+
+    alpha: float
+    power: float
+    alternative: stats.Alternative
+    ratio: float
+    arms: int
+    correction: Correction | None
+    margin: float | None
+    method: str
+    strict: bool
+    relative: bool
+
+    def alpha_per_test(self, n_segments: int) -> tuple[float, int]:
+        family = (self.arms - 1) * n_segments
+        if self.correction is None:
+            return self.alpha, family
+        return self.alpha / family, family
+
+
+def _design(
+    metric: Metric,
+    *,
+    alpha: Any,
+    power: Any,
+    alternative: Any,
+    ratio: Any,
+    arms: Any,
+    correction: Any,
+    margin: Any,
+    method: Any,
+    strict: Any,
+    relative: Any,
+) -> _Design:
+    if not isinstance(metric, Proportion | Mean | Ratio):
+        raise ValidationError(f"metric == {metric!r}, must be hk.Proportion, hk.Mean or hk.Ratio.")
+    alpha = check_open_unit("alpha", alpha)
+    power = check_open_unit("power", power)
+    alternative = check_choice("alternative", alternative, stats.ALTERNATIVES)
+    sided = alpha / 2 if alternative == "two-sided" else alpha
+    if power <= sided:
+        raise ValidationError(
+            f"power == {power!r}, must be greater than the chance of a false positive on "
+            f"the side tested ({sided:g})."
+        )
+    ratio = check_positive("ratio", ratio)
+    arms = check_int_at_least("arms", arms, 2)
+    correction = check_choice("correction", correction, CORRECTIONS)
+    if margin is not None:
+        margin = check_nonnegative("margin", margin)
+        if alternative == "two-sided" and margin > 0:
+            raise ValidationError(
+                f"margin == {margin!r} needs a one-sided test: alternative must be 'greater' "
+                "(higher is better) or 'less' (lower is better), not 'two-sided'."
+            )
+    if metric.kind == "proportion":
+        method = "pooled" if method is None else method
+        method = check_choice("method", method, stats.PROPORTION_METHODS)
+        if method == "arcsine" and margin:
+            raise ValidationError(
+                "margin is not supported with method == 'arcsine'; use 'pooled' or 'unpooled'."
+            )
+    else:
+        method = "t" if method is None else method
+        method = check_choice("method", method, ("t",))
+    if not isinstance(strict, bool):
+        raise ValidationError(f"strict == {strict!r}, must be True or False.")
+    if not isinstance(relative, bool):
+        raise ValidationError(f"relative == {relative!r}, must be True or False.")
+    return _Design(
+        alpha,
+        power,
+        alternative,
+        ratio,
+        arms,
+        correction,
+        margin or None,
+        str(method),
+        strict,
+        relative,
+    )
+
+
+def _absolute(
+    name: str, value: float, inputs: _SizingInputs, design: _Design, segment: str | None
+) -> float:
+    """Turn a relative effect or margin into the metric's units."""
+    if not design.relative:
+        return value
+    if not math.isfinite(inputs.mean) or inputs.mean == 0:
+        where = f" for segment {segment!r}" if segment else ""
+        raise ValidationError(
+            f"relative == True needs a non-zero baseline mean{where} to turn {name} == "
+            f"{value!r} into units; give mean= (or use an absolute {name})."
+        )
+    return value * abs(inputs.mean)
+
+
+def _effect(
+    mde_value: Any, inputs: _SizingInputs, design: _Design, segment: str | None
+) -> tuple[float, float]:
+    """Validate the MDE for one segment; return it and the margin, both absolute."""
+    label = "mde" if segment is None else f"mde[{segment!r}]"
+    value = check_finite(label, mde_value)
+    margin = _absolute("margin", design.margin or 0.0, inputs, design, segment)
+    if value == 0 and not margin:
+        raise ValidationError(
+            f"{label} == {mde_value!r}, must not be 0: no sample size detects no effect "
+            "(give a non-inferiority margin to size for a true effect of 0)."
+        )
+    effect = _absolute("mde", value, inputs, design, segment)
+    if design.alternative == "greater" and effect + margin <= 0:
+        raise ValidationError(
+            f"{label} == {mde_value!r}, must be above {-margin:g} for alternative 'greater'."
+        )
+    if design.alternative == "less" and effect - margin >= 0:
+        raise ValidationError(
+            f"{label} == {mde_value!r}, must be below {margin:g} for alternative 'less'."
+        )
+    if inputs.kind == "proportion":
+        p2 = inputs.mean + effect
+        if not 0 < p2 < 1:
+            where = f" for segment {segment!r}" if segment else ""
+            raise ValidationError(
+                f"{label} == {mde_value!r}, moves the rate{where} from {inputs.mean:g} to "
+                f"{p2:g}; the rate must stay in (0, 1)."
+            )
+    return effect, margin
+
+
+def _solve_n(
+    inputs: _SizingInputs, effect: float, margin: float, alpha: float, d: _Design
+) -> float:
+    try:
+        if inputs.kind == "proportion":
+            return stats.proportion_n(
+                inputs.mean,
+                inputs.mean + effect,
+                d.power,
+                ratio=d.ratio,
+                alpha=alpha,
+                alternative=d.alternative,
+                method=d.method,  # type: ignore[arg-type]
+                margin=margin,
+                strict=d.strict,
+            )
+        return stats.t_n(
+            effect,
+            inputs.sd,
+            d.power,
+            ratio=d.ratio,
+            alpha=alpha,
+            alternative=d.alternative,
+            margin=margin,
+            strict=d.strict,
+        )
+    except stats.SolveError as exc:
+        raise ValidationError(f"mde == {effect:g} cannot be sized: {exc}.") from None
+
+
+def _power_at(
+    inputs: _SizingInputs, effect: float, margin: float, alpha: float, d: _Design, n: float
+) -> float:
+    if inputs.kind == "proportion":
+        return stats.proportion_power(
+            inputs.mean,
+            inputs.mean + effect,
+            n,
+            ratio=d.ratio,
+            alpha=alpha,
+            alternative=d.alternative,
+            method=d.method,  # type: ignore[arg-type]
+            margin=margin,
+            strict=d.strict,
+        )
+    return stats.t_power(
+        effect,
+        inputs.sd,
+        n,
+        ratio=d.ratio,
+        alpha=alpha,
+        alternative=d.alternative,
+        margin=margin,
+        strict=d.strict,
+    )
+
+
+# ------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class SegmentPlan:
+    """The sizing of one segment (or of the whole population, segment ``"(all)"``)."""
+
+    segment: str
+    metric: str
+    baseline: float
+    sd: float
+    mde: float
+    mde_relative: float
+    alpha: float
+    power: float
+    n_per_arm: int
+    n_variant: int
+    n_total: int
+    traffic: float | None
+    days: int | None
+    variance_reduction: float
+    _inputs: _SizingInputs = field(repr=False, compare=False)
+    _margin: float = field(repr=False, compare=False, default=0.0)
+
+
+@dataclass(frozen=True)
+class SizingPlan(TableMixin):
+    """A sizing plan: one row per segment, with the design it was computed under.
+
+    ``n_per_arm`` is the control arm's size; each of the ``arms - 1`` variant arms has
+    ``n_variant = ceil(ratio * n_per_arm)`` units. ``n_total`` counts every arm, and
+    ``days`` is ``n_total / traffic`` rounded up (to whole weeks with ``whole_weeks``).
+    """
+
+    rows: tuple[SegmentPlan, ...]
+    alpha: float
+    target_power: float
+    alternative: stats.Alternative
+    ratio: float
+    arms: int
+    correction: Correction | None
+    family_size: int
+    margin: float | None
+    method: str
+    whole_weeks: bool
+    _design: _Design = field(repr=False, compare=False)
+
+    _display_columns = (
+        "segment",
+        "baseline",
+        "mde",
+        "mde_relative",
+        "alpha",
+        "power",
+        "n_per_arm",
+        "n_total",
+        "traffic",
+        "days",
+    )
+
+    def _columns(self) -> list[str]:
+        columns = list(self._display_columns)
+        if any(r.variance_reduction > 0 for r in self.rows):
+            columns.insert(columns.index("n_per_arm"), "variance_reduction")
+        if any(r.n_variant != r.n_per_arm for r in self.rows):
+            columns.insert(columns.index("n_total"), "n_variant")
+        return columns
+
+    # ---- the unsegmented case
+    def _single(self, name: str) -> SegmentPlan:
+        if len(self.rows) != 1:
+            segs = ", ".join(repr(r.segment) for r in self.rows)
+            raise ValidationError(
+                f"this plan has {len(self.rows)} segments ({segs}); {name} is per segment: use "
+                f"plan[segment].{name} or plan.to_pandas()."
+            )
+        return self.rows[0]
+
+    @property
+    def n_per_arm(self) -> int:
+        """Units in the control arm (and in each variant arm when ``ratio == 1``)."""
+        return self._single("n_per_arm").n_per_arm
+
+    @property
+    def n_total(self) -> int:
+        """Units across every arm and segment."""
+        return sum(r.n_total for r in self.rows)
+
+    @property
+    def days(self) -> int | None:
+        """Days until the slowest segment is complete (None without traffic)."""
+        days = [r.days for r in self.rows]
+        return None if any(d is None for d in days) else max(d for d in days if d is not None)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """The segment names, in order."""
+        return tuple(r.segment for r in self.rows)
+
+    def __getitem__(self, segment: str) -> SegmentPlan:
+        for r in self.rows:
+            if r.segment == segment:
+                return r
+        raise KeyError(f"no segment {segment!r}; the plan has {', '.join(self.segments)}")
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    # ---- tables
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per segment."""
+        return [
+            {
+                "segment": r.segment,
+                "metric": r.metric,
+                "baseline": r.baseline,
+                "sd": r.sd,
+                "mde": r.mde,
+                "mde_relative": r.mde_relative,
+                "alpha": r.alpha,
+                "power": r.power,
+                "n_per_arm": r.n_per_arm,
+                "n_variant": r.n_variant,
+                "n_total": r.n_total,
+                "traffic": r.traffic,
+                "days": r.days,
+                "variance_reduction": r.variance_reduction,
+            }
+            for r in self.rows
+        ]
+
+    def _caption(self) -> str:
+        corr = f", {self.correction} over {self.family_size} tests" if self.correction else ""
+        ni = f", non-inferiority margin {format_number(self.margin)}" if self.margin else ""
+        return (
+            f"Sizing plan: {self.arms} arms, ratio {format_number(self.ratio)}, "
+            f"{self.alternative}, alpha {format_number(self.alpha)}{corr}, "
+            f"power {format_number(self.target_power)}{ni} ({self.method})"
+        )
+
+    # ---- curves
+    def power_at(self, n_per_arm: float, segment: str | None = None) -> float:
+        """Power of a segment's test with ``n_per_arm`` control units."""
+        row = self[segment] if segment is not None else self._single("power_at")
+        d = self._design
+        return _power_at(row._inputs, row.mde, row._margin, row.alpha, d, n_per_arm)
+
+    def curve(self, days: int | None = None) -> list[dict[str, Any]]:
+        """Power by day of traffic per segment: rows of ``segment, day, n_per_arm, power``."""
+        if any(r.traffic is None for r in self.rows):
+            raise ValidationError("traffic == None; give traffic to see power against days.")
+        horizon = days or max(7, math.ceil(1.5 * max(r.days or 1 for r in self.rows)))
+        share = 1 + (self.arms - 1) * self.ratio
+        out = []
+        for r in self.rows:
+            assert r.traffic is not None
+            for day in range(1, horizon + 1):
+                n = r.traffic * day / share
+                p = self.power_at(n, r.segment) if n * (1 + self.ratio) > 2 else 0.0
+                out.append({"segment": r.segment, "day": day, "n_per_arm": n, "power": p})
+        return out
+
+    def plot(self, *, days: int | None = None, ax: Axes | None = None) -> Axes:
+        """Plot power against days of traffic, one line per segment (matplotlib)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        points = self.curve(days)
+        for seg in self.segments:
+            xs = [p["day"] for p in points if p["segment"] == seg]
+            ys = [p["power"] for p in points if p["segment"] == seg]
+            (line,) = ax.plot(xs, ys, label=seg)
+            ax.axvline(self[seg].days or 0, color=line.get_color(), ls=":", lw=1)
+        ax.axhline(self.target_power, color="grey", ls="--", lw=1)
+        ax.set_xlabel("days of traffic")
+        ax.set_ylabel("power")
+        ax.set_ylim(0, 1)
+        ax.set_title("Power against days, per segment")
+        ax.legend(title="segment", fontsize="small")
+        return ax
+
+
+# ----------------------------------------------------------------------------- functions
+def _traffic_value(segment: str, traffic: Any) -> float:
+    label = "traffic" if segment == ALL else f"traffic[{segment!r}]"
+    return check_positive(label, traffic)
+
+
+def size(
+    metric: Metric,
+    *,
+    mde: PerSegment,
+    relative: bool = False,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    alternative: stats.Alternative = "two-sided",
+    ratio: float = 1.0,
+    arms: int = 2,
+    correction: Correction | None = None,
+    traffic: PerSegment | None = None,
+    margin: float | None = None,
+    method: str | None = None,
+    strict: bool = False,
+    whole_weeks: bool = False,
+    data: Any = None,
+    segments: str | None = None,
+    date: str | None = None,
+    days: float | None = None,
+) -> SizingPlan:
+    """Size an A/B test: units per arm and days of traffic, per segment.
+
+    Args:
+        metric: ``hk.Proportion``, ``hk.Mean`` or ``hk.Ratio`` with its baseline
+            assumptions (each a number or ``{segment: number}``).
+        mde: The minimum detectable effect, signed (negative for a decrease), in the
+            metric's units, or relative to the baseline with ``relative=True``; one
+            number or ``{segment: number}``.
+        relative: Read ``mde`` and ``margin`` as fractions of the baseline.
+        alpha: The family-wise false-positive rate.
+        power: The chance of detecting an effect of size ``mde``.
+        alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
+        ratio: Units in each variant arm per unit in control.
+        arms: Arms including control; each variant is compared with control.
+        correction: ``"bonferroni"``, ``"holm"`` or None, over the
+            ``(arms - 1) * n_segments`` tests.
+        traffic: Eligible units per day, one number or ``{segment: units_per_day}``.
+            With a mapping the plan has one row per segment.
+        margin: A non-inferiority margin (positive, in the metric's units or relative):
+            the test shows that the variant is not worse than control by more than it.
+        method: For proportions ``"pooled"`` (default), ``"unpooled"`` or ``"arcsine"``;
+            for means and ratios ``"t"``.
+        strict: Count both rejection regions of a two-sided test (R's ``strict=TRUE``).
+        whole_weeks: Round each segment's duration up to whole weeks (weekly cycles).
+        data: Historical data (a pandas DataFrame or a CSV/Parquet path) to estimate
+            the baselines, standard deviations, correlations and traffic from; explicit
+            assumptions on the metric win over estimates.
+        segments: The segment column of ``data``.
+        date: The date column of ``data``: traffic is units per distinct date.
+        days: The number of days ``data`` covers, when it has no date column.
+
+    Returns:
+        A frozen :class:`SizingPlan`.
+
+    Raises:
+        ValidationError: an argument outside its range, named with its value and rule.
+
+    Examples:
+        R's ``power.prop.test(p1 = .10, p2 = .12, power = .8)`` gives n = 3840.9:
+
+        >>> import hypokit as hk
+        >>> hk.size(hk.Proportion(baseline=0.10), mde=0.02).n_per_arm
+        3841
+
+        Per segment, each with its own baseline and traffic:
+
+        >>> plan = hk.size(
+        ...     hk.Proportion(baseline={"new": 0.05, "returning": 0.12}),
+        ...     mde=0.10, relative=True, traffic={"new": 2000, "returning": 800},
+        ...     correction="holm",
+        ... )
+        >>> plan.to_pandas()[["segment", "n_per_arm", "n_total", "days"]]
+             segment  n_per_arm  n_total  days
+        0        new      37824    75648    38
+        1  returning      14537    29074    37
+    """
+    d = _design(
+        metric,
+        alpha=alpha,
+        power=power,
+        alternative=alternative,
+        ratio=ratio,
+        arms=arms,
+        correction=correction,
+        margin=margin,
+        method=method,
+        strict=strict,
+        relative=relative,
+    )
+    if not isinstance(whole_weeks, bool):
+        raise ValidationError(f"whole_weeks == {whole_weeks!r}, must be True or False.")
+    if data is not None:
+        from hypokit._history import fill_from_history
+
+        metric, estimated = fill_from_history(metric, data, segments=segments, date=date, days=days)
+        if traffic is None:
+            traffic = estimated
+    elif segments is not None or date is not None or days is not None:
+        raise ValidationError("segments, date and days describe data=; pass data= too.")
+
+    names = _segment_names(metric, mde, traffic)
+    alpha_test, family = d.alpha_per_test(len(names))
+    rows = []
+    for seg in names:
+        key = None if seg == ALL else seg
+        inputs = metric._sizing_inputs(key)
+        mde_value = value_for("mde", mde, key) if isinstance(mde, Mapping) else mde
+        effect, margin_abs = _effect(mde_value, inputs, d, key)
+        n_exact = _solve_n(inputs, effect, margin_abs, alpha_test, d)
+        n_control = max(math.ceil(n_exact - 1e-9), 2)
+        n_variant = max(math.ceil(d.ratio * n_control - 1e-9), 2)
+        n_total = n_control + (d.arms - 1) * n_variant
+        rate = None
+        n_days = None
+        if traffic is not None:
+            rate = _traffic_value(seg, traffic[seg] if isinstance(traffic, Mapping) else traffic)
+            n_days = math.ceil(n_total / rate - 1e-9)
+            if whole_weeks:
+                n_days = 7 * math.ceil(n_days / 7)
+        achieved = _power_at(inputs, effect, margin_abs, alpha_test, d, n_control)
+        rows.append(
+            SegmentPlan(
+                segment=seg,
+                metric=metric.label,
+                baseline=inputs.mean,
+                sd=inputs.sd,
+                mde=effect,
+                mde_relative=effect / inputs.mean
+                if math.isfinite(inputs.mean) and inputs.mean
+                else math.nan,
+                alpha=alpha_test,
+                power=achieved,
+                n_per_arm=n_control,
+                n_variant=n_variant,
+                n_total=n_total,
+                traffic=rate,
+                days=n_days,
+                variance_reduction=inputs.variance_reduction,
+                _inputs=inputs,
+                _margin=margin_abs,
+            )
+        )
+    return SizingPlan(
+        rows=tuple(rows),
+        alpha=d.alpha,
+        target_power=d.power,
+        alternative=d.alternative,
+        ratio=d.ratio,
+        arms=d.arms,
+        correction=d.correction,
+        family_size=family,
+        margin=d.margin,
+        method=d.method,
+        whole_weeks=whole_weeks,
+        _design=d,
+    )
+
+
+def _segment_names(metric: Metric, mde: Any, traffic: Any) -> list[str]:
+    if isinstance(traffic, Mapping):
+        if not traffic:
+            raise ValidationError("traffic == {}, must name at least one segment.")
+        names = [str(k) for k in traffic]
+        if isinstance(mde, Mapping):
+            missing = [k for k in mde if str(k) not in names]
+            if missing:
+                raise ValidationError(
+                    f"mde names segments that traffic does not: {', '.join(map(repr, missing))}."
+                )
+        return names
+    keyed = list(metric.segments)
+    if isinstance(mde, Mapping):
+        keyed += [str(k) for k in mde if str(k) not in keyed]
+    if keyed:
+        if traffic is not None:
+            raise ValidationError(
+                f"traffic == {traffic!r} is one number but the inputs are per segment "
+                f"({', '.join(map(repr, keyed))}); give traffic as {{segment: units_per_day}}."
+            )
+        return keyed
+    return [ALL]
+
+
+def _scalar_inputs(metric: Metric) -> _SizingInputs:
+    if metric.segments:
+        raise ValidationError(
+            f"{metric.label} has per-segment inputs; hk.mde and hk.power take one segment: "
+            "give single numbers, or use hk.size(..., traffic={segment: ...})."
+        )
+    return metric._sizing_inputs(None)
+
+
+def power(
+    metric: Metric,
+    *,
+    mde: float,
+    n_per_arm: float,
+    relative: bool = False,
+    alpha: float = 0.05,
+    alternative: stats.Alternative = "two-sided",
+    ratio: float = 1.0,
+    arms: int = 2,
+    correction: Correction | None = None,
+    margin: float | None = None,
+    method: str | None = None,
+    strict: bool = False,
+) -> float:
+    """The power of a test with ``n_per_arm`` control units to detect ``mde``.
+
+    The inverse of :func:`size`: same methods, same options (see there).
+
+    Examples:
+        R's ``power.t.test(n = 20, delta = 1)`` gives power = 0.8689528:
+
+        >>> import hypokit as hk
+        >>> round(hk.power(hk.Mean(sd=1), mde=1, n_per_arm=20), 7)
+        0.8689528
+    """
+    d = _design(
+        metric,
+        alpha=alpha,
+        power=0.5,
+        alternative=alternative,
+        ratio=ratio,
+        arms=arms,
+        correction=correction,
+        margin=margin,
+        method=method,
+        strict=strict,
+        relative=relative,
+    )
+    n = check_positive("n_per_arm", n_per_arm)
+    if n * (1 + d.ratio) <= 2:
+        raise ValidationError(f"n_per_arm == {n_per_arm!r}, too small for a two-sample test.")
+    inputs = _scalar_inputs(metric)
+    effect, margin_abs = _effect(mde, inputs, d, None)
+    alpha_test, _ = d.alpha_per_test(1)
+    return _power_at(inputs, effect, margin_abs, alpha_test, d, n)
+
+
+def mde(
+    metric: Metric,
+    *,
+    n_per_arm: float,
+    relative: bool = False,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    alternative: stats.Alternative = "two-sided",
+    ratio: float = 1.0,
+    arms: int = 2,
+    correction: Correction | None = None,
+    margin: float | None = None,
+    method: str | None = None,
+    strict: bool = False,
+) -> float:
+    """The smallest true effect that ``n_per_arm`` control units detect with ``power``.
+
+    The inverse of :func:`size`: same methods, same options (see there). The result is
+    signed as ``alternative`` (an increase for ``"two-sided"``), in the metric's units,
+    or relative to the baseline with ``relative=True``. Proportions solve for the
+    variant rate as R's ``power.prop.test(p2 = NULL)``; means solve the noncentral t
+    for ``delta`` as R's ``power.t.test(delta = NULL)``.
+
+    Examples:
+        R's ``power.t.test(n = 20, power = .9)`` gives delta = 1.051991:
+
+        >>> import hypokit as hk
+        >>> round(hk.mde(hk.Mean(sd=1), n_per_arm=20, power=0.9), 6)
+        1.051993
+    """
+    d = _design(
+        metric,
+        alpha=alpha,
+        power=power,
+        alternative=alternative,
+        ratio=ratio,
+        arms=arms,
+        correction=correction,
+        margin=margin,
+        method=method,
+        strict=strict,
+        relative=relative,
+    )
+    n = check_positive("n_per_arm", n_per_arm)
+    if n * (1 + d.ratio) <= 2:
+        raise ValidationError(f"n_per_arm == {n_per_arm!r}, too small for a two-sample test.")
+    inputs = _scalar_inputs(metric)
+    margin_abs = _absolute("margin", d.margin or 0.0, inputs, d, None)
+    alpha_test, _ = d.alpha_per_test(1)
+    try:
+        if inputs.kind == "proportion":
+            p2 = stats.proportion_mde(
+                inputs.mean,
+                n,
+                d.power,
+                ratio=d.ratio,
+                alpha=alpha_test,
+                alternative=d.alternative,
+                method=d.method,  # type: ignore[arg-type]
+                margin=margin_abs,
+                strict=d.strict,
+            )
+            effect = p2 - inputs.mean
+        else:
+            effect = stats.t_mde(
+                inputs.sd,
+                n,
+                d.power,
+                ratio=d.ratio,
+                alpha=alpha_test,
+                alternative=d.alternative,
+                margin=margin_abs,
+                strict=d.strict,
+            )
+    except stats.SolveError as exc:
+        raise ValidationError(f"n_per_arm == {n_per_arm!r} is too small: {exc}.") from None
+    return effect / abs(inputs.mean) if d.relative else effect
