@@ -41,14 +41,15 @@ def make_checkout_history(seed: int = 20261122, days: int = 14) -> pd.DataFrame:
         counts = rng.poisson(per_day, size=days)
         n = int(counts.sum())
         dates = np.repeat([start + dt.timedelta(days=i) for i in range(days)], counts)
-        # A user's propensity to spend carries over from the pre-period (CUPED works).
-        propensity = rng.lognormal(mean=0.0, sigma=0.6, size=n)
-        p = np.clip(rate * propensity / np.exp(0.18), 0, 1)
+        # A user's propensity to buy and to spend carries over from the four weeks
+        # before (``pre_revenue``), so CUPED has real variance to remove.
+        propensity = rng.lognormal(mean=-0.5, sigma=1.0, size=n)
+        p = np.clip(rate * propensity, 0, 1)
         converted = rng.random(n) < p
-        revenue = np.where(
-            converted, rng.gamma(2.0, order_value / 2.0, size=n) * propensity**0.5, 0.0
-        )
-        pre_revenue = rng.gamma(1.2, order_value * rate * 4 / 1.2, size=n) * propensity
+        spend = order_value * propensity**0.5
+        revenue = np.where(converted, rng.gamma(4.0, spend / 4.0), 0.0)
+        pre_orders = rng.poisson(4 * p)
+        pre_revenue = pre_orders * rng.gamma(4.0, spend / 4.0)
         frames.append(
             pd.DataFrame(
                 {

@@ -1,0 +1,138 @@
+"""The ``hypokit`` command line."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import hypokit as hk
+from hypokit._cli import main
+from hypokit.datasets import checkout_history
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("size", "demo", "analyze", "new", "learnings", "check"):
+        assert command in out
+
+
+def test_size_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["size", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--baseline", "--mde", "--relative", "--alpha", "--power", "--alternative",
+                   "--ratio", "--arms", "--correction", "--margin", "--traffic",
+                   "--segments-csv", "--whole-weeks", "--data", "--format"):  # fmt: skip
+        assert option in out
+
+
+def test_size_proportion_matches_the_api(capsys):
+    code, out, _ = run(
+        capsys, "size", "--metric", "proportion", "--baseline", "0.1", "--mde", "0.02"
+    )
+    assert code == 0
+    assert "3,841" in out  # R: power.prop.test(p1 = .1, p2 = .12, power = .8) n = 3840.9
+
+
+def test_size_json_and_csv(capsys):
+    code, out, _ = run(capsys, "size", "--metric", "mean", "--sd", "1", "--mde", "1",
+                       "--power", "0.9", "--format", "json")  # fmt: skip
+    assert code == 0
+    rows = json.loads(out)
+    assert rows[0]["n_per_arm"] == 23  # R: power.t.test(power = .9, delta = 1) n = 22.02
+    code, out, _ = run(capsys, "size", "--baseline", "0.1", "--mde", "0.02", "--traffic", "500",
+                       "--format", "csv")  # fmt: skip
+    assert out.splitlines()[0].startswith("segment,")
+    assert out.splitlines()[1].split(",")[0] == "(all)"
+
+
+def test_size_per_segment_from_csv(capsys, tmp_path):
+    path = tmp_path / "traffic.csv"
+    path.write_text("segment,traffic,baseline\nnew,2000,0.05\nreturning,800,0.12\n")
+    code, out, _ = run(capsys, "size", "--mde", "0.1", "--relative", "--segments-csv",
+                       str(path), "--correction", "holm", "--format", "csv")  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(__import__("io").StringIO(out))
+    expected = hk.size(
+        hk.Proportion(baseline={"new": 0.05, "returning": 0.12}), mde=0.1, relative=True,
+        traffic={"new": 2000, "returning": 800}, correction="holm",
+    ).to_pandas()  # fmt: skip
+    assert table["n_per_arm"].tolist() == expected["n_per_arm"].tolist()
+    assert table["days"].tolist() == expected["days"].tolist()
+
+
+def test_size_from_history(capsys, tmp_path):
+    path = tmp_path / "history.csv"
+    checkout_history().to_csv(path, index=False)
+    code, out, _ = run(capsys, "size", "--mde", "0.1", "--relative", "--data", str(path),
+                       "--column", "converted", "--segment-column", "segment",
+                       "--date-column", "date", "--whole-weeks", "--format", "json")  # fmt: skip
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["segment"] for r in rows] == ["business", "new", "returning"]
+    assert all(r["days"] % 7 == 0 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--baseline", "1.5", "--mde", "0.02"], r"baseline == 1\.5, must be in \(0, 1\)"),
+        (["--baseline", "0.1", "--mde", "0"], r"mde == 0\.0, must not be 0"),
+        (["--baseline", "0.1", "--mde", "0.02", "--traffic", "-5"], r"traffic == -5\.0"),
+        (["--mde", "0.02"], r"baseline == None"),
+        (["--mde", "0.1", "--segments-csv", "missing.csv"], r"missing\.csv.*no such file"),
+    ],
+)
+def test_size_bad_input_exits_2_with_a_clear_message(capsys, args, message):
+    code, _, err = run(capsys, "size", *args)
+    assert code == 2
+    assert pytest.importorskip("re").search(message, err), err
+
+
+def test_segments_csv_with_a_bad_value_names_the_line(capsys, tmp_path):
+    path = tmp_path / "traffic.csv"
+    path.write_text("segment,traffic,baseline\nnew,2000,0.05\nreturning,lots,0.12\n")
+    code, _, err = run(capsys, "size", "--mde", "0.1", "--segments-csv", str(path))
+    assert code == 2
+    assert "line 3" in err
+    assert "'traffic'" in err
+
+
+def test_planned_commands_say_not_yet(capsys):
+    code, _, err = run(capsys, "analyze", "data.csv")
+    assert code == 2
+    assert "not available yet" in err
+
+
+def test_no_command_prints_help(capsys):
+    code, out, _ = run(capsys)
+    assert code == 2
+    assert "usage: hypokit" in out
+
+
+def test_demo_prints_per_segment_plans(capsys):
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    for segment in ("new", "returning", "business"):
+        assert segment in out
+    assert "n_per_arm" in out
+    assert "days" in out
+
+
+def test_console_script_entry_point():
+    out = subprocess.run(
+        [sys.executable, "-m", "hypokit", "size", "--baseline", "0.1", "--mde", "0.02"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "3,841" in out

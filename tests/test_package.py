@@ -1,0 +1,91 @@
+"""The package's shape: the public names, the light import, the layering."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hypokit as hk
+
+PACKAGE = Path(hk.__file__).parent
+
+HEAVY = ["pandas", "scipy", "matplotlib", "ipywidgets", "duckdb", "polars", "ibis", "pyspark"]
+
+
+def test_all_is_sorted_and_complete():
+    assert list(hk.__all__) == sorted(hk.__all__)
+    for name in hk.__all__:
+        assert getattr(hk, name) is not None
+
+
+def test_api_contract_names_exist():
+    for name in [
+        "Proportion", "Mean", "Ratio", "size", "mde", "power", "analyze", "aggregate",
+        "Objective", "KeyResult", "Hypothesis", "Learning", "Registry",
+    ]:  # fmt: skip
+        assert name in hk.__all__
+
+
+def test_unknown_attribute_raises_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = hk.nope  # type: ignore[attr-defined]
+
+
+def test_import_is_light():
+    code = f"import sys, hypokit; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "", f"import hypokit loaded {out}"
+
+
+def test_sizing_does_not_load_pandas_or_plotting():
+    code = (
+        "import sys, hypokit as hk; hk.size(hk.Proportion(baseline=0.1), mde=0.02); "
+        "print(','.join(m for m in ['pandas', 'matplotlib', 'ipywidgets', 'duckdb'] "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0] if node.level == 0 else "")
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "stats").glob("*.py")), ids=lambda p: p.name)
+def test_stats_core_is_pure(path):
+    """The statistics core uses numpy and scipy only: no data frames, widgets or plots."""
+    allowed = {"__future__", "math", "typing", "dataclasses", "collections", "enum", "numpy",
+               "scipy", "hypokit", "functools", "warnings", "numbers", ""}  # fmt: skip
+    assert _imports(path) <= allowed, _imports(path) - allowed
+
+
+def test_planned_api_says_not_yet():
+    with pytest.raises(hk.NotYetAvailableError, match=r"hk\.analyze .*not available yet"):
+        hk.analyze(None, variant="v", control="c", metrics=[])
+    with pytest.raises(NotImplementedError, match="not available yet"):
+        hk.Registry("records")
+
+
+def test_error_hierarchy():
+    assert issubclass(hk.ValidationError, hk.HypokitError)
+    assert issubclass(hk.ValidationError, ValueError)
+    assert issubclass(hk.DataError, ValueError)
+    assert issubclass(hk.RegistryError, hk.HypokitError)
+
+
+def test_version_is_a_string():
+    assert isinstance(hk.__version__, str)
+    assert hk.__version__

@@ -1,0 +1,81 @@
+"""The project files agree with each other: pyproject, environment.yml, README, CI."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_environment_yml_matches_pyproject():
+    deps = {
+        _norm(r.name): str(r.specifier)
+        for r in map(Requirement, _pyproject()["project"]["dependencies"])
+    }
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {}
+    for item in env["dependencies"]:
+        if isinstance(item, str):
+            req = Requirement(item)
+            if req.name not in ("python", "pip"):
+                conda[_norm(req.name)] = str(req.specifier)
+    assert conda == deps
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert (
+        Requirement(python).specifier
+        == Requirement("python" + _pyproject()["project"]["requires-python"]).specifier
+    )
+
+
+def test_core_dependencies_are_present():
+    names = {_norm(Requirement(r).name) for r in _pyproject()["project"]["dependencies"]}
+    assert {"jupyterlab", "ipywidgets", "scipy", "statsmodels", "pandas", "nbval"} <= names
+
+
+def _readme_commands():
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## Quickstart", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_readme_has_exactly_two_quickstart_commands():
+    commands = _readme_commands()
+    assert len(commands) == 2
+    assert "hypokit demo" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert _readme_commands()[1] in ci
+
+
+def test_templates_ship_inside_the_wheel():
+    include = _pyproject()["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert include == {"templates": "hypokit/templates"}
+
+
+def test_no_machine_paths_in_tracked_text():
+    bad = re.compile(r"/(?:work|root|home|tmp)/[\w.-]+")
+    for path in ROOT.rglob("*"):
+        if (
+            path.is_file()
+            and path.suffix in {".py", ".md", ".toml", ".yml", ".ipynb", ".R", ""}
+            and not any(
+                part.startswith(".") and part not in {".ci"}
+                for part in path.relative_to(ROOT).parts
+            )
+        ):
+            text = path.read_text(errors="ignore")
+            assert not bad.search(text), f"{path.relative_to(ROOT)}: {bad.search(text).group(0)}"
