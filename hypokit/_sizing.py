@@ -235,6 +235,35 @@ def _power_at(
     )
 
 
+def _solve_mde(inputs: _SizingInputs, n: float, alpha: float, margin: float, d: _Design) -> float:
+    try:
+        if inputs.kind == "proportion":
+            p2 = stats.proportion_mde(
+                inputs.mean,
+                n,
+                d.power,
+                ratio=d.ratio,
+                alpha=alpha,
+                alternative=d.alternative,
+                method=d.method,  # type: ignore[arg-type]
+                margin=margin,
+                strict=d.strict,
+            )
+            return p2 - inputs.mean
+        return stats.t_mde(
+            inputs.sd,
+            n,
+            d.power,
+            ratio=d.ratio,
+            alpha=alpha,
+            alternative=d.alternative,
+            margin=margin,
+            strict=d.strict,
+        )
+    except stats.SolveError as exc:
+        raise ValidationError(f"n_per_arm == {n:g} is too small: {exc}.") from None
+
+
 # ------------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class SegmentPlan:
@@ -380,10 +409,22 @@ class SizingPlan(TableMixin):
         d = self._design
         return _power_at(row._inputs, row.mde, row._margin, row.alpha, d, n_per_arm)
 
+    def mde_at(self, n_per_arm: float, segment: str | None = None) -> float:
+        """The effect (in the metric's units) a segment's test detects with ``n_per_arm``."""
+        row = self[segment] if segment is not None else self._single("mde_at")
+        return _solve_mde(row._inputs, n_per_arm, row.alpha, row._margin, self._design)
+
     def curve(self, days: int | None = None) -> list[dict[str, Any]]:
-        """Power by day of traffic per segment: rows of ``segment, day, n_per_arm, power``."""
+        """Power and detectable effect by day of traffic, per segment.
+
+        Rows of ``segment, day, n_per_arm, power, mde, mde_relative``: the power to detect
+        the planned MDE, and the MDE detectable with the planned power, after ``day``
+        days of traffic (``days`` defaults to 1.5 times the longest planned duration).
+        """
         if any(r.traffic is None for r in self.rows):
             raise ValidationError("traffic == None; give traffic to see power against days.")
+        if days is not None:
+            days = check_int_at_least("days", days, 1)
         horizon = days or max(7, math.ceil(1.5 * max(r.days or 1 for r in self.rows)))
         share = 1 + (self.arms - 1) * self.ratio
         out = []
@@ -391,27 +432,75 @@ class SizingPlan(TableMixin):
             assert r.traffic is not None
             for day in range(1, horizon + 1):
                 n = r.traffic * day / share
-                p = self.power_at(n, r.segment) if n * (1 + self.ratio) > 2 else 0.0
-                out.append({"segment": r.segment, "day": day, "n_per_arm": n, "power": p})
+                power, effect = 0.0, math.nan
+                if n * (1 + self.ratio) > 2:
+                    power = self.power_at(n, r.segment)
+                    try:
+                        effect = self.mde_at(n, r.segment)
+                    except ValidationError:
+                        effect = math.nan  # nothing within the metric's range is detectable yet
+                rel = (
+                    effect / abs(r.baseline)
+                    if math.isfinite(r.baseline) and r.baseline
+                    else math.nan
+                )
+                out.append(
+                    {
+                        "segment": r.segment,
+                        "day": day,
+                        "n_per_arm": n,
+                        "power": power,
+                        "mde": effect,
+                        "mde_relative": rel,
+                    }
+                )
         return out
 
-    def plot(self, *, days: int | None = None, ax: Axes | None = None) -> Axes:
-        """Plot power against days of traffic, one line per segment (matplotlib)."""
+    def plot(
+        self,
+        kind: Literal["power", "mde"] = "power",
+        *,
+        days: int | None = None,
+        ax: Axes | None = None,
+    ) -> Axes:
+        """Plot power (or the detectable effect) against days of traffic, per segment.
+
+        Args:
+            kind: ``"power"``: the power to detect the planned MDE; ``"mde"``: the effect
+                detectable with the planned power (relative when the plan was sized
+                relative).
+            days: The horizon in days.
+            ax: A matplotlib Axes to draw on.
+
+        Returns:
+            The matplotlib Axes.
+        """
         import matplotlib.pyplot as plt
 
+        kind = check_choice("kind", kind, ("power", "mde"))
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
         points = self.curve(days)
+        relative = self._design.relative
+        key = "power" if kind == "power" else ("mde_relative" if relative else "mde")
         for seg in self.segments:
             xs = [p["day"] for p in points if p["segment"] == seg]
-            ys = [p["power"] for p in points if p["segment"] == seg]
+            ys = [p[key] for p in points if p["segment"] == seg]
             (line,) = ax.plot(xs, ys, label=seg)
             ax.axvline(self[seg].days or 0, color=line.get_color(), ls=":", lw=1)
-        ax.axhline(self.target_power, color="grey", ls="--", lw=1)
+            if kind == "mde":
+                planned = self[seg].mde_relative if relative else self[seg].mde
+                ax.axhline(planned, color=line.get_color(), ls="--", lw=0.8)
         ax.set_xlabel("days of traffic")
-        ax.set_ylabel("power")
-        ax.set_ylim(0, 1)
-        ax.set_title("Power against days, per segment")
+        if kind == "power":
+            ax.axhline(self.target_power, color="grey", ls="--", lw=1)
+            ax.set_ylabel("power")
+            ax.set_ylim(0, 1)
+            ax.set_title("Power against days, per segment")
+        else:
+            ax.set_ylabel("relative MDE" if relative else "MDE")
+            ax.set_yscale("log")
+            ax.set_title(f"Detectable effect at power {self.target_power:g}, per segment")
         ax.legend(title="segment", fontsize="small")
         return ax
 
@@ -712,31 +801,5 @@ def mde(
     inputs = _scalar_inputs(metric)
     margin_abs = _absolute("margin", d.margin or 0.0, inputs, d, None)
     alpha_test, _ = d.alpha_per_test(1)
-    try:
-        if inputs.kind == "proportion":
-            p2 = stats.proportion_mde(
-                inputs.mean,
-                n,
-                d.power,
-                ratio=d.ratio,
-                alpha=alpha_test,
-                alternative=d.alternative,
-                method=d.method,  # type: ignore[arg-type]
-                margin=margin_abs,
-                strict=d.strict,
-            )
-            effect = p2 - inputs.mean
-        else:
-            effect = stats.t_mde(
-                inputs.sd,
-                n,
-                d.power,
-                ratio=d.ratio,
-                alpha=alpha_test,
-                alternative=d.alternative,
-                margin=margin_abs,
-                strict=d.strict,
-            )
-    except stats.SolveError as exc:
-        raise ValidationError(f"n_per_arm == {n_per_arm!r} is too small: {exc}.") from None
+    effect = _solve_mde(inputs, n, alpha_test, margin_abs, d)
     return effect / abs(inputs.mean) if d.relative else effect

@@ -1,0 +1,1174 @@
+"""Two-sample comparisons (variant against control) computed from sufficient statistics.
+
+The pure statistics core of the analysis: numpy and scipy only, arrays in, arrays out.
+Each comparison takes the sufficient statistics of the two arms (counts, sums, sums of
+squares and cross-products; never unit-level data) as arrays with one element per
+comparison, so that one call handles every (segment, metric, variant) row at once.
+
+Letters name the per-unit variables throughout:
+
+- ``y``: the metric (the numerator of a ratio metric);
+- ``x``: the denominator of a ratio metric (``sum(y) / sum(x)``);
+- ``c``: the pre-experiment covariate of CUPED (the numerator of a covariate ratio);
+- ``d``: the denominator of a covariate ratio.
+
+So ``sum_y2`` is the sum of ``y**2`` and ``sum_yc`` the sum of ``y * c`` over the units
+of one arm. Sums are additive: the statistics of two disjoint groups of units add up to
+the statistics of their union (``a + b``).
+
+Rows that cannot be computed (an arm with too few units, no variance, a zero
+denominator) do not raise: their numbers come back as NaN and ``reason`` says why,
+as bit flags of :class:`Reason`. Bad inputs (negative counts, non-finite sums, sums of
+squares that no data can produce) raise :class:`~hypokit.DataError`; bad options raise
+:class:`~hypokit.ValidationError`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Literal, Self, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+from hypokit._errors import DataError, ValidationError
+from hypokit._validate import check_choice, check_open_unit
+from hypokit.stats._power import ALTERNATIVES, Alternative
+
+__all__ = [
+    "LIFT_METHODS",
+    "THETA_POOLINGS",
+    "Comparison",
+    "FloatArray",
+    "LiftMethod",
+    "MeanStats",
+    "ProportionStats",
+    "RatioStats",
+    "Reason",
+    "ThetaPooling",
+    "compare_means",
+    "compare_proportions",
+    "compare_ratios",
+    "describe_reason",
+]
+
+FloatArray: TypeAlias = NDArray[np.float64]
+BoolArray: TypeAlias = NDArray[np.bool_]
+IntArray: TypeAlias = NDArray[np.int64]
+
+LiftMethod = Literal["delta", "log", "fieller"]
+ThetaPooling = Literal["total", "within"]
+
+LIFT_METHODS: tuple[LiftMethod, ...] = ("delta", "log", "fieller")
+THETA_POOLINGS: tuple[ThetaPooling, ...] = ("total", "within")
+
+#: A variance below this fraction of the mean square is rounding noise of the sums: 0.
+_ZERO_RTOL = 1e-10
+
+
+class Reason(enum.IntFlag):
+    """Why numbers of a comparison row are missing or qualified (bit flags; 0 is none).
+
+    A row's ``reason`` may combine several flags: test one with
+    ``reason & Reason.ZERO_VARIANCE``; :func:`describe_reason` turns a code into
+    plain-language sentences.
+    """
+
+    NONE = 0
+    #: An arm has too few units for a variance (n < 2; n < 1 for proportions).
+    #: Standard error, interval, statistic and p-value are NaN (the means too if n == 0).
+    TOO_FEW_UNITS = 1
+    #: Both arms are constant: the standard error is 0, so no test or interval exists.
+    ZERO_VARIANCE = 2
+    #: The denominator of a ratio metric sums to 0 in an arm: the ratio is undefined.
+    ZERO_DENOMINATOR = 4
+    #: The control mean is 0: the relative lift and its interval are NaN.
+    ZERO_CONTROL_MEAN = 8
+    #: ``lift_method="log"`` needs both means non-zero and of the same sign: the lift
+    #: interval is NaN (the lift itself is reported).
+    LOG_UNDEFINED = 16
+    #: ``lift_method="fieller"``: the control mean is not distinguishable from 0 at this
+    #: level, the Fieller set is unbounded and the lift interval is (-inf, inf).
+    LIFT_UNBOUNDED = 32
+    #: The CUPED covariate has no variance (or its denominator sums to 0): the row is
+    #: not adjusted (theta = 0).
+    COVARIATE_UNUSABLE = 64
+
+
+_REASON_TEXT: dict[Reason, str] = {
+    Reason.TOO_FEW_UNITS: "an arm has too few units to estimate a variance",
+    Reason.ZERO_VARIANCE: "the metric does not vary in either arm, so there is nothing to test",
+    Reason.ZERO_DENOMINATOR: "the denominator of the ratio sums to 0 in an arm",
+    Reason.ZERO_CONTROL_MEAN: "the control mean is 0, so a relative lift is undefined",
+    Reason.LOG_UNDEFINED: (
+        "the log-ratio interval for the lift needs both means non-zero and of the same sign"
+    ),
+    Reason.LIFT_UNBOUNDED: (
+        "the control mean is not distinguishable from 0, so the lift interval is unbounded"
+    ),
+    Reason.COVARIATE_UNUSABLE: (
+        "the covariate does not vary (or its denominator is 0), so CUPED was not applied"
+    ),
+}
+
+
+def describe_reason(code: int) -> tuple[str, ...]:
+    """Plain-language sentences for the flags set in one ``reason`` code.
+
+    >>> describe_reason(Reason.ZERO_CONTROL_MEAN | Reason.TOO_FEW_UNITS)
+    ('an arm has too few units to estimate a variance', 'the control mean is 0, so a relative lift is undefined')
+    """  # noqa: E501
+    return tuple(text for flag, text in _REASON_TEXT.items() if int(code) & flag)
+
+
+# ------------------------------------------------------------------------------ helpers
+def _where(mask: BoolArray) -> str:
+    """The positions where ``mask`` is true, for an error message (at most five)."""
+    if mask.ndim == 0:
+        return "the only row"
+    idx = np.argwhere(mask)
+    shown: list[object] = [
+        int(i[0]) if mask.ndim == 1 else tuple(int(j) for j in i) for i in idx[:5]
+    ]
+    more = f" and {len(idx) - 5} more" if len(idx) > 5 else ""
+    return f"rows {shown}{more}"
+
+
+def _as_array(name: str, value: ArrayLike) -> FloatArray:
+    """``value`` as a float array of finite numbers, or a DataError naming the rows."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} == {value!r:.80}, must be numbers.") from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise DataError(
+            f"{name} has missing or infinite values at {_where(bad)}; sufficient "
+            "statistics must be finite numbers."
+        )
+    return arr
+
+
+def _init_stats(obj: object, values: dict[str, ArrayLike | None]) -> None:
+    """Set the fields of a statistics dataclass: finite float arrays of one shape."""
+    arrays = {k: None if v is None else _as_array(k, v) for k, v in values.items()}
+    given = {k: a for k, a in arrays.items() if a is not None}
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in given.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {a.shape}" for k, a in given.items())
+        raise DataError(f"the statistics have shapes that do not broadcast: {shapes}.") from None
+    for k, a in arrays.items():
+        if a is not None:
+            a = np.array(np.broadcast_to(a, shape))
+            a.setflags(write=False)
+        object.__setattr__(obj, k, a)
+
+
+def _check_nonnegative(name: str, arr: FloatArray, what: str) -> None:
+    bad = arr < 0
+    if bad.any():
+        raise DataError(f"{name} has negative values at {_where(bad)}; {what} must be >= 0.")
+
+
+def _group(names: tuple[str, ...], values: dict[str, ArrayLike | None], role: str) -> bool:
+    """Whether the all-or-none group of statistics ``names`` is given."""
+    present = [n for n in names if values[n] is not None]
+    if present and len(present) != len(names):
+        missing = [n for n in names if values[n] is None]
+        raise ValidationError(
+            f"{', '.join(missing)} == None, must be given with {', '.join(present)} "
+            f"(the {role} needs all of {', '.join(names)})."
+        )
+    return bool(present)
+
+
+def _add_fields(a: object, b: object) -> dict[str, Any]:
+    """Field-wise sum of two statistics objects of one class (None stays None)."""
+    if type(a) is not type(b):
+        raise ValidationError(
+            f"cannot add {type(b).__name__} to {type(a).__name__}; add statistics of one kind."
+        )
+    out: dict[str, Any] = {}
+    for f in fields(a):  # type: ignore[arg-type]
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if (x is None) != (y is None):
+            raise ValidationError(
+                f"{f.name} is given on one side only; both statistics need the same covariates."
+            )
+        out[f.name] = None if x is None else x + y
+    return out
+
+
+def _sum(values: FloatArray | None) -> float | None:
+    return None if values is None else float(np.sum(values))
+
+
+def _unit_values(name: str, value: ArrayLike | None, size: int | None) -> FloatArray | None:
+    if value is None:
+        return None
+    arr = _as_array(name, value)
+    if arr.ndim != 1:
+        raise DataError(f"{name} has shape {arr.shape}, must be one value per unit (1-D).")
+    if size is not None and arr.shape[0] != size:
+        raise DataError(f"{name} has {arr.shape[0]} values, must have one per unit ({size}).")
+    return arr
+
+
+# ------------------------------------------------------------------- sufficient statistics
+@dataclass(frozen=True, eq=False, init=False)
+class MeanStats:
+    """Sufficient statistics of a per-unit metric ``y`` in one arm, one element per row.
+
+    Args:
+        n: The number of units.
+        sum_y: The sum of the metric.
+        sum_y2: The sum of its squares.
+        sum_c: The sum of the pre-experiment covariate (CUPED), or None.
+        sum_c2: The sum of the covariate's squares.
+        sum_yc: The sum of ``y * c``.
+
+    The three covariate statistics are given together or not at all. All arrays
+    broadcast to one shape and are stored read-only.
+
+    Raises:
+        DataError: a non-finite value, a negative count or sum of squares.
+        ValidationError: only some of the covariate statistics.
+
+    >>> a = MeanStats.from_values([1.0, 2.0, 3.0])
+    >>> b = MeanStats.from_values([4.0, 5.0])
+    >>> float((a + b).sum_y2) == float(MeanStats.from_values([1, 2, 3, 4, 5]).sum_y2)
+    True
+    """
+
+    n: FloatArray
+    sum_y: FloatArray
+    sum_y2: FloatArray
+    sum_c: FloatArray | None
+    sum_c2: FloatArray | None
+    sum_yc: FloatArray | None
+
+    def __init__(
+        self,
+        n: ArrayLike,
+        sum_y: ArrayLike,
+        sum_y2: ArrayLike,
+        sum_c: ArrayLike | None = None,
+        sum_c2: ArrayLike | None = None,
+        sum_yc: ArrayLike | None = None,
+    ) -> None:
+        values = {
+            "n": n,
+            "sum_y": sum_y,
+            "sum_y2": sum_y2,
+            "sum_c": sum_c,
+            "sum_c2": sum_c2,
+            "sum_yc": sum_yc,
+        }
+        _group(("sum_c", "sum_c2", "sum_yc"), values, "covariate")
+        _init_stats(self, values)
+        _check_nonnegative("n", self.n, "counts")
+        _check_nonnegative("sum_y2", self.sum_y2, "sums of squares")
+        if self.sum_c2 is not None:
+            _check_nonnegative("sum_c2", self.sum_c2, "sums of squares")
+
+    @property
+    def has_covariate(self) -> bool:
+        """Whether the statistics include a CUPED covariate."""
+        return self.sum_c is not None
+
+    def __add__(self, other: Self) -> Self:
+        return type(self)(**_add_fields(self, other))
+
+    @classmethod
+    def from_values(cls, y: ArrayLike, c: ArrayLike | None = None) -> Self:
+        """The statistics of unit-level values ``y`` (and covariate ``c``): one row."""
+        ya = _unit_values("y", y, None)
+        assert ya is not None
+        ca = _unit_values("c", c, ya.shape[0])
+        return cls(
+            n=ya.shape[0],
+            sum_y=float(np.sum(ya)),
+            sum_y2=float(np.sum(ya * ya)),
+            sum_c=_sum(ca),
+            sum_c2=None if ca is None else float(np.sum(ca * ca)),
+            sum_yc=None if ca is None else float(np.sum(ya * ca)),
+        )
+
+    def _linear(self) -> _Linear:
+        return _linearise(
+            self.n,
+            {"y": self.sum_y, "c": self.sum_c},
+            {"yy": self.sum_y2, "cc": self.sum_c2, "yc": self.sum_yc},
+        )
+
+
+@dataclass(frozen=True, eq=False, init=False)
+class ProportionStats:
+    """Sufficient statistics of a 0/1 metric in one arm: units and successes per row.
+
+    Args:
+        n: The number of units.
+        successes: The number of units with the event (the sum of the 0/1 metric).
+
+    Raises:
+        DataError: a non-finite value, a negative count or more successes than units.
+
+    >>> s = ProportionStats.from_values([0, 1, 1, 0])
+    >>> float(s.n), float(s.successes)
+    (4.0, 2.0)
+    """
+
+    n: FloatArray
+    successes: FloatArray
+
+    def __init__(self, n: ArrayLike, successes: ArrayLike) -> None:
+        _init_stats(self, {"n": n, "successes": successes})
+        _check_nonnegative("n", self.n, "counts")
+        _check_nonnegative("successes", self.successes, "counts")
+        bad = self.successes > self.n
+        if bad.any():
+            raise DataError(
+                f"successes exceeds n at {_where(bad)}; an arm cannot have more successes "
+                "than units."
+            )
+
+    def __add__(self, other: Self) -> Self:
+        return type(self)(**_add_fields(self, other))
+
+    @classmethod
+    def from_values(cls, y: ArrayLike) -> Self:
+        """The statistics of unit-level 0/1 values ``y``: one row."""
+        ya = _unit_values("y", y, None)
+        assert ya is not None
+        bad = (ya != 0) & (ya != 1)
+        if bad.any():
+            raise DataError(f"y has values other than 0 and 1 at {_where(bad)}.")
+        return cls(n=ya.shape[0], successes=float(np.sum(ya)))
+
+
+_RATIO_COVARIATE = ("sum_c", "sum_c2", "sum_yc", "sum_xc")
+_RATIO_COVARIATE_DENOMINATOR = ("sum_d", "sum_d2", "sum_cd", "sum_yd", "sum_xd")
+
+
+@dataclass(frozen=True, eq=False, init=False)
+class RatioStats:
+    """Sufficient statistics of a ratio metric ``sum(y) / sum(x)`` in one arm, per row.
+
+    A ratio metric divides two per-unit sums, such as revenue per session: ``y`` is a
+    unit's revenue, ``x`` its sessions. The optional CUPED covariate is a per-unit value
+    ``c`` (then ``d`` is omitted and taken as 1) or itself a ratio ``sum(c) / sum(d)``,
+    such as the pre-experiment revenue per session.
+
+    Args:
+        n: The number of units.
+        sum_y, sum_x: The sums of the numerator and the denominator.
+        sum_y2, sum_x2, sum_xy: Their sums of squares and of products ``x * y``.
+        sum_c, sum_c2, sum_yc, sum_xc: The covariate's sum, sum of squares and
+            products with ``y`` and ``x`` (all four or none).
+        sum_d, sum_d2, sum_cd, sum_yd, sum_xd: The covariate denominator's sum, sum of
+            squares and products with ``c``, ``y`` and ``x`` (all five or none; they
+            need the covariate).
+
+    Raises:
+        DataError: a non-finite value, a negative count or sum of squares.
+        ValidationError: an incomplete group of covariate statistics.
+    """
+
+    n: FloatArray
+    sum_y: FloatArray
+    sum_x: FloatArray
+    sum_y2: FloatArray
+    sum_x2: FloatArray
+    sum_xy: FloatArray
+    sum_c: FloatArray | None
+    sum_c2: FloatArray | None
+    sum_yc: FloatArray | None
+    sum_xc: FloatArray | None
+    sum_d: FloatArray | None
+    sum_d2: FloatArray | None
+    sum_cd: FloatArray | None
+    sum_yd: FloatArray | None
+    sum_xd: FloatArray | None
+
+    def __init__(
+        self,
+        n: ArrayLike,
+        sum_y: ArrayLike,
+        sum_x: ArrayLike,
+        sum_y2: ArrayLike,
+        sum_x2: ArrayLike,
+        sum_xy: ArrayLike,
+        *,
+        sum_c: ArrayLike | None = None,
+        sum_c2: ArrayLike | None = None,
+        sum_yc: ArrayLike | None = None,
+        sum_xc: ArrayLike | None = None,
+        sum_d: ArrayLike | None = None,
+        sum_d2: ArrayLike | None = None,
+        sum_cd: ArrayLike | None = None,
+        sum_yd: ArrayLike | None = None,
+        sum_xd: ArrayLike | None = None,
+    ) -> None:
+        values = {
+            "n": n,
+            "sum_y": sum_y,
+            "sum_x": sum_x,
+            "sum_y2": sum_y2,
+            "sum_x2": sum_x2,
+            "sum_xy": sum_xy,
+            "sum_c": sum_c,
+            "sum_c2": sum_c2,
+            "sum_yc": sum_yc,
+            "sum_xc": sum_xc,
+            "sum_d": sum_d,
+            "sum_d2": sum_d2,
+            "sum_cd": sum_cd,
+            "sum_yd": sum_yd,
+            "sum_xd": sum_xd,
+        }
+        has_c = _group(_RATIO_COVARIATE, values, "covariate")
+        has_d = _group(_RATIO_COVARIATE_DENOMINATOR, values, "covariate denominator")
+        if has_d and not has_c:
+            raise ValidationError(
+                "sum_c == None, must be given with sum_d (a covariate denominator needs a "
+                "covariate numerator)."
+            )
+        _init_stats(self, values)
+        _check_nonnegative("n", self.n, "counts")
+        for name in ("sum_y2", "sum_x2", "sum_c2", "sum_d2"):
+            arr = getattr(self, name)
+            if arr is not None:
+                _check_nonnegative(name, arr, "sums of squares")
+
+    @property
+    def has_covariate(self) -> bool:
+        """Whether the statistics include a CUPED covariate."""
+        return self.sum_c is not None
+
+    def __add__(self, other: Self) -> Self:
+        return type(self)(**_add_fields(self, other))
+
+    @classmethod
+    def from_values(
+        cls,
+        y: ArrayLike,
+        x: ArrayLike,
+        c: ArrayLike | None = None,
+        d: ArrayLike | None = None,
+    ) -> Self:
+        """The statistics of unit-level numerators ``y``, denominators ``x``: one row.
+
+        ``c`` is the covariate (numerator) and ``d`` its denominator, both optional.
+        """
+        ya = _unit_values("y", y, None)
+        assert ya is not None
+        size = ya.shape[0]
+        xa = _unit_values("x", x, size)
+        assert xa is not None
+        ca = _unit_values("c", c, size)
+        da = _unit_values("d", d, size)
+        if da is not None and ca is None:
+            raise ValidationError("c == None, must be given with d.")
+
+        def dot(a: FloatArray | None, b: FloatArray | None) -> float | None:
+            return None if a is None or b is None else float(np.sum(a * b))
+
+        return cls(
+            n=size,
+            sum_y=float(np.sum(ya)),
+            sum_x=float(np.sum(xa)),
+            sum_y2=float(np.sum(ya * ya)),
+            sum_x2=float(np.sum(xa * xa)),
+            sum_xy=float(np.sum(xa * ya)),
+            sum_c=_sum(ca),
+            sum_c2=dot(ca, ca),
+            sum_yc=dot(ya, ca),
+            sum_xc=dot(xa, ca),
+            sum_d=_sum(da),
+            sum_d2=dot(da, da),
+            sum_cd=dot(ca, da),
+            sum_yd=dot(ya, da),
+            sum_xd=dot(xa, da),
+        )
+
+    def _linear(self) -> _Linear:
+        return _linearise(
+            self.n,
+            {"y": self.sum_y, "x": self.sum_x, "c": self.sum_c, "d": self.sum_d},
+            {
+                "yy": self.sum_y2,
+                "xx": self.sum_x2,
+                "yx": self.sum_xy,
+                "cc": self.sum_c2,
+                "dd": self.sum_d2,
+                "cd": self.sum_cd,
+                "yc": self.sum_yc,
+                "yd": self.sum_yd,
+                "xc": self.sum_xc,
+                "xd": self.sum_xd,
+            },
+        )
+
+
+# -------------------------------------------------------------------- linearisation
+@dataclass(frozen=True)
+class _Linear:
+    """One arm's estimate and its delta-method (linearised) per-unit moments.
+
+    ``estimate`` is ``mean(y) / mean(x)`` (``mean(y)`` for a mean); ``var`` the
+    per-unit variance of its linearisation ``L = (y - estimate * x) / mean(x)``;
+    ``cov_estimate``, ``cov_var`` the same for the covariate (``M``) and ``cross`` the
+    covariance of ``L`` and ``M``. All variances use ``ddof=1`` and are NaN when n < 2.
+    """
+
+    n: FloatArray
+    estimate: FloatArray
+    var: FloatArray
+    cov_estimate: FloatArray | None
+    cov_var: FloatArray | None
+    cross: FloatArray | None
+    zero_denominator: BoolArray
+    zero_cov_denominator: BoolArray | None
+
+
+def _linearise(
+    n: FloatArray,
+    sums: dict[str, FloatArray | None],
+    cross: dict[str, FloatArray | None],
+) -> _Linear:
+    """Means, covariances and linearised variances from raw sums.
+
+    A variable whose sums are absent is the constant 1 (``x`` of a mean, ``d`` of a
+    per-unit covariate): its mean is exactly 1 and its covariances exactly 0, so a mean
+    is the ratio ``y / 1`` without any rounding. Covariances are
+    ``(sum_ab - sum_a * sum_b / n) / (n - 1)``; a variance below ``1e-10`` of the mean
+    square is rounding noise of the sums and set to 0.
+    """
+    small = n < 2
+    zeros = np.zeros_like(n)
+    ones = np.ones_like(n)
+    mean: dict[str, FloatArray] = {}
+    msq: dict[str, FloatArray] = {}
+    cov: dict[str, FloatArray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for v in ("y", "x", "c", "d"):
+            s = sums.get(v)
+            mean[v] = ones if s is None else s / n
+            sq = cross.get(v + v)
+            msq[v] = ones if sq is None else sq / n
+        for v in ("y", "x", "c", "d"):
+            s, sq = sums.get(v), cross.get(v + v)
+            if s is None or sq is None:
+                cov[v + v] = zeros
+                continue
+            var = (sq - s * s / n) / (n - 1)
+            scale = sq / n
+            bad = var < -_ZERO_RTOL * scale * 1e4
+            if bad.any():
+                raise DataError(
+                    f"sum_{v}2 is smaller than sum_{v}**2 / n at {_where(bad)}; these sums "
+                    "cannot come from any data."
+                )
+            cov[v + v] = np.where(small, np.nan, np.where(var <= _ZERO_RTOL * scale, 0.0, var))
+        for a, b in (("y", "x"), ("c", "d"), ("y", "c"), ("y", "d"), ("x", "c"), ("x", "d")):
+            sa, sb, sab = sums.get(a), sums.get(b), cross.get(a + b)
+            if sa is None or sb is None or sab is None:
+                cov[a + b] = zeros
+                continue
+            c_ab = (sab - sa * sb / n) / (n - 1)
+            va, vb = cov[a + a], cov[b + b]
+            # Zero where either variance is 0; otherwise |corr| <= 1 (up to rounding).
+            c_ab = np.where((va == 0) | (vb == 0), 0.0, c_ab)
+            bad = c_ab * c_ab > va * vb * (1 + 1e-6) + 1e-300
+            if bad.any():
+                raise DataError(
+                    f"sum_{a}{b} implies a correlation beyond 1 at {_where(bad)}; these sums "
+                    "cannot come from any data."
+                )
+            cov[a + b] = np.where(small, np.nan, c_ab)
+
+        zero_x = mean["x"] == 0
+        estimate = mean["y"] / mean["x"]
+        var_l = (cov["yy"] - 2 * estimate * cov["yx"] + estimate**2 * cov["xx"]) / mean["x"] ** 2
+        scale_l = (np.sqrt(msq["y"]) + np.abs(estimate) * np.sqrt(msq["x"])) ** 2 / mean["x"] ** 2
+        var_l = np.where(var_l <= _ZERO_RTOL * scale_l, 0.0, var_l)
+        estimate = np.where(zero_x, np.nan, estimate)
+        var_l = np.where(zero_x | small, np.nan, var_l)
+        if sums.get("c") is None:
+            return _Linear(n, estimate, var_l, None, None, None, zero_x, None)
+
+        zero_d = mean["d"] == 0
+        cov_est = mean["c"] / mean["d"]
+        var_m = (cov["cc"] - 2 * cov_est * cov["cd"] + cov_est**2 * cov["dd"]) / mean["d"] ** 2
+        scale_m = (np.sqrt(msq["c"]) + np.abs(cov_est) * np.sqrt(msq["d"])) ** 2 / mean["d"] ** 2
+        var_m = np.where(var_m <= _ZERO_RTOL * scale_m, 0.0, var_m)
+        lm = (
+            cov["yc"]
+            - cov_est * cov["yd"]
+            - estimate * cov["xc"]
+            + estimate * cov_est * cov["xd"]
+        ) / (mean["x"] * mean["d"])
+        lm = np.where((var_m == 0) | (var_l == 0), 0.0, lm)
+        cov_est = np.where(zero_d, np.nan, cov_est)
+        var_m = np.where(zero_d | small, np.nan, var_m)
+        lm = np.where(zero_x | zero_d | small, np.nan, lm)
+    return _Linear(n, estimate, var_l, cov_est, var_m, lm, zero_x, zero_d)
+
+
+# ------------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Variant against control, one element per row; every field is a read-only array.
+
+    Attributes:
+        effect: ``variant_mean - control_mean`` (CUPED-adjusted when a covariate is given).
+        se: The standard error of ``effect``.
+        ci_low, ci_high: Its confidence interval (one-sided tests: one bound infinite,
+            or ``-1``/``1`` for proportions, as R's ``prop.test``).
+        lift: ``effect / control_mean``.
+        lift_ci_low, lift_ci_high: The interval of ``lift`` (``lift_method``).
+        p_value: The p-value of the test of no effect.
+        statistic: The test statistic (t for means; z for proportions and ratios).
+        df: Degrees of freedom of the reference distribution (``inf`` for a normal).
+        control_mean, variant_mean: The arm means (rates, ratios) that ``effect`` and
+            ``lift`` compare: CUPED-adjusted when a covariate is given.
+        control_observed, variant_observed: The unadjusted arm means.
+        variance_reduction: ``1 - Var(adjusted effect) / Var(unadjusted effect)``
+            (NaN without a covariate).
+        theta: The CUPED coefficient (NaN without a covariate).
+        reason: :class:`Reason` flags (int64), 0 where every number is available.
+    """
+
+    effect: FloatArray
+    se: FloatArray
+    ci_low: FloatArray
+    ci_high: FloatArray
+    lift: FloatArray
+    lift_ci_low: FloatArray
+    lift_ci_high: FloatArray
+    p_value: FloatArray
+    statistic: FloatArray
+    df: FloatArray
+    control_mean: FloatArray
+    variant_mean: FloatArray
+    control_observed: FloatArray
+    variant_observed: FloatArray
+    variance_reduction: FloatArray
+    theta: FloatArray
+    reason: IntArray
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            getattr(self, f.name).setflags(write=False)
+
+    def reasons(self) -> list[tuple[str, ...]]:
+        """:func:`describe_reason` of every row, flattened in C order."""
+        return [describe_reason(int(r)) for r in self.reason.ravel()]
+
+
+# ------------------------------------------------------------------------- finishing
+def _options(alpha: Any, alternative: Any, lift_method: Any) -> tuple[float, Alternative, str]:
+    alpha = check_open_unit("alpha", alpha)
+    alternative = check_choice("alternative", alternative, ALTERNATIVES)
+    lift_method = check_choice("lift_method", lift_method, LIFT_METHODS)
+    return alpha, alternative, lift_method
+
+
+def _pair(control: Any, variant: Any, kind: type) -> None:
+    for name, arm in (("control", control), ("variant", variant)):
+        if not isinstance(arm, kind):
+            raise ValidationError(f"{name} == {type(arm).__name__}, must be {kind.__name__}.")
+    if getattr(control, "has_covariate", False) != getattr(variant, "has_covariate", False):
+        raise ValidationError(
+            "only one arm has covariate statistics; give the covariate for both or neither."
+        )
+    try:
+        np.broadcast_shapes(control.n.shape, variant.n.shape)
+    except ValueError:
+        raise ValidationError(
+            f"control and variant have shapes {control.n.shape} and {variant.n.shape}, "
+            "which do not broadcast."
+        ) from None
+
+
+def _quantile(df: FloatArray, prob: float) -> FloatArray:
+    """The ``prob`` quantile of Student's t with ``df`` (the normal when ``df`` is inf)."""
+    return np.asarray(special.stdtrit(df, prob), dtype=np.float64)
+
+
+def _finish(
+    *,
+    effect: FloatArray,
+    var_c: FloatArray,
+    var_v: FloatArray,
+    df: FloatArray,
+    mean_c: FloatArray,
+    mean_v: FloatArray,
+    observed_c: FloatArray,
+    observed_v: FloatArray,
+    reason: IntArray,
+    alpha: float,
+    alternative: Alternative,
+    lift_method: str,
+    statistic: FloatArray | None = None,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+    variance_reduction: FloatArray | None = None,
+    theta: FloatArray | None = None,
+) -> Comparison:
+    """Test, interval and lift from the arms' estimates and the variances of those estimates.
+
+    ``var_c``, ``var_v`` are the variances of the arm estimates (already divided by n);
+    rows already flagged TOO_FEW_UNITS / ZERO_DENOMINATOR come in with NaN there.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        var = var_c + var_v
+        se = np.sqrt(var)
+        zero_var = var == 0
+        reason = reason | np.where(zero_var, int(Reason.ZERO_VARIANCE), 0)
+        se_ok = np.where(zero_var, np.nan, se)
+        stat = effect / se_ok if statistic is None else np.where(zero_var, np.nan, statistic)
+        df = np.where(np.isnan(stat), np.nan, df)
+
+        if alternative == "two-sided":
+            p = 2 * special.stdtr(df, -np.abs(stat))
+            q = _quantile(df, 1 - alpha / 2)
+        elif alternative == "greater":
+            p = special.stdtr(df, -stat)
+            q = _quantile(df, 1 - alpha)
+        else:
+            p = special.stdtr(df, stat)
+            q = _quantile(df, 1 - alpha)
+        p = np.minimum(np.asarray(p, dtype=np.float64), 1.0)
+
+        lo_bound, hi_bound = bounds
+        half = q * se
+        ci_low = np.maximum(effect - half, lo_bound)
+        ci_high = np.minimum(effect + half, hi_bound)
+        if alternative == "greater":
+            ci_high = np.where(np.isnan(ci_low), np.nan, hi_bound)
+        elif alternative == "less":
+            ci_low = np.where(np.isnan(ci_high), np.nan, lo_bound)
+        nan_ci = np.isnan(se) | zero_var
+        ci_low = np.where(nan_ci, np.nan, ci_low)
+        ci_high = np.where(nan_ci, np.nan, ci_high)
+
+        lift, lift_lo, lift_hi, lift_reason = _lift(
+            effect, mean_c, mean_v, var_c, var_v, q, alternative, lift_method
+        )
+        reason = reason | lift_reason
+        lift_lo = np.where(nan_ci, np.nan, lift_lo)
+        lift_hi = np.where(nan_ci, np.nan, lift_hi)
+
+    nan = np.full_like(effect, np.nan)
+
+    def f(a: Any) -> FloatArray:
+        return np.array(np.broadcast_to(a, effect.shape), dtype=np.float64)
+
+    return Comparison(
+        effect=f(effect),
+        se=f(se),
+        ci_low=f(ci_low),
+        ci_high=f(ci_high),
+        lift=f(lift),
+        lift_ci_low=f(lift_lo),
+        lift_ci_high=f(lift_hi),
+        p_value=f(p),
+        statistic=f(stat),
+        df=f(df),
+        control_mean=f(mean_c),
+        variant_mean=f(mean_v),
+        control_observed=f(observed_c),
+        variant_observed=f(observed_v),
+        variance_reduction=f(nan if variance_reduction is None else variance_reduction),
+        theta=f(nan if theta is None else theta),
+        reason=np.array(np.broadcast_to(reason, effect.shape), dtype=np.int64),
+    )
+
+
+def _lift(
+    effect: FloatArray,
+    mc: FloatArray,
+    mv: FloatArray,
+    vc: FloatArray,
+    vv: FloatArray,
+    q: FloatArray,
+    alternative: Alternative,
+    method: str,
+) -> tuple[FloatArray, FloatArray, FloatArray, IntArray]:
+    """The relative lift ``effect / mc`` and its interval; call under ``np.errstate``.
+
+    For one-sided tests the interval is open on the side the alternative leaves open for
+    the effect; a negative control mean flips it (``lift = effect / mc``).
+    """
+    zero_mc = mc == 0
+    reason = np.where(zero_mc, int(Reason.ZERO_CONTROL_MEAN), 0)
+    lift = np.where(zero_mc, np.nan, effect / mc)
+    if method == "delta":
+        se = np.sqrt(vv / mc**2 + mv**2 * vc / mc**4)
+        lo, hi = lift - q * se, lift + q * se
+    elif method == "log":
+        ok = (mc != 0) & (mv != 0) & (np.sign(mc) == np.sign(mv))
+        reason = reason | np.where(~ok & ~zero_mc, int(Reason.LOG_UNDEFINED), 0)
+        log_ratio = np.log(np.where(ok, mv / mc, np.nan))
+        se = np.sqrt(vv / mv**2 + vc / mc**2)
+        lo, hi = np.expm1(log_ratio - q * se), np.expm1(log_ratio + q * se)
+    else:
+        # (mv - r mc)^2 <= q^2 (vv + r^2 vc)  <=>  a r^2 - 2 b r + c <= 0
+        a = mc**2 - q**2 * vc
+        b = mv * mc
+        c = mv**2 - q**2 * vv
+        disc = np.maximum(b**2 - a * c, 0.0)
+        bounded = a > 0
+        reason = reason | np.where(~bounded & ~zero_mc, int(Reason.LIFT_UNBOUNDED), 0)
+        # Stable roots: s / a and c / s with s = b + sign(b) sqrt(disc).
+        s = b + np.where(b >= 0, 1.0, -1.0) * np.sqrt(disc)
+        r1 = s / a
+        r2 = np.where(s == 0, r1, c / s)
+        lo = np.where(bounded, np.minimum(r1, r2) - 1, -np.inf)
+        hi = np.where(bounded, np.maximum(r1, r2) - 1, np.inf)
+    if alternative != "two-sided":
+        # The lift interval's open side: upper for "greater" with mc > 0, and so on.
+        open_upper = (mc > 0) == (alternative == "greater")
+        lo = np.where(open_upper, lo, -np.inf)
+        hi = np.where(open_upper, np.inf, hi)
+        if method == "fieller":
+            lo = np.where(bounded, lo, -np.inf)
+            hi = np.where(bounded, hi, np.inf)
+    undefined = zero_mc | np.isnan(lift)
+    lo = np.where(undefined, np.nan, lo)
+    hi = np.where(undefined, np.nan, hi)
+    if method == "log":
+        lo = np.where(ok, lo, np.nan)
+        hi = np.where(ok, hi, np.nan)
+    return lift, lo, hi, reason
+
+
+# ------------------------------------------------------------------------- comparisons
+def _linear_compare(
+    control: _Linear,
+    variant: _Linear,
+    pooled: _Linear,
+    *,
+    theta_pooling: str,
+) -> dict[str, Any]:
+    """Arm estimates and their variances, CUPED-adjusted when there is a covariate.
+
+    Returns the pieces :func:`_finish` needs, with NaN where a row cannot be computed.
+    """
+    nc, nv = control.n, variant.n
+    reason = np.where((nc < 2) | (nv < 2), int(Reason.TOO_FEW_UNITS), 0)
+    reason = reason | np.where(
+        control.zero_denominator | variant.zero_denominator, int(Reason.ZERO_DENOMINATOR), 0
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_c0 = control.var / nc
+        var_v0 = variant.var / nv
+        out: dict[str, Any] = {
+            "observed_c": control.estimate,
+            "observed_v": variant.estimate,
+            "reason": reason,
+        }
+        if control.cross is None:
+            out.update(mean_c=control.estimate, mean_v=variant.estimate, var_c=var_c0, var_v=var_v0)
+            return out
+        assert variant.cross is not None and pooled.cross is not None
+        assert control.cov_var is not None and variant.cov_var is not None
+        assert control.cov_estimate is not None and variant.cov_estimate is not None
+        assert pooled.cov_var is not None and pooled.cov_estimate is not None
+        if theta_pooling == "total":
+            num, den = pooled.cross, pooled.cov_var
+        else:
+            num = (nc - 1) * control.cross + (nv - 1) * variant.cross
+            den = (nc - 1) * control.cov_var + (nv - 1) * variant.cov_var
+        unusable = ~(den > 0) | np.isnan(pooled.cov_estimate)
+        # Rows that cannot be computed at all stay NaN; only a flat covariate falls back.
+        unusable &= ~np.isnan(control.var) & ~np.isnan(variant.var)
+        theta = np.where(unusable, 0.0, num / den)
+        theta = np.where(np.isnan(control.var) | np.isnan(variant.var), np.nan, theta)
+        centre = pooled.cov_estimate
+
+        def adjust(arm: _Linear, n: FloatArray) -> tuple[FloatArray, FloatArray]:
+            assert arm.cov_estimate is not None and arm.cross is not None
+            assert arm.cov_var is not None
+            mean = arm.estimate - theta * (arm.cov_estimate - centre)
+            var = arm.var - 2 * theta * arm.cross + theta**2 * arm.cov_var
+            var = np.maximum(np.where(var <= _ZERO_RTOL * arm.var, 0.0, var), 0.0)
+            return np.where(unusable, arm.estimate, mean), np.where(unusable, arm.var, var) / n
+
+        mean_c, var_c = adjust(control, nc)
+        mean_v, var_v = adjust(variant, nv)
+        total0 = var_c0 + var_v0
+        reduction = np.where(total0 > 0, 1 - (var_c + var_v) / total0, np.nan)
+        out.update(
+            mean_c=mean_c,
+            mean_v=mean_v,
+            var_c=var_c,
+            var_v=var_v,
+            theta=theta,
+            variance_reduction=np.where(unusable, 0.0, reduction),
+            reason=reason | np.where(unusable, int(Reason.COVARIATE_UNUSABLE), 0),
+        )
+    return out
+
+
+def compare_means(
+    control: MeanStats,
+    variant: MeanStats,
+    *,
+    alpha: float = 0.05,
+    alternative: Alternative = "two-sided",
+    lift_method: LiftMethod = "delta",
+    theta_pooling: ThetaPooling = "total",
+) -> Comparison:
+    """Welch's t-test of the difference of two means, CUPED-adjusted with a covariate.
+
+    Without a covariate this is Welch's unequal-variances t-test (Welch 1947), as R's
+    ``t.test(variant, control)`` and ``scipy.stats.ttest_ind(equal_var=False)``::
+
+        effect = mean_v - mean_c,   s_a^2 = (sum_y2 - sum_y^2 / n) / (n - 1)
+        se^2   = s_c^2 / n_c + s_v^2 / n_v
+        t      = effect / se,   df = se^4 / ((s_c^2/n_c)^2/(n_c-1) + (s_v^2/n_v)^2/(n_v-1))
+
+    (the Welch–Satterthwaite degrees of freedom); the interval is
+    ``effect ± t_{df, 1-alpha/2} se`` (one-sided: ``t_{df, 1-alpha}`` and an infinite
+    bound).
+
+    With a covariate ``c`` (CUPED; Deng, Xu, Kohavi & Walker 2013, "Improving the
+    sensitivity of online controlled experiments by utilizing pre-experiment data")
+    each arm's mean is adjusted with one coefficient shared by both arms::
+
+        theta      = cov(y, c) / var(c)
+        adjusted_a = mean_y,a - theta (mean_c,a - mean_c,pooled)
+        Var(adjusted_a) = (s_y,a^2 - 2 theta s_yc,a + theta^2 s_c,a^2) / n_a
+
+    where ``mean_c,pooled`` is the covariate mean of both arms together, and ``s_*,a``
+    are the arm's own sample (co)variances. ``theta_pooling`` says where ``cov`` and
+    ``var`` come from:
+
+    - ``"total"`` (default, Deng et al.): the two arms pooled into one sample,
+      ``cov = (sum_yc - sum_y sum_c / N) / (N - 1)`` with every sum over both arms.
+    - ``"within"``: the within-arm sums of products pooled,
+      ``theta = (S_yc,c + S_yc,v) / (S_cc,c + S_cc,v)`` with ``S`` the centred sums of
+      each arm. This is the least-squares slope of ``y ~ variant + c``, so ``effect``
+      equals the treatment coefficient of that regression (ANCOVA) exactly.
+
+    The two differ by terms of order ``effect × (difference of covariate means)``,
+    negligible under randomisation. The t-test then runs on the adjusted means and
+    variances (Welch–Satterthwaite df from the adjusted variances); theta is treated as
+    known, as usual. ``variance_reduction = 1 - Var(adjusted effect) / Var(effect)``. A
+    covariate with no variance leaves the row unadjusted, flagged COVARIATE_UNUSABLE.
+
+    The relative lift ``effect / control_mean`` has an interval by ``lift_method``
+    (arms independent, ``V_a`` the variance of arm ``a``'s mean, ``q`` the critical
+    value used for ``effect``):
+
+    - ``"delta"``: ``lift ± q sqrt(V_v / mc^2 + mv^2 V_c / mc^4)`` (delta method).
+    - ``"log"``: ``exp(log(mv / mc) ± q sqrt(V_v / mv^2 + V_c / mc^2)) - 1``, the delta
+      method on the log ratio; needs both means non-zero and of one sign.
+    - ``"fieller"``: Fieller's theorem (Fieller 1954): every ``r`` with
+      ``(mv - r mc)^2 <= q^2 (V_v + r^2 V_c)``, minus 1; when ``mc^2 <= q^2 V_c`` the set
+      is unbounded, returned as ``(-inf, inf)`` and flagged LIFT_UNBOUNDED.
+
+    Args:
+        control: The control arm's statistics (one element per row).
+        variant: The variant arm's statistics (broadcast against ``control``).
+        alpha: The significance level; intervals have coverage ``1 - alpha``.
+        alternative: ``"two-sided"``, ``"greater"`` (variant above control) or ``"less"``.
+        lift_method: ``"delta"``, ``"log"`` or ``"fieller"``.
+        theta_pooling: ``"total"`` or ``"within"`` (with a covariate only).
+
+    Returns:
+        A :class:`Comparison`. Rows with an arm of fewer than 2 units, or with no
+        variance in either arm, have NaN tests and intervals and a ``reason``.
+
+    Raises:
+        ValidationError: a bad option, or arms of different kinds or shapes.
+
+    >>> control = MeanStats.from_values([1, 2, 3, 4, 5])
+    >>> variant = MeanStats.from_values([2, 4, 6, 8, 11])
+    >>> res = compare_means(control, variant)
+    >>> # R: t.test(c(2, 4, 6, 8, 11), c(1, 2, 3, 4, 5)): t = 1.8663, df = 5.5733, p = 0.115
+    >>> print(f"{res.statistic:.4f} {res.df:.4f} {res.p_value:.4f}")
+    1.8663 5.5733 0.1150
+    >>> print(f"{res.ci_low:.6f} {res.ci_high:.6f}")
+    -1.074692 7.474692
+    """
+    alpha, alternative, lift_method = _options(alpha, alternative, lift_method)
+    theta_pooling = check_choice("theta_pooling", theta_pooling, THETA_POOLINGS)
+    _pair(control, variant, MeanStats)
+    lc, lv = control._linear(), variant._linear()
+    pooled = (control + variant)._linear() if control.has_covariate else lc
+    parts = _linear_compare(lc, lv, pooled, theta_pooling=theta_pooling)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vc, vv = parts["var_c"], parts["var_v"]
+        df = (vc + vv) ** 2 / (vc**2 / (lc.n - 1) + vv**2 / (lv.n - 1))
+    return _finish(
+        effect=parts["mean_v"] - parts["mean_c"],
+        df=df,
+        alpha=alpha,
+        alternative=alternative,
+        lift_method=lift_method,
+        **{k: v for k, v in parts.items() if k not in ()},
+    )
+
+
+def compare_ratios(
+    control: RatioStats,
+    variant: RatioStats,
+    *,
+    alpha: float = 0.05,
+    alternative: Alternative = "two-sided",
+    lift_method: LiftMethod = "delta",
+    theta_pooling: ThetaPooling = "total",
+) -> Comparison:
+    """z-test of the difference of two ratio metrics ``sum(y) / sum(x)`` (delta method).
+
+    Each arm's ratio ``R = mean(y) / mean(x)`` has the delta-method variance, covariance
+    term included (Deng, Knoblich & Lu 2018, "Applying the delta method in metric
+    analytics", KDD)::
+
+        Var(R) = (s_y^2 - 2 R s_xy + R^2 s_x^2) / (n mean(x)^2)
+
+    with ``s`` the arm's sample (co)variances (``ddof=1``). This is the variance of the
+    mean of the per-unit linearisation ``L = (y - R x) / mean(x)``. The reference
+    distribution is the standard normal (``df = inf``); ``effect = R_v - R_c``,
+    ``z = effect / sqrt(Var(R_c) + Var(R_v))``.
+
+    With a covariate (CUPED on the linearisation), the covariate ``c`` (per unit, or
+    the ratio ``sum(c) / sum(d)``) is linearised the same way,
+    ``M = (c - R_c' d) / mean(d)`` with ``R_c' = mean(c) / mean(d)``, and::
+
+        theta      = cov(L, M) / var(M)
+        adjusted_a = R_a - theta (R_c',a - R_c',pooled)
+        Var(adjusted_a) = (var(L_a) - 2 theta cov(L_a, M_a) + theta^2 var(M_a)) / n_a
+
+    ``cov(L, M) = (s_yc - R_c' s_yd - R s_xc + R R_c' s_xd) / (mean(x) mean(d))``.
+    ``theta_pooling="total"`` (default) computes ``theta`` on both arms pooled into one
+    sample (``L`` and ``M`` linearised at the pooled ratios), ``"within"`` from the
+    within-arm moments (each arm linearised at its own ratios) pooled with weights
+    ``n_a - 1``. For a mean (``x = d = 1``) both reduce to :func:`compare_means`' theta.
+
+    The lift interval follows ``lift_method`` as in :func:`compare_means`, with the
+    normal critical value.
+
+    Args:
+        control: The control arm's statistics.
+        variant: The variant arm's statistics.
+        alpha: The significance level.
+        alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
+        lift_method: ``"delta"``, ``"log"`` or ``"fieller"``.
+        theta_pooling: ``"total"`` or ``"within"`` (with a covariate only).
+
+    Returns:
+        A :class:`Comparison` with ``df = inf``. Rows with an arm of fewer than 2 units,
+        a zero denominator or no variance have NaN tests and a ``reason``.
+
+    Raises:
+        ValidationError: a bad option, or arms of different kinds or shapes.
+
+    >>> c = RatioStats.from_values(y=[3.0, 0.0, 5.0, 2.0], x=[2, 1, 3, 1])
+    >>> v = RatioStats.from_values(y=[4.0, 1.0, 6.0, 6.0], x=[2, 1, 2, 2])
+    >>> res = compare_ratios(c, v)
+    >>> print(f"{res.control_mean:.4f} {res.variant_mean:.4f} {res.effect:.4f}")
+    1.4286 2.4286 1.0000
+    """
+    alpha, alternative, lift_method = _options(alpha, alternative, lift_method)
+    theta_pooling = check_choice("theta_pooling", theta_pooling, THETA_POOLINGS)
+    _pair(control, variant, RatioStats)
+    lc, lv = control._linear(), variant._linear()
+    pooled = (control + variant)._linear() if control.has_covariate else lc
+    parts = _linear_compare(lc, lv, pooled, theta_pooling=theta_pooling)
+    effect = parts["mean_v"] - parts["mean_c"]
+    return _finish(
+        effect=effect,
+        df=np.full_like(effect, np.inf),
+        alpha=alpha,
+        alternative=alternative,
+        lift_method=lift_method,
+        **parts,
+    )
+
+
+def compare_proportions(
+    control: ProportionStats,
+    variant: ProportionStats,
+    *,
+    alpha: float = 0.05,
+    alternative: Alternative = "two-sided",
+    lift_method: LiftMethod = "delta",
+) -> Comparison:
+    """Two-sample z-test of proportions, as R's ``prop.test(correct = FALSE)``.
+
+    With ``p_a = successes_a / n_a`` and ``p = (successes_c + successes_v) / (n_c + n_v)``::
+
+        effect = p_v - p_c
+        z      = effect / sqrt(p (1 - p) (1/n_c + 1/n_v))       (pooled under the null)
+        se     = sqrt(p_c (1 - p_c) / n_c + p_v (1 - p_v) / n_v)  (unpooled, for the CI)
+
+    ``statistic`` is ``z``; ``z**2`` is R's ``X-squared`` (Pearson's chi-square of the
+    2×2 table without continuity correction) and the two-sided p-value is the same. The
+    interval is the Wald interval ``effect ± z_{1-alpha/2} se``, clipped to [-1, 1] as
+    R does (one-sided: the open bound is -1 or 1); statsmodels'
+    ``confint_proportions_2indep(method="wald")`` without the clipping. ``df = inf``.
+
+    The lift ``effect / p_c`` takes its interval by ``lift_method`` as in
+    :func:`compare_means`, with ``V_a = p_a (1 - p_a) / n_a`` and the normal critical value.
+
+    Args:
+        control: The control arm's counts.
+        variant: The variant arm's counts.
+        alpha: The significance level.
+        alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
+        lift_method: ``"delta"``, ``"log"`` or ``"fieller"``.
+
+    Returns:
+        A :class:`Comparison`. An empty arm gives NaN (TOO_FEW_UNITS); both arms at 0%
+        or both at 100% give a NaN test and interval (ZERO_VARIANCE).
+
+    Raises:
+        ValidationError: a bad option, or arms of different kinds or shapes.
+
+    >>> res = compare_proportions(ProportionStats(500, 45), ProportionStats(510, 60))
+    >>> # R: prop.test(c(60, 45), c(510, 500), correct = FALSE)
+    >>> # X-squared = 2.1253, p-value = 0.1449, 95% CI -0.009281713  0.063045439
+    >>> print(f"{res.statistic**2:.4f} {res.p_value:.4f} {res.ci_low:.9f} {res.ci_high:.9f}")
+    2.1253 0.1449 -0.009281713 0.063045439
+    """
+    alpha, alternative, lift_method = _options(alpha, alternative, lift_method)
+    _pair(control, variant, ProportionStats)
+    nc, nv = control.n, variant.n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pc = control.successes / nc
+        pv = variant.successes / nv
+        empty = (nc < 1) | (nv < 1)
+        vc = np.where(empty, np.nan, pc * (1 - pc) / nc)
+        vv = np.where(empty, np.nan, pv * (1 - pv) / nv)
+        pbar = (control.successes + variant.successes) / (nc + nv)
+        se0 = np.sqrt(pbar * (1 - pbar) * (1 / nc + 1 / nv))
+        effect = pv - pc
+        z = effect / se0
+    reason = np.where(empty, int(Reason.TOO_FEW_UNITS), 0)
+    # The test is undefined when the pooled rate is 0 or 1; flag it even when the
+    # unpooled variance is 0 too (then _finish sets ZERO_VARIANCE itself).
+    reason = reason | np.where(~empty & (se0 == 0), int(Reason.ZERO_VARIANCE), 0)
+    result = _finish(
+        effect=effect,
+        var_c=vc,
+        var_v=vv,
+        df=np.full_like(effect, np.inf),
+        mean_c=pc,
+        mean_v=pv,
+        observed_c=pc,
+        observed_v=pv,
+        reason=reason,
+        alpha=alpha,
+        alternative=alternative,
+        lift_method=lift_method,
+        statistic=np.where(se0 == 0, np.nan, z),
+        bounds=(-1.0, 1.0),
+    )
+    return result
