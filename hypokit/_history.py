@@ -119,7 +119,7 @@ def baselines(
         if bad.any():
             raise DataError(
                 f"column == {metric.column!r}: a Proportion needs 0/1 values, found "
-                f"{work['x'].dropna()[bad].iloc[0]!r}."
+                f"{float(work['x'].dropna()[bad].iloc[0])!r}."
             )
     if segments is not None:
         work["segment"] = frame[_require(frame, segments, "segments")].astype(str)

@@ -161,7 +161,7 @@ def _effect(
     effect = _absolute("mde", value, inputs, design, segment)
     if design.alternative == "greater" and effect + margin <= 0:
         raise ValidationError(
-            f"{label} == {mde_value!r}, must be above {-margin:g} for alternative 'greater'."
+            f"{label} == {mde_value!r}, must be above {_neg(margin)} for alternative 'greater'."
         )
     if design.alternative == "less" and effect - margin >= 0:
         raise ValidationError(
@@ -178,8 +178,19 @@ def _effect(
     return effect, margin
 
 
+def _neg(x: float) -> str:
+    """``-x`` for a message, without printing ``-0``."""
+    return f"{-x:g}" if x else "0"
+
+
 def _solve_n(
-    inputs: _SizingInputs, effect: float, margin: float, alpha: float, d: _Design
+    inputs: _SizingInputs,
+    effect: float,
+    margin: float,
+    alpha: float,
+    d: _Design,
+    label: str = "mde",
+    given: object = None,
 ) -> float:
     try:
         if inputs.kind == "proportion":
@@ -205,7 +216,8 @@ def _solve_n(
             strict=d.strict,
         )
     except stats.SolveError as exc:
-        raise ValidationError(f"mde == {effect:g} cannot be sized: {exc}.") from None
+        value = effect if given is None else given
+        raise ValidationError(f"{label} == {value!r} cannot be sized: {exc}.") from None
 
 
 def _power_at(
@@ -620,7 +632,8 @@ def size(
         inputs = metric._sizing_inputs(key)
         mde_value = value_for("mde", mde, key) if isinstance(mde, Mapping) else mde
         effect, margin_abs = _effect(mde_value, inputs, d, key)
-        n_exact = _solve_n(inputs, effect, margin_abs, alpha_test, d)
+        label = "mde" if key is None or not isinstance(mde, Mapping) else f"mde[{key!r}]"
+        n_exact = _solve_n(inputs, effect, margin_abs, alpha_test, d, label, mde_value)
         n_control = max(math.ceil(n_exact - 1e-9), 2)
         n_variant = max(math.ceil(d.ratio * n_control - 1e-9), 2)
         n_total = n_control + (d.arms - 1) * n_variant

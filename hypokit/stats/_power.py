@@ -254,7 +254,8 @@ def t_power(
         ncp = abs(delta) / se
         power = float(stats.nct.sf(t_crit, df, ncp))
         if strict:
-            power += float(stats.nct.cdf(-t_crit, df, ncp))
+            # P(T < -t_crit) as the upper tail at -ncp: scipy's nct.cdf can return NaN here.
+            power += float(stats.nct.sf(t_crit, df, -ncp))
         return power
     t_crit = float(stats.t.isf(alpha, df))
     ncp = (_sign(alternative) * delta + margin) / se
@@ -308,7 +309,7 @@ def t_n(
             - power
         )
 
-    lo = 2 / (1 + ratio) + 1e-9
+    lo = 3 / (1 + ratio)  # one degree of freedom; nct is unreliable below
     if gap(lo) >= 0:
         return lo
     lo, hi = _n_bracket(gap, guess, lo)
@@ -342,13 +343,14 @@ def t_mde(
     def gap(ncp: float) -> float:
         p = float(stats.nct.sf(t_crit, df, ncp))
         if strict and alternative == "two-sided":
-            p += float(stats.nct.cdf(-t_crit, df, ncp))
+            p += float(stats.nct.sf(t_crit, df, -ncp))
         return p - power
 
     hi = t_crit + float(special.ndtri(power)) + 10.0
     while gap(hi) < 0:
         hi *= 2
-    ncp = float(optimize.brentq(gap, -t_crit - 40.0, hi, xtol=1e-12, rtol=1e-14))
+    # Power grows with the noncentrality from its minimum at 0 (alpha, or alpha/2).
+    ncp = float(optimize.brentq(gap, 0.0, hi, xtol=1e-12, rtol=1e-14))
     return _sign(alternative) * (ncp * se - margin)
 
 
