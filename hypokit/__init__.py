@@ -34,12 +34,13 @@ if TYPE_CHECKING:
         Learning,
         Objective,
         Registry,
-        aggregate,
         analyze,
     )
+    from hypokit._aggregate import Aggregates, aggregate, aggregate_sql
     from hypokit._sizing import SegmentPlan, SizingPlan, mde, power, size
 
 __all__ = [
+    "Aggregates",
     "DataError",
     "HypokitError",
     "Hypothesis",
@@ -57,6 +58,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "aggregate",
+    "aggregate_sql",
     "analyze",
     "baselines",
     "mde",
@@ -79,7 +81,9 @@ _LAZY = {
     "Learning": "hypokit._planned",
     "Objective": "hypokit._planned",
     "Registry": "hypokit._planned",
-    "aggregate": "hypokit._planned",
+    "aggregate": "hypokit._aggregate",
+    "aggregate_sql": "hypokit._aggregate",
+    "Aggregates": "hypokit._aggregate",
     "analyze": "hypokit._planned",
 }
 

@@ -198,7 +198,10 @@ class Ratio:
     Args:
         numerator: The numerator column (revenue).
         denominator: The denominator column (sessions).
-        covariate: A pre-experiment numerator column for CUPED.
+        covariate: A pre-experiment column for CUPED: a per-unit value, or the numerator of
+            a pre-experiment ratio when ``covariate_denominator`` is given too.
+        covariate_denominator: The denominator of the pre-experiment ratio (sessions
+            before the experiment), for CUPED on a ratio covariate.
         numerator_mean, numerator_sd, denominator_mean, denominator_sd, covariance:
             Per-unit moments for sizing (each a number or ``{segment: number}``).
         correlation: Correlation with the pre-experiment covariate, for CUPED sizing.
@@ -209,6 +212,7 @@ class Ratio:
     denominator: str | None = None
     _: KW_ONLY
     covariate: str | None = None
+    covariate_denominator: str | None = None
     numerator_mean: PerSegment | None = None
     numerator_sd: PerSegment | None = None
     denominator_mean: PerSegment | None = None
@@ -220,6 +224,11 @@ class Ratio:
     kind = "ratio"
 
     def __post_init__(self) -> None:
+        if self.covariate_denominator is not None and self.covariate is None:
+            raise ValidationError(
+                f"covariate_denominator == {self.covariate_denominator!r} needs covariate= "
+                "(the pre-experiment numerator) too."
+            )
         for field, check in (
             ("numerator_mean", check_finite),
             ("numerator_sd", check_nonnegative),

@@ -17,7 +17,6 @@ __all__ = [
     "Learning",
     "Objective",
     "Registry",
-    "aggregate",
     "analyze",
 ]
 
@@ -32,11 +31,6 @@ def _not_yet(name: str, what: str) -> NoReturn:
 def analyze(*args: Any, **kwargs: Any) -> NoReturn:
     """Per-segment analysis of an A/B test: not available yet."""
     _not_yet("analyze", "per-segment A/B test analysis")
-
-
-def aggregate(*args: Any, **kwargs: Any) -> NoReturn:
-    """Sufficient statistics per segment and variant: not available yet."""
-    _not_yet("aggregate", "sufficient statistics for analysis")
 
 
 class _Planned:

@@ -81,7 +81,8 @@ class Reason(enum.IntFlag):
     #: An arm has too few units for a variance (n < 2; n < 1 for proportions).
     #: Standard error, interval, statistic and p-value are NaN (the means too if n == 0).
     TOO_FEW_UNITS = 1
-    #: Both arms are constant: the standard error is 0, so no test or interval exists.
+    #: Both arms are constant (or vary less than the sums can resolve, 1e-10 of the
+    #: mean square): the standard error is 0, so no test or interval exists.
     ZERO_VARIANCE = 2
     #: The denominator of a ratio metric sums to 0 in an arm: the ratio is undefined.
     ZERO_DENOMINATOR = 4
@@ -125,6 +126,11 @@ def describe_reason(code: int) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------------------ helpers
+def _flag(mask: ArrayLike, flag: Reason) -> IntArray:
+    """``flag`` where ``mask`` is true, else 0, as int64 codes."""
+    return np.asarray(mask, dtype=bool).astype(np.int64) * int(flag)
+
+
 def _where(mask: BoolArray) -> str:
     """The positions where ``mask`` is true, for an error message (at most five)."""
     if mask.ndim == 0:
@@ -554,6 +560,7 @@ def _linearise(
     mean: dict[str, FloatArray] = {}
     msq: dict[str, FloatArray] = {}
     cov: dict[str, FloatArray] = {}
+    raw: dict[str, FloatArray] = {}  # variances before rounding noise is set to 0
     with np.errstate(divide="ignore", invalid="ignore"):
         for v in ("y", "x", "c", "d"):
             s = sums.get(v)
@@ -567,12 +574,13 @@ def _linearise(
                 continue
             var = (sq - s * s / n) / (n - 1)
             scale = sq / n
-            bad = var < -_ZERO_RTOL * scale * 1e4
+            bad = ~small & (var < -_ZERO_RTOL * scale * 1e4)
             if bad.any():
                 raise DataError(
                     f"sum_{v}2 is smaller than sum_{v}**2 / n at {_where(bad)}; these sums "
                     "cannot come from any data."
                 )
+            raw[v] = np.maximum(var, 0.0)
             cov[v + v] = np.where(small, np.nan, np.where(var <= _ZERO_RTOL * scale, 0.0, var))
         for a, b in (("y", "x"), ("c", "d"), ("y", "c"), ("y", "d"), ("x", "c"), ("x", "d")):
             sa, sb, sab = sums.get(a), sums.get(b), cross.get(a + b)
@@ -580,15 +588,19 @@ def _linearise(
                 cov[a + b] = zeros
                 continue
             c_ab = (sab - sa * sb / n) / (n - 1)
-            va, vb = cov[a + a], cov[b + b]
-            # Zero where either variance is 0; otherwise |corr| <= 1 (up to rounding).
-            c_ab = np.where((va == 0) | (vb == 0), 0.0, c_ab)
-            bad = c_ab * c_ab > va * vb * (1 + 1e-6) + 1e-300
+            # |cov| <= sqrt(va vb): beyond rounding of the sums the data are inconsistent;
+            # within it, clip (and 0 where either variance is 0).
+            limit = np.sqrt(raw[a] * raw[b])
+            slack = 1e4 * _ZERO_RTOL * np.sqrt(msq[a] * msq[b])
+            bad = ~small & (np.abs(c_ab) > limit + slack)
             if bad.any():
+                name = "sum_xy" if a + b == "yx" else f"sum_{a}{b}"
                 raise DataError(
-                    f"sum_{a}{b} implies a correlation beyond 1 at {_where(bad)}; these sums "
+                    f"{name} implies a correlation beyond 1 at {_where(bad)}; these sums "
                     "cannot come from any data."
                 )
+            c_ab = np.clip(c_ab, -limit, limit)
+            c_ab = np.where((cov[a + a] == 0) | (cov[b + b] == 0), 0.0, c_ab)
             cov[a + b] = np.where(small, np.nan, c_ab)
 
         zero_x = mean["x"] == 0
@@ -607,10 +619,7 @@ def _linearise(
         scale_m = (np.sqrt(msq["c"]) + np.abs(cov_est) * np.sqrt(msq["d"])) ** 2 / mean["d"] ** 2
         var_m = np.where(var_m <= _ZERO_RTOL * scale_m, 0.0, var_m)
         lm = (
-            cov["yc"]
-            - cov_est * cov["yd"]
-            - estimate * cov["xc"]
-            + estimate * cov_est * cov["xd"]
+            cov["yc"] - cov_est * cov["yd"] - estimate * cov["xc"] + estimate * cov_est * cov["xd"]
         ) / (mean["x"] * mean["d"])
         lm = np.where((var_m == 0) | (var_l == 0), 0.0, lm)
         cov_est = np.where(zero_d, np.nan, cov_est)
@@ -671,7 +680,9 @@ class Comparison:
 
 
 # ------------------------------------------------------------------------- finishing
-def _options(alpha: Any, alternative: Any, lift_method: Any) -> tuple[float, Alternative, str]:
+def _options(
+    alpha: Any, alternative: Any, lift_method: Any
+) -> tuple[float, Alternative, LiftMethod]:
     alpha = check_open_unit("alpha", alpha)
     alternative = check_choice("alternative", alternative, ALTERNATIVES)
     lift_method = check_choice("lift_method", lift_method, LIFT_METHODS)
@@ -727,11 +738,16 @@ def _finish(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         var = var_c + var_v
         se = np.sqrt(var)
-        zero_var = var == 0
-        reason = reason | np.where(zero_var, int(Reason.ZERO_VARIANCE), 0)
-        se_ok = np.where(zero_var, np.nan, se)
-        stat = effect / se_ok if statistic is None else np.where(zero_var, np.nan, statistic)
-        df = np.where(np.isnan(stat), np.nan, df)
+        if statistic is None:
+            zero_var = var == 0
+            reason = reason | _flag(zero_var, Reason.ZERO_VARIANCE)
+            stat = effect / np.where(zero_var, np.nan, se)
+        else:
+            # The caller's statistic (the pooled z of proportions) may exist even where
+            # the unpooled se is 0; the caller flags the rows where it does not.
+            stat = statistic
+        untestable = np.isnan(stat)
+        df = np.where(untestable, np.nan, df)
 
         if alternative == "two-sided":
             p = 2 * special.stdtr(df, -np.abs(stat))
@@ -749,19 +765,18 @@ def _finish(
         ci_low = np.maximum(effect - half, lo_bound)
         ci_high = np.minimum(effect + half, hi_bound)
         if alternative == "greater":
-            ci_high = np.where(np.isnan(ci_low), np.nan, hi_bound)
+            ci_high = np.full_like(ci_low, hi_bound)
         elif alternative == "less":
-            ci_low = np.where(np.isnan(ci_high), np.nan, lo_bound)
-        nan_ci = np.isnan(se) | zero_var
-        ci_low = np.where(nan_ci, np.nan, ci_low)
-        ci_high = np.where(nan_ci, np.nan, ci_high)
+            ci_low = np.full_like(ci_high, lo_bound)
+        ci_low = np.where(untestable, np.nan, ci_low)
+        ci_high = np.where(untestable, np.nan, ci_high)
 
         lift, lift_lo, lift_hi, lift_reason = _lift(
             effect, mean_c, mean_v, var_c, var_v, q, alternative, lift_method
         )
         reason = reason | lift_reason
-        lift_lo = np.where(nan_ci, np.nan, lift_lo)
-        lift_hi = np.where(nan_ci, np.nan, lift_hi)
+        lift_lo = np.where(untestable, np.nan, lift_lo)
+        lift_hi = np.where(untestable, np.nan, lift_hi)
 
     nan = np.full_like(effect, np.nan)
 
@@ -805,15 +820,18 @@ def _lift(
     the effect; a negative control mean flips it (``lift = effect / mc``).
     """
     zero_mc = mc == 0
-    reason = np.where(zero_mc, int(Reason.ZERO_CONTROL_MEAN), 0)
+    reason = _flag(zero_mc, Reason.ZERO_CONTROL_MEAN)
     lift = np.where(zero_mc, np.nan, effect / mc)
+    # Interval flags only where an interval could otherwise be computed.
+    defined = ~np.isnan(lift) & ~np.isnan(vc + vv + q)
     if method == "delta":
         se = np.sqrt(vv / mc**2 + mv**2 * vc / mc**4)
         lo, hi = lift - q * se, lift + q * se
     elif method == "log":
-        ok = (mc != 0) & (mv != 0) & (np.sign(mc) == np.sign(mv))
-        reason = reason | np.where(~ok & ~zero_mc, int(Reason.LOG_UNDEFINED), 0)
-        log_ratio = np.log(np.where(ok, mv / mc, np.nan))
+        same_sign = (mv != 0) & (np.sign(mc) == np.sign(mv))
+        reason = reason | _flag(defined & ~same_sign, Reason.LOG_UNDEFINED)
+        defined &= same_sign
+        log_ratio = np.log(np.where(defined, mv / mc, np.nan))
         se = np.sqrt(vv / mv**2 + vc / mc**2)
         lo, hi = np.expm1(log_ratio - q * se), np.expm1(log_ratio + q * se)
     else:
@@ -823,7 +841,7 @@ def _lift(
         c = mv**2 - q**2 * vv
         disc = np.maximum(b**2 - a * c, 0.0)
         bounded = a > 0
-        reason = reason | np.where(~bounded & ~zero_mc, int(Reason.LIFT_UNBOUNDED), 0)
+        reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
         # Stable roots: s / a and c / s with s = b + sign(b) sqrt(disc).
         s = b + np.where(b >= 0, 1.0, -1.0) * np.sqrt(disc)
         r1 = s / a
@@ -831,19 +849,12 @@ def _lift(
         lo = np.where(bounded, np.minimum(r1, r2) - 1, -np.inf)
         hi = np.where(bounded, np.maximum(r1, r2) - 1, np.inf)
     if alternative != "two-sided":
-        # The lift interval's open side: upper for "greater" with mc > 0, and so on.
+        # The open side: the upper one for "greater" when mc > 0, and so on.
         open_upper = (mc > 0) == (alternative == "greater")
         lo = np.where(open_upper, lo, -np.inf)
         hi = np.where(open_upper, np.inf, hi)
-        if method == "fieller":
-            lo = np.where(bounded, lo, -np.inf)
-            hi = np.where(bounded, hi, np.inf)
-    undefined = zero_mc | np.isnan(lift)
-    lo = np.where(undefined, np.nan, lo)
-    hi = np.where(undefined, np.nan, hi)
-    if method == "log":
-        lo = np.where(ok, lo, np.nan)
-        hi = np.where(ok, hi, np.nan)
+    lo = np.where(defined, lo, np.nan)
+    hi = np.where(defined, hi, np.nan)
     return lift, lo, hi, reason
 
 
@@ -860,7 +871,7 @@ def _linear_compare(
     Returns the pieces :func:`_finish` needs, with NaN where a row cannot be computed.
     """
     nc, nv = control.n, variant.n
-    reason = np.where((nc < 2) | (nv < 2), int(Reason.TOO_FEW_UNITS), 0)
+    reason = _flag((nc < 2) | (nv < 2), Reason.TOO_FEW_UNITS)
     reason = reason | np.where(
         control.zero_denominator | variant.zero_denominator, int(Reason.ZERO_DENOMINATOR), 0
     )
@@ -875,29 +886,40 @@ def _linear_compare(
         if control.cross is None:
             out.update(mean_c=control.estimate, mean_v=variant.estimate, var_c=var_c0, var_v=var_v0)
             return out
-        assert variant.cross is not None and pooled.cross is not None
-        assert control.cov_var is not None and variant.cov_var is not None
-        assert control.cov_estimate is not None and variant.cov_estimate is not None
-        assert pooled.cov_var is not None and pooled.cov_estimate is not None
+        assert variant.cross is not None
+        assert pooled.cross is not None
+        assert control.cov_var is not None
+        assert variant.cov_var is not None
+        assert control.cov_estimate is not None
+        assert variant.cov_estimate is not None
+        assert pooled.cov_var is not None
+        assert pooled.cov_estimate is not None
         if theta_pooling == "total":
             num, den = pooled.cross, pooled.cov_var
         else:
             num = (nc - 1) * control.cross + (nv - 1) * variant.cross
             den = (nc - 1) * control.cov_var + (nv - 1) * variant.cov_var
-        unusable = ~(den > 0) | np.isnan(pooled.cov_estimate)
-        # Rows that cannot be computed at all stay NaN; only a flat covariate falls back.
-        unusable &= ~np.isnan(control.var) & ~np.isnan(variant.var)
-        theta = np.where(unusable, 0.0, num / den)
-        theta = np.where(np.isnan(control.var) | np.isnan(variant.var), np.nan, theta)
+        # Rows without variances (too few units, a zero denominator) are not adjusted
+        # and stay NaN; a covariate without variance falls back to theta = 0, flagged.
+        failed = np.isnan(control.var) | np.isnan(variant.var)
+        unusable = ~failed & (
+            ~(den > 0)
+            | np.isnan(pooled.cov_estimate)
+            | np.isnan(control.cov_estimate)
+            | np.isnan(variant.cov_estimate)
+        )
+        keep = failed | unusable
+        theta = np.where(failed, np.nan, np.where(unusable, 0.0, num / den))
         centre = pooled.cov_estimate
 
         def adjust(arm: _Linear, n: FloatArray) -> tuple[FloatArray, FloatArray]:
-            assert arm.cov_estimate is not None and arm.cross is not None
+            assert arm.cov_estimate is not None
+            assert arm.cross is not None
             assert arm.cov_var is not None
             mean = arm.estimate - theta * (arm.cov_estimate - centre)
             var = arm.var - 2 * theta * arm.cross + theta**2 * arm.cov_var
             var = np.maximum(np.where(var <= _ZERO_RTOL * arm.var, 0.0, var), 0.0)
-            return np.where(unusable, arm.estimate, mean), np.where(unusable, arm.var, var) / n
+            return np.where(keep, arm.estimate, mean), np.where(keep, arm.var, var) / n
 
         mean_c, var_c = adjust(control, nc)
         mean_v, var_v = adjust(variant, nv)
@@ -910,7 +932,7 @@ def _linear_compare(
             var_v=var_v,
             theta=theta,
             variance_reduction=np.where(unusable, 0.0, reduction),
-            reason=reason | np.where(unusable, int(Reason.COVARIATE_UNUSABLE), 0),
+            reason=reason | _flag(unusable, Reason.COVARIATE_UNUSABLE),
         )
     return out
 
@@ -933,7 +955,7 @@ def compare_means(
         se^2   = s_c^2 / n_c + s_v^2 / n_v
         t      = effect / se,   df = se^4 / ((s_c^2/n_c)^2/(n_c-1) + (s_v^2/n_v)^2/(n_v-1))
 
-    (the Welch–Satterthwaite degrees of freedom); the interval is
+    (the Welch–Satterthwaite degrees of freedom; Satterthwaite 1946); the interval is
     ``effect ± t_{df, 1-alpha/2} se`` (one-sided: ``t_{df, 1-alpha}`` and an infinite
     bound).
 
@@ -956,20 +978,27 @@ def compare_means(
       each arm. This is the least-squares slope of ``y ~ variant + c``, so ``effect``
       equals the treatment coefficient of that regression (ANCOVA) exactly.
 
-    The two differ by terms of order ``effect × (difference of covariate means)``,
-    negligible under randomisation. The t-test then runs on the adjusted means and
-    variances (Welch–Satterthwaite df from the adjusted variances); theta is treated as
-    known, as usual. ``variance_reduction = 1 - Var(adjusted effect) / Var(effect)``. A
-    covariate with no variance leaves the row unadjusted, flagged COVARIATE_UNUSABLE.
+    The total sums add the between-arm term ``n_c n_v / N (dmean_y)(dmean_c)`` to the
+    within sums, so the two effects differ by exactly
+    ``(theta_within - theta_total) (mean_c,v - mean_c,c)``: second order in the
+    covariate imbalance, which randomisation keeps small. The t-test then runs on the
+    adjusted means and variances (Welch–Satterthwaite df from the adjusted variances);
+    theta is treated as known, as usual.
+    ``variance_reduction = 1 - Var(adjusted effect) / Var(effect)`` (about the squared
+    correlation of ``y`` and ``c`` in large samples). A covariate with no variance
+    leaves the row unadjusted, flagged COVARIATE_UNUSABLE.
 
     The relative lift ``effect / control_mean`` has an interval by ``lift_method``
-    (arms independent, ``V_a`` the variance of arm ``a``'s mean, ``q`` the critical
-    value used for ``effect``):
+    (``mc``, ``mv`` the arm means, CUPED-adjusted when there is a covariate; ``V_a`` the
+    variance of arm ``a``'s mean; ``q`` the critical value used for ``effect``; the arms
+    treated as independent, which for CUPED ignores the shared centring
+    ``mean_c,pooled``, a term proportional to the effect itself):
 
     - ``"delta"``: ``lift ± q sqrt(V_v / mc^2 + mv^2 V_c / mc^4)`` (delta method).
     - ``"log"``: ``exp(log(mv / mc) ± q sqrt(V_v / mv^2 + V_c / mc^2)) - 1``, the delta
       method on the log ratio; needs both means non-zero and of one sign.
-    - ``"fieller"``: Fieller's theorem (Fieller 1954): every ``r`` with
+    - ``"fieller"``: Fieller's theorem (Fieller 1954, "Some problems in interval
+      estimation"): every ``r`` with
       ``(mv - r mc)^2 <= q^2 (V_v + r^2 V_c)``, minus 1; when ``mc^2 <= q^2 V_c`` the set
       is unbounded, returned as ``(-inf, inf)`` and flagged LIFT_UNBOUNDED.
 
@@ -1012,7 +1041,7 @@ def compare_means(
         alpha=alpha,
         alternative=alternative,
         lift_method=lift_method,
-        **{k: v for k, v in parts.items() if k not in ()},
+        **parts,
     )
 
 
@@ -1134,9 +1163,9 @@ def compare_proportions(
 
     >>> res = compare_proportions(ProportionStats(500, 45), ProportionStats(510, 60))
     >>> # R: prop.test(c(60, 45), c(510, 500), correct = FALSE)
-    >>> # X-squared = 2.1253, p-value = 0.1449, 95% CI -0.009281713  0.063045439
+    >>> # X-squared = 2.0717, p-value = 0.1501, 95% CI -0.009917921 0.065212039
     >>> print(f"{res.statistic**2:.4f} {res.p_value:.4f} {res.ci_low:.9f} {res.ci_high:.9f}")
-    2.1253 0.1449 -0.009281713 0.063045439
+    2.0717 0.1501 -0.009917921 0.065212039
     """
     alpha, alternative, lift_method = _options(alpha, alternative, lift_method)
     _pair(control, variant, ProportionStats)
@@ -1151,11 +1180,10 @@ def compare_proportions(
         se0 = np.sqrt(pbar * (1 - pbar) * (1 / nc + 1 / nv))
         effect = pv - pc
         z = effect / se0
-    reason = np.where(empty, int(Reason.TOO_FEW_UNITS), 0)
-    # The test is undefined when the pooled rate is 0 or 1; flag it even when the
-    # unpooled variance is 0 too (then _finish sets ZERO_VARIANCE itself).
-    reason = reason | np.where(~empty & (se0 == 0), int(Reason.ZERO_VARIANCE), 0)
-    result = _finish(
+    reason = _flag(empty, Reason.TOO_FEW_UNITS)
+    # The test is undefined when the pooled rate is 0 or 1 (both arms at 0% or 100%).
+    reason = reason | _flag(~empty & (se0 == 0), Reason.ZERO_VARIANCE)
+    return _finish(
         effect=effect,
         var_c=vc,
         var_v=vv,
@@ -1171,4 +1199,3 @@ def compare_proportions(
         statistic=np.where(se0 == 0, np.nan, z),
         bounds=(-1.0, 1.0),
     )
-    return result

@@ -1,0 +1,535 @@
+"""One pass over the data: sufficient statistics per (segment, variant).
+
+Every analysis in hypokit works from a small table of sums: for each segment and
+variant the number of units and, per metric, the sums, sums of squares and
+cross-products its estimator needs. The table is computed by one generated SQL
+``GROUP BY`` (DuckDB runs it over pandas and polars frames and over CSV/Parquet files
+without loading them whole); the whole population's rows, segment ``"(all)"``, are the
+sums of the segment rows, never a second pass.
+
+Missing values are dropped per metric: a unit counts for a metric when every column
+that metric reads is present. The table keeps both the units (``n``) and each metric's
+own count (``<metric>:n``), so the analysis reports what was dropped.
+
+Only this module and :mod:`hypokit._history` touch data frames.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hypokit._errors import DataError, ValidationError
+from hypokit._metrics import Mean, Metric, Proportion, Ratio
+from hypokit._results import TableMixin
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+__all__ = ["ALL", "MISSING", "Aggregates", "MetricSpec", "aggregate", "aggregate_sql"]
+
+ALL = "(all)"
+MISSING = "(missing)"
+
+FloatArray = NDArray[np.float64]
+
+#: The name of each cross-product, as the statistics core spells it.
+_PAIRS: dict[tuple[str, str], str] = {
+    ("y", "y"): "sum_y2",
+    ("x", "x"): "sum_x2",
+    ("x", "y"): "sum_xy",
+    ("c", "c"): "sum_c2",
+    ("y", "c"): "sum_yc",
+    ("x", "c"): "sum_xc",
+    ("d", "d"): "sum_d2",
+    ("c", "d"): "sum_cd",
+    ("y", "d"): "sum_yd",
+    ("x", "d"): "sum_xd",
+}
+
+
+# ------------------------------------------------------------------------------ metrics
+@dataclass(frozen=True)
+class MetricSpec:
+    """What one metric reads: its label, kind and columns by role.
+
+    Roles: ``y`` the metric (a ratio's numerator), ``x`` a ratio's denominator, ``c``
+    the CUPED covariate, ``d`` the covariate's denominator.
+    """
+
+    label: str
+    kind: str
+    columns: Mapping[str, str]
+    metric: Metric = field(compare=False, repr=False)
+
+    @property
+    def stats(self) -> tuple[str, ...]:
+        """The statistics this metric needs, in the order of the SQL."""
+        if self.kind == "proportion":
+            return ("n", "successes", "invalid")
+        roles = [r for r in ("y", "x", "c", "d") if r in self.columns]
+        out = ["n"] + [f"sum_{r}" for r in roles]
+        for i, a in enumerate(roles):
+            for b in roles[i:]:
+                out.append(_PAIRS.get((a, b)) or _PAIRS[(b, a)])
+        return tuple(out)
+
+    def column_names(self) -> tuple[str, ...]:
+        """The data columns this metric reads."""
+        return tuple(dict.fromkeys(self.columns.values()))
+
+
+def metric_spec(metric: Metric) -> MetricSpec:
+    """The columns a metric reads, refusing metrics that name none."""
+    if isinstance(metric, Proportion):
+        if not metric.column:
+            raise ValidationError(f"{metric!r} has no column; analysis needs Proportion('column').")
+        cols = {"y": metric.column}
+    elif isinstance(metric, Mean):
+        if not metric.column:
+            raise ValidationError(f"{metric!r} has no column; analysis needs Mean('column').")
+        cols = {"y": metric.column}
+        if metric.covariate:
+            cols["c"] = metric.covariate
+    elif isinstance(metric, Ratio):
+        if not metric.numerator or not metric.denominator:
+            raise ValidationError(
+                f"{metric!r} needs numerator and denominator columns for analysis."
+            )
+        cols = {"y": metric.numerator, "x": metric.denominator}
+        if metric.covariate:
+            cols["c"] = metric.covariate
+        if metric.covariate_denominator:
+            cols["d"] = metric.covariate_denominator
+    else:
+        raise ValidationError(
+            f"metrics contains {metric!r}, must be hk.Proportion, hk.Mean or hk.Ratio objects."
+        )
+    return MetricSpec(metric.label, metric.kind, cols, metric)
+
+
+def metric_specs(metrics: Any) -> tuple[MetricSpec, ...]:
+    """Validate ``metrics`` (one metric or a sequence) into specs with unique labels."""
+    if isinstance(metrics, Proportion | Mean | Ratio):
+        metrics = [metrics]
+    if isinstance(metrics, str) or not isinstance(metrics, Sequence) or not metrics:
+        raise ValidationError(
+            f"metrics == {metrics!r}, must be a metric or a non-empty list of hk.Proportion, "
+            "hk.Mean or hk.Ratio."
+        )
+    specs = tuple(metric_spec(m) for m in metrics)
+    labels = [s.label for s in specs]
+    dupes = sorted({x for x in labels if labels.count(x) > 1})
+    if dupes:
+        raise ValidationError(
+            f"metrics has two metrics named {dupes[0]!r}; give one of them name=..."
+        )
+    return specs
+
+
+def segment_columns(segments: Any) -> tuple[str, ...]:
+    """``segments`` as a tuple of column names."""
+    if segments is None:
+        return ()
+    if isinstance(segments, str):
+        return (segments,)
+    if isinstance(segments, Sequence) and segments and all(isinstance(s, str) for s in segments):
+        if len(set(segments)) != len(segments):
+            raise ValidationError(f"segments == {list(segments)!r} names a column twice.")
+        return tuple(segments)
+    raise ValidationError(
+        f"segments == {segments!r}, must be a column name, a list of column names or None."
+    )
+
+
+# ---------------------------------------------------------------------------------- SQL
+def _q(name: str, quote: str = '"') -> str:
+    return quote + name.replace(quote, quote * 2) + quote
+
+
+def _label_expr(columns: Sequence[str], quote: str) -> str:
+    parts = [f"COALESCE(CAST({_q(c, quote)} AS VARCHAR), '{MISSING}')" for c in columns]
+    return " || ' / ' || ".join(parts)
+
+
+def aggregate_sql(
+    source: str,
+    *,
+    variant: str,
+    metrics: Any,
+    segments: Any = None,
+    quote: str = '"',
+) -> str:
+    """The SQL ``GROUP BY`` that computes the sufficient statistics, for any SQL engine.
+
+    Run it in a warehouse and pass the (small) result to :func:`hypokit.analyze`, so
+    that only aggregates leave the warehouse.
+
+    Args:
+        source: A table name or a parenthesised subquery.
+        variant: The variant column.
+        metrics: The metrics.
+        segments: A segment column, several, or None.
+        quote: The identifier quote (``'"'`` for most engines, a backtick for Spark SQL
+            and BigQuery).
+
+    Examples:
+        >>> import hypokit as hk
+        >>> print(hk.aggregate_sql("events", variant="arm", metrics=[hk.Proportion("buy")]))
+        ... # doctest: +NORMALIZE_WHITESPACE
+        SELECT '(all)' AS "segment", CAST("arm" AS VARCHAR) AS "variant", COUNT(*) AS "n",
+        ...
+        FROM events GROUP BY 1, 2
+    """
+    specs = metric_specs(metrics)
+    segs = segment_columns(segments)
+    return _build_sql(source, variant, segs, specs, quote)
+
+
+def _build_sql(
+    source: str, variant: str, segs: tuple[str, ...], specs: tuple[MetricSpec, ...], quote: str
+) -> str:
+    select = [
+        (_label_expr(segs, quote) if segs else f"'{ALL}'") + f" AS {_q('segment', quote)}",
+        f"CAST({_q(variant, quote)} AS VARCHAR) AS {_q('variant', quote)}",
+        f"COUNT(*) AS {_q('n', quote)}",
+    ]
+    for spec in specs:
+        cols = {r: f"CAST({_q(c, quote)} AS DOUBLE)" for r, c in spec.columns.items()}
+        valid = " AND ".join(f"{_q(c, quote)} IS NOT NULL" for c in spec.column_names())
+        alias = spec.label
+
+        def add(stat: str, expr: str, alias: str = alias) -> None:
+            select.append(f"{expr} AS {_q(f'{alias}:{stat}', quote)}")
+
+        add("n", f"COUNT(CASE WHEN {valid} THEN 1 END)")
+        if spec.kind == "proportion":
+            y = cols["y"]
+            add("successes", f"COALESCE(SUM({y}), 0)")
+            add("invalid", f"COUNT(CASE WHEN {y} <> 0 AND {y} <> 1 THEN 1 END)")
+            continue
+        for stat in spec.stats[1:]:
+            roles = stat[4:]
+            if roles.endswith("2"):
+                expr = f"{cols[roles[0]]} * {cols[roles[0]]}"
+            elif len(roles) == 1:
+                expr = cols[roles]
+            else:
+                expr = f"{cols[roles[0]]} * {cols[roles[1]]}"
+            add(stat, f"COALESCE(SUM(CASE WHEN {valid} THEN {expr} END), 0)")
+    return "SELECT " + ",\n  ".join(select) + f"\nFROM {source} GROUP BY 1, 2"
+
+
+# ---------------------------------------------------------------------------- the table
+@dataclass(frozen=True, eq=False)
+class Aggregates(TableMixin):
+    """Sufficient statistics per (segment, variant), the input of every analysis.
+
+    ``segment`` and ``variant`` label the rows; ``n`` counts units; ``stats`` maps
+    ``"<metric>:<statistic>"`` to one array over the rows. The rows of segment
+    ``"(all)"`` are sums of the segment rows (see :meth:`with_totals`).
+    """
+
+    segment: tuple[str, ...]
+    variant: tuple[str, ...]
+    n: FloatArray
+    stats: Mapping[str, FloatArray]
+    metrics: tuple[MetricSpec, ...]
+    segment_columns: tuple[str, ...]
+    variant_column: str
+    missing_variant: int = 0
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """Segment labels in sorted order (``"(all)"`` only when unsegmented)."""
+        return tuple(sorted(set(self.segment)))
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """Variant labels in sorted order."""
+        return tuple(sorted(set(self.variant)))
+
+    def with_totals(self) -> Aggregates:
+        """The table with the ``"(all)"`` rows added: each the sum over segments."""
+        if self.segment and all(s == ALL for s in self.segment):
+            return self
+        keep = [i for i, s in enumerate(self.segment) if s != ALL]
+        variants = sorted({self.variant[i] for i in keep})
+        index = {v: j for j, v in enumerate(variants)}
+        groups = np.array([index[self.variant[i]] for i in keep], dtype=np.intp)
+
+        def total(values: FloatArray) -> FloatArray:
+            return np.asarray(
+                np.bincount(groups, weights=values[keep], minlength=len(variants)), np.float64
+            )
+
+        return Aggregates(
+            segment=tuple(self.segment[i] for i in keep) + (ALL,) * len(variants),
+            variant=tuple(self.variant[i] for i in keep) + tuple(variants),
+            n=np.concatenate([self.n[keep], total(self.n)]),
+            stats={k: np.concatenate([v[keep], total(v)]) for k, v in self.stats.items()},
+            metrics=self.metrics,
+            segment_columns=self.segment_columns,
+            variant_column=self.variant_column,
+            missing_variant=self.missing_variant,
+        )
+
+    def __add__(self, other: Aggregates) -> Aggregates:
+        """Add two tables computed on disjoint parts of the data (same metrics)."""
+        if not isinstance(other, Aggregates) or other.metrics != self.metrics:
+            raise ValidationError("only aggregates of the same metrics can be added.")
+        keys = sorted(
+            set(zip(self.segment, self.variant, strict=True))
+            | set(zip(other.segment, other.variant, strict=True))
+        )
+        index = {k: i for i, k in enumerate(keys)}
+
+        def scatter(t: Aggregates, values: FloatArray) -> FloatArray:
+            out = np.zeros(len(keys))
+            rows = [index[k] for k in zip(t.segment, t.variant, strict=True)]
+            np.add.at(out, rows, values)
+            return out
+
+        return Aggregates(
+            segment=tuple(k[0] for k in keys),
+            variant=tuple(k[1] for k in keys),
+            n=scatter(self, self.n) + scatter(other, other.n),
+            stats={
+                k: scatter(self, self.stats[k]) + scatter(other, other.stats[k]) for k in self.stats
+            },
+            metrics=self.metrics,
+            segment_columns=self.segment_columns,
+            variant_column=self.variant_column,
+            missing_variant=self.missing_variant + other.missing_variant,
+        )
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per (segment, variant), with the ``"(all)"`` rows last."""
+        table = self.with_totals()
+        order = sorted(
+            range(len(table.segment)),
+            key=lambda i: (table.segment[i] == ALL, table.segment[i], table.variant[i]),
+        )
+        return [
+            {
+                "segment": table.segment[i],
+                "variant": table.variant[i],
+                "n": float(table.n[i]),
+                **{k: float(v[i]) for k, v in table.stats.items()},
+            }
+            for i in order
+        ]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The table as a DataFrame, ``n`` columns as integers."""
+        frame = super().to_pandas()
+        for col in frame.columns:
+            if col == "n" or col.endswith((":n", ":successes", ":invalid")):
+                frame[col] = frame[col].astype("int64")
+        return frame
+
+
+# ------------------------------------------------------------------------------ sources
+def _duckdb_source(con: duckdb.DuckDBPyConnection, data: Any) -> str:
+    """Register ``data`` with DuckDB and return the SQL ``FROM`` target."""
+    if isinstance(data, str | os.PathLike):
+        return _file_source(os.fspath(data))
+    if isinstance(data, Sequence) and data and all(isinstance(p, str | os.PathLike) for p in data):
+        paths = [os.fspath(p) for p in data]
+        for p in paths:
+            _file_source(p)  # validates each
+        return _file_source(paths[0], many=paths)
+    module = type(data).__module__.split(".")[0]
+    if module in ("pandas", "polars", "pyarrow"):
+        con.register("hk_source", data)
+        return "hk_source"
+    if module == "duckdb":
+        con.register("hk_source", data)
+        return "hk_source"
+    raise ValidationError(
+        f"data == {type(data).__name__} object, must be a pandas or polars DataFrame, a "
+        "DuckDB relation, a CSV/Parquet path or glob, or a table from hk.aggregate."
+    )
+
+
+def _file_source(path: str, many: list[str] | None = None) -> str:
+    lower = path.lower()
+    if any(ch in path for ch in "*?["):
+        if not glob.glob(path, recursive=True):
+            raise DataError(f"data == {path!r}: the pattern matches no file.")
+    elif not os.path.exists(path):
+        raise DataError(f"data == {path!r}: no such file.")
+    files = many or [path]
+    literal = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    if lower.endswith((".parquet", ".pq")) or os.path.isdir(path):
+        return f"read_parquet({literal}, union_by_name = false)"
+    if lower.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        return f"read_csv({literal}, header = true)"
+    raise DataError(f"data == {path!r}: expected .parquet, .csv, .csv.gz or .tsv files.")
+
+
+def _check_columns(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    variant: str,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+) -> None:
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except Exception as exc:  # duckdb raises its own error types
+        raise DataError(f"data cannot be read: {exc}") from None
+    types = {row[0]: str(row[1]) for row in described}
+    have = ", ".join(map(repr, types))
+
+    def need(column: str, role: str) -> None:
+        if column not in types:
+            raise DataError(f"{role} == {column!r}: no such column; data has {have}.")
+
+    need(variant, "variant")
+    for s in segs:
+        need(s, "segments")
+    numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "BOOLEAN", "REAL", "NUMERIC", "BIGINT")
+    for spec in specs:
+        for role, column in spec.columns.items():
+            name = {"y": "column", "x": "denominator", "c": "covariate", "d": "covariate"}[role]
+            if spec.kind == "ratio" and role == "y":
+                name = "numerator"
+            need(column, f"{spec.label} {name}")
+            if not any(t in types[column].upper() for t in numeric):
+                raise DataError(
+                    f"{spec.label} {name} == {column!r}: expected numbers, found {types[column]}."
+                )
+
+
+def _from_sql_result(
+    result: Mapping[str, Any],
+    variant: str,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+) -> Aggregates:
+    variants = result["variant"]
+    missing = np.ma.getmaskarray(variants) | np.array(
+        [v is None or (isinstance(v, float) and v != v) for v in np.ma.getdata(variants)],
+        dtype=bool,
+    )
+    variants = np.ma.getdata(variants)
+    missing_units = int(np.asarray(result["n"], dtype=np.float64)[missing].sum())
+    keep = ~missing
+    stats = {
+        f"{s.label}:{st}": np.asarray(result[f"{s.label}:{st}"], dtype=np.float64)[keep]
+        for s in specs
+        for st in s.stats
+    }
+    for s in specs:
+        if s.kind == "proportion":
+            bad = stats[f"{s.label}:invalid"]
+            if bad.sum() > 0:
+                raise DataError(
+                    f"{s.label} column == {s.columns['y']!r}: a Proportion needs 0/1 values; "
+                    f"{int(bad.sum()):,} units have other values."
+                )
+    return Aggregates(
+        segment=tuple(str(x) for x in np.asarray(result["segment"], dtype=object)[keep]),
+        variant=tuple(str(x) for x in np.asarray(variants, dtype=object)[keep]),
+        n=np.asarray(result["n"], dtype=np.float64)[keep],
+        stats=stats,
+        metrics=specs,
+        segment_columns=segs,
+        variant_column=variant,
+        missing_variant=missing_units,
+    )
+
+
+def aggregate(
+    data: Any,
+    *,
+    variant: str,
+    metrics: Any,
+    segments: Any = None,
+) -> Aggregates:
+    """Sufficient statistics per (segment, variant) in one pass over the data.
+
+    Args:
+        data: A pandas or polars DataFrame, a DuckDB relation, or a path or glob of
+            Parquet/CSV files (read by DuckDB, so files larger than memory work). One row
+            per unit.
+        variant: The column naming each unit's variant.
+        metrics: A metric or a list of ``hk.Proportion``, ``hk.Mean``, ``hk.Ratio``.
+        segments: A segment column, a list of columns (their combinations are the
+            segments, labelled ``"a / b"``), or None.
+
+    Returns:
+        An :class:`Aggregates` table; ``hk.analyze`` accepts it (or its
+        ``to_pandas()``) in place of the data.
+
+    Examples:
+        >>> import pandas as pd, hypokit as hk
+        >>> df = pd.DataFrame({"arm": ["a", "a", "b", "b"], "buy": [0, 1, 1, 1]})
+        >>> hk.aggregate(df, variant="arm", metrics=[hk.Proportion("buy")]).to_pandas()
+          segment variant  n  buy:n  buy:successes  buy:invalid
+        0   (all)       a  2      2              1            0
+        1   (all)       b  2      2              2            0
+    """
+    import duckdb
+
+    if not isinstance(variant, str):
+        raise ValidationError(f"variant == {variant!r}, must be a column name.")
+    specs = metric_specs(metrics)
+    segs = segment_columns(segments)
+    if variant in segs:
+        raise ValidationError(f"variant == {variant!r} is also a segment column.")
+    con = duckdb.connect()
+    try:
+        source = _duckdb_source(con, data)
+        _check_columns(con, source, variant, segs, specs)
+        sql = _build_sql(source, variant, segs, specs, '"')
+        result = con.execute(sql).fetchnumpy()
+    finally:
+        con.close()
+    return _from_sql_result(result, variant, segs, specs)
+
+
+def from_table(table: Any, metrics: tuple[MetricSpec, ...]) -> Aggregates | None:
+    """Read an aggregates table (from ``hk.aggregate`` or a warehouse); None if it is not one."""
+    if isinstance(table, Aggregates):
+        return table
+    columns = getattr(table, "columns", None)
+    if columns is None:
+        return None
+    names = {str(c) for c in columns}
+    needed = {"segment", "variant", "n"} | {f"{s.label}:{st}" for s in metrics for st in s.stats}
+    if not {"segment", "variant", "n"} <= names or not any(":" in c for c in names):
+        return None
+    missing = sorted(needed - names)
+    if missing:
+        raise DataError(
+            f"the aggregates table lacks {', '.join(map(repr, missing))}; compute it with "
+            "hk.aggregate or hk.aggregate_sql for the same metrics."
+        )
+    frame = (
+        table.to_pandas() if hasattr(table, "to_pandas") and not hasattr(table, "iloc") else table
+    )
+    result = {c: frame[c].to_numpy() for c in needed}
+    result["variant"] = frame["variant"].astype(object).to_numpy()
+    result["segment"] = frame["segment"].astype(str).to_numpy()
+    out = _from_sql_result(result, "variant", ("segment",), metrics)
+    if any(s != ALL for s in out.segment):
+        keep = [i for i, s in enumerate(out.segment) if s != ALL]
+        out = Aggregates(
+            segment=tuple(out.segment[i] for i in keep),
+            variant=tuple(out.variant[i] for i in keep),
+            n=out.n[keep],
+            stats={k: v[keep] for k, v in out.stats.items()},
+            metrics=metrics,
+            segment_columns=("segment",),
+            variant_column="variant",
+        )
+    return out
