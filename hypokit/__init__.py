@@ -26,6 +26,9 @@ from hypokit._errors import (
 from hypokit._version import __version__
 
 if TYPE_CHECKING:
+    from hypokit._aggregate import Aggregates, aggregate, aggregate_sql
+    from hypokit._analysis import AnalysisResult, Criterion, analyze
+    from hypokit._findings import Finding
     from hypokit._history import baselines
     from hypokit._metrics import Mean, Proportion, Ratio
     from hypokit._planned import (
@@ -34,14 +37,15 @@ if TYPE_CHECKING:
         Learning,
         Objective,
         Registry,
-        analyze,
     )
-    from hypokit._aggregate import Aggregates, aggregate, aggregate_sql
     from hypokit._sizing import SegmentPlan, SizingPlan, mde, power, size
 
 __all__ = [
     "Aggregates",
+    "AnalysisResult",
+    "Criterion",
     "DataError",
+    "Finding",
     "HypokitError",
     "Hypothesis",
     "KeyResult",
@@ -84,7 +88,10 @@ _LAZY = {
     "aggregate": "hypokit._aggregate",
     "aggregate_sql": "hypokit._aggregate",
     "Aggregates": "hypokit._aggregate",
-    "analyze": "hypokit._planned",
+    "analyze": "hypokit._analysis",
+    "AnalysisResult": "hypokit._analysis",
+    "Criterion": "hypokit._analysis",
+    "Finding": "hypokit._findings",
 }
 
 

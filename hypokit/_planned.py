@@ -17,20 +17,15 @@ __all__ = [
     "Learning",
     "Objective",
     "Registry",
-    "analyze",
 ]
 
 
 def _not_yet(name: str, what: str) -> NoReturn:
     raise NotYetAvailableError(
         f"hk.{name} ({what}) is not available yet in hypokit {__version__}; "
-        "sizing (hk.size, hk.mde, hk.power) is. See CHANGELOG.md for what each release adds."
+        "sizing (hk.size) and analysis (hk.analyze) are. See CHANGELOG.md for what each "
+        "release adds."
     )
-
-
-def analyze(*args: Any, **kwargs: Any) -> NoReturn:
-    """Per-segment analysis of an A/B test: not available yet."""
-    _not_yet("analyze", "per-segment A/B test analysis")
 
 
 class _Planned:

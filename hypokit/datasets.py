@@ -18,7 +18,14 @@ if TYPE_CHECKING:
 
     from hypokit._sizing import SizingPlan
 
-__all__ = ["checkout_history", "demo_sizing", "make_checkout_history"]
+__all__ = [
+    "checkout_experiment",
+    "checkout_history",
+    "demo_analysis",
+    "demo_sizing",
+    "make_checkout_experiment",
+    "make_checkout_history",
+]
 
 #: Segment: (users per day, checkout conversion, mean order value, sessions per user).
 CHECKOUT_SEGMENTS: dict[str, tuple[int, float, float, float]] = {
@@ -27,6 +34,10 @@ CHECKOUT_SEGMENTS: dict[str, tuple[int, float, float, float]] = {
     "business": (200, 0.190, 240.0, 3.1),
 }
 CHECKOUT_FILE = "checkout_history.csv.gz"
+EXPERIMENT_FILE = "checkout_experiment.csv.gz"
+
+#: The true relative effect of express pay on conversion per segment, as generated.
+EXPRESS_PAY_EFFECT = {"new": 0.15, "returning": 0.02, "business": -0.25}
 
 
 def make_checkout_history(seed: int = 20261122, days: int = 14) -> pd.DataFrame:
@@ -68,6 +79,72 @@ def make_checkout_history(seed: int = 20261122, days: int = 14) -> pd.DataFrame:
     return frame
 
 
+def make_checkout_experiment(seed: int = 20261123, days: int = 21) -> pd.DataFrame:
+    """Generate the express-pay experiment (deterministic for a given ``seed``).
+
+    Three weeks, half of each day's users in ``express_pay``. Express pay lifts
+    conversion for new customers, barely moves returning ones, and lowers it for
+    business buyers (who need invoices): the average hides a segment that got worse.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    start = dt.date(2026, 10, 19)
+    frames = []
+    for segment, (per_day, rate, order_value, sessions) in CHECKOUT_SEGMENTS.items():
+        counts = rng.poisson(per_day, size=days)
+        n = int(counts.sum())
+        dates = np.repeat([start + dt.timedelta(days=i) for i in range(days)], counts)
+        treated = rng.random(n) < 0.5
+        propensity = rng.lognormal(mean=-0.5, sigma=1.0, size=n)
+        lift = np.where(treated, 1 + EXPRESS_PAY_EFFECT[segment], 1.0)
+        p = np.clip(rate * propensity * lift, 0, 1)
+        converted = rng.random(n) < p
+        spend = order_value * propensity**0.5
+        revenue = np.where(converted, rng.gamma(4.0, spend / 4.0), 0.0)
+        pre_orders = rng.poisson(4 * np.clip(rate * propensity, 0, 1))
+        pre_revenue = pre_orders * rng.gamma(4.0, spend / 4.0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": pd.to_datetime(dates).strftime("%Y-%m-%d"),
+                    "segment": segment,
+                    "variant": np.where(treated, "express_pay", "control"),
+                    "converted": converted.astype(np.int8),
+                    "revenue": revenue.round(2),
+                    "sessions": 1 + rng.poisson(sessions - 1, size=n),
+                    "pre_revenue": pre_revenue.round(2),
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.sort_values(["date", "segment"], kind="stable", ignore_index=True)
+    frame.insert(0, "user_id", [f"x{i:06d}" for i in range(len(frame))])
+    return frame
+
+
+def checkout_experiment() -> pd.DataFrame:
+    """The shipped express-pay experiment: one row per user, three weeks, three segments.
+
+    Columns: ``user_id, date, segment, variant, converted, revenue, sessions,
+    pre_revenue``; ``variant`` is ``control`` or ``express_pay``.
+
+    Examples:
+        >>> from hypokit.datasets import checkout_experiment
+        >>> sorted(checkout_experiment()["variant"].unique())
+        ['control', 'express_pay']
+    """
+    return _read(EXPERIMENT_FILE)
+
+
+def _read(name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    with resources.as_file(resources.files("hypokit") / "data" / name) as path:
+        return pd.read_csv(path)
+
+
 def checkout_history() -> pd.DataFrame:
     """The shipped checkout history: one row per user, two weeks, three segments.
 
@@ -79,10 +156,7 @@ def checkout_history() -> pd.DataFrame:
         >>> sorted(history["segment"].unique())
         ['business', 'new', 'returning']
     """
-    import pandas as pd
-
-    with resources.as_file(resources.files("hypokit") / "data" / CHECKOUT_FILE) as path:
-        return pd.read_csv(path)
+    return _read(CHECKOUT_FILE)
 
 
 def demo_sizing() -> str:
@@ -125,3 +199,38 @@ def demo_sizing() -> str:
         "(rounded up to whole weeks).",
     ]
     return "\n".join(lines)
+
+
+def demo_analysis() -> str:
+    """The analysis demo: the express-pay experiment per segment, with its warnings."""
+    import hypokit as hk
+
+    data = checkout_experiment()
+    result = hk.analyze(
+        data,
+        variant="variant",
+        control="control",
+        segments="segment",
+        metrics=[
+            hk.Proportion("converted"),
+            hk.Mean("revenue", covariate="pre_revenue"),
+            hk.Ratio("revenue", "sessions"),
+        ],
+    )
+    table = result.to_pandas()[
+        ["segment", "metric", "n_control", "n_variant", "lift", "lift_ci_low", "lift_ci_high",
+         "p_adjusted", "significant"]
+    ]  # fmt: skip
+    return "\n".join(
+        [
+            "hypokit demo: analysing the express-pay checkout experiment per segment",
+            f"data: {len(data):,} users (hypokit.datasets.checkout_experiment)",
+            "",
+            table.to_string(index=False, float_format=lambda x: f"{x:.4f}"),
+            "",
+            "Summary: " + result.summary(),
+            "",
+            "Warnings:",
+            *[f"- [{f.kind}] {f.message}" for f in result.warnings],
+        ]
+    )

@@ -6,18 +6,28 @@ Run from the repository root: ``python scripts/make_datasets.py``.
 import gzip
 from pathlib import Path
 
-from hypokit.datasets import CHECKOUT_FILE, make_checkout_history
+from hypokit.datasets import (
+    CHECKOUT_FILE,
+    EXPERIMENT_FILE,
+    make_checkout_experiment,
+    make_checkout_history,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
-    out = ROOT / "hypokit" / "data" / CHECKOUT_FILE
-    text = make_checkout_history().to_csv(index=False)
+def write(name: str, frame) -> None:
+    out = ROOT / "hypokit" / "data" / name
+    text = frame.to_csv(index=False)
     # mtime=0 keeps the gzip bytes identical from run to run.
     with out.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
         gz.write(text.encode())
     print(f"wrote {out.relative_to(ROOT)} ({out.stat().st_size:,} bytes)")
+
+
+def main() -> None:
+    write(CHECKOUT_FILE, make_checkout_history())
+    write(EXPERIMENT_FILE, make_checkout_experiment())
 
 
 if __name__ == "__main__":

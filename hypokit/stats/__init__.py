@@ -15,6 +15,7 @@ from hypokit.stats._checks import (
     simpson,
     simpson_proportions,
     srm,
+    standardized,
 )
 from hypokit.stats._compare import (
     LIFT_METHODS,
@@ -85,6 +86,7 @@ __all__ = [
     "simpson",
     "simpson_proportions",
     "srm",
+    "standardized",
     "t_mde",
     "t_n",
     "t_power",

@@ -29,6 +29,7 @@ __all__ = [
     "simpson",
     "simpson_proportions",
     "srm",
+    "standardized",
 ]
 
 IntArray = NDArray[np.int64]
@@ -197,6 +198,44 @@ def inverse_variance(effect: ArrayLike, se: ArrayLike) -> PooledEffect:
     with np.errstate(divide="ignore", invalid="ignore"):
         est = np.where(k > 0, (w * e).sum(axis=-1) / total, np.nan)
         pse = np.where(k > 0, 1 / np.sqrt(total), np.nan)
+    return PooledEffect(estimate=est, se=pse, k=k)
+
+
+def standardized(effect: ArrayLike, se: ArrayLike, weights: ArrayLike) -> PooledEffect:
+    """The segment effects averaged with fixed weights (direct standardisation).
+
+    ``estimate = sum(w_i e_i) / sum(w_i)`` and ``se = sqrt(sum(w_i^2 se_i^2)) / sum(w_i)``
+    with ``w_i`` the segment's share of the population (its units in both arms). This is
+    the effect the whole population would show if every arm had the same segment mix:
+    under randomisation it estimates the same quantity as the pooled effect, whatever
+    the segments' variances, so a sign reversal between the two points to a segment mix
+    that differs between arms (Simpson's paradox) rather than to the weighting.
+    Segments with a NaN effect or standard error are left out.
+
+    >>> res = standardized([1.0, 3.0], [1.0, 1.0], [3, 1])
+    >>> float(res.estimate), round(float(res.se), 6)
+    (1.5, 0.790569)
+    """
+    e = _floats("effect", effect, allow_nan=True)
+    s = _floats("se", se, allow_nan=True)
+    w = _floats("weights", weights, allow_nan=False)
+    try:
+        e, s, w = np.broadcast_arrays(e, s, w)
+    except ValueError:
+        raise DataError(
+            f"effect {e.shape}, se {s.shape} and weights {w.shape} do not broadcast."
+        ) from None
+    if (w < 0).any():
+        raise DataError("weights has negative values; segment weights must be >= 0.")
+    valid = ~np.isnan(e) & ~np.isnan(s) & (w > 0)
+    w = np.where(valid, w, 0.0)
+    total = w.sum(axis=-1)
+    k = valid.sum(axis=-1).astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = np.where(k > 0, (w * np.where(valid, e, 0.0)).sum(axis=-1) / total, np.nan)
+        pse = np.where(
+            k > 0, np.sqrt((w**2 * np.where(valid, s, 0.0) ** 2).sum(axis=-1)) / total, np.nan
+        )
     return PooledEffect(estimate=est, se=pse, k=k)
 
 
@@ -416,19 +455,31 @@ def _simpson(
     )
 
 
-def simpson(pooled_effect: ArrayLike, effect: ArrayLike, se: ArrayLike) -> Simpson:
+def simpson(
+    pooled_effect: ArrayLike,
+    effect: ArrayLike,
+    se: ArrayLike,
+    weights: ArrayLike | None = None,
+) -> Simpson:
     """Simpson's paradox check for means and ratios: pooled against stratified effect.
 
-    The stratified effect is the inverse-variance pool of the segment effects
-    (:func:`inverse_variance`); the check reports a reversal when it and the pooled
-    (unstratified) effect have strictly opposite signs, whatever the individual segments
-    do. A reversal means the segments' mix differs between the arms (or the effect
-    differs a lot between segments): read the segments, not the average.
+    The stratified effect is the population-weighted average of the segment effects
+    (:func:`standardized`) when ``weights`` (the segments' units) are given, and the
+    inverse-variance pool (:func:`inverse_variance`) otherwise; the check reports a
+    reversal when it and the pooled (unstratified) effect have strictly opposite signs,
+    whatever the individual segments do. With population weights a reversal means the
+    segments' mix differs between the arms; with inverse-variance weights it can also
+    come from effects and variances that differ between segments. Either way: read the
+    segments, not the average.
 
     Args:
         pooled_effect: The unstratified effect of each family (the ``"(all)"`` row).
         effect: Segment effects; the last axis holds the segments.
         se: Their standard errors.
+        weights: The segments' sizes (units in both arms), for a standardised effect.
+            Prefer them: inverse-variance weights differ from population weights when
+            segments differ in variance, and can flip the sign of a heterogeneous effect
+            with no Simpson's paradox at all.
 
     Returns:
         A :class:`Simpson` without the last axis.
@@ -446,7 +497,8 @@ def simpson(pooled_effect: ArrayLike, effect: ArrayLike, se: ArrayLike) -> Simps
         raise DataError(
             f"pooled_effect has shape {pooled.shape}, must match the families {iv.estimate.shape}."
         ) from None
-    return _simpson(pooled, iv, iv, e, valid)
+    stratified = iv if weights is None else standardized(effect, se, weights)
+    return _simpson(pooled, stratified, iv, e, valid)
 
 
 def simpson_proportions(control: ProportionStats, variant: ProportionStats) -> Simpson:

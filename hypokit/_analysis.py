@@ -1,0 +1,1106 @@
+"""Per-segment analysis of an A/B test: effects, intervals, corrections and findings.
+
+``hk.analyze`` aggregates the data once (:mod:`hypokit._aggregate`), compares every
+variant with control for every metric in every segment and in the whole population
+(segment ``"(all)"``) with the statistics core, adjusts the p-values over that whole
+family, and checks what an average can hide: sample-ratio mismatch, Simpson's paradox,
+effects that differ across segments, segments that move against the overall result,
+missing data and too little data for the plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from hypokit import stats
+from hypokit._aggregate import ALL, Aggregates, MetricSpec, aggregate, from_table, metric_specs
+from hypokit._errors import DataError, NotYetAvailableError, ValidationError
+from hypokit._findings import Finding
+from hypokit._results import TableMixin, format_number, html_table
+from hypokit._validate import check_choice, check_open_unit, check_positive
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from hypokit._sizing import SizingPlan
+
+__all__ = ["AnalysisResult", "Criterion", "SRMTable", "VerdictTable", "analyze"]
+
+Correction = Literal["holm", "bonferroni", "bh"]
+CORRECTIONS: tuple[Correction | None, ...] = ("holm", "bonferroni", "bh", None)
+METHODS = ("frequentist", "sequential", "bayesian")
+
+#: The columns promised by the API contract, in order.
+CONTRACT_COLUMNS = (
+    "segment",
+    "metric",
+    "variant",
+    "n_control",
+    "n_variant",
+    "control_mean",
+    "variant_mean",
+    "effect",
+    "effect_ci_low",
+    "effect_ci_high",
+    "lift",
+    "lift_ci_low",
+    "lift_ci_high",
+    "p_value",
+    "p_adjusted",
+    "significant",
+)
+EXTRA_COLUMNS = (
+    "kind",
+    "se",
+    "statistic",
+    "df",
+    "control_observed",
+    "variant_observed",
+    "variance_reduction",
+    "n_missing",
+)
+
+#: Reasons that leave no estimate: such rows become findings, not table rows.
+_FATAL = int(
+    stats.Reason.TOO_FEW_UNITS | stats.Reason.ZERO_VARIANCE | stats.Reason.ZERO_DENOMINATOR
+)
+
+
+# ------------------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class SRMTable(TableMixin):
+    """Sample-ratio mismatch per segment: Pearson's chi-square of units per variant.
+
+    A p-value below ``threshold`` (0.001 by default, the usual alarm level for SRM)
+    means the split of units does not match the planned allocation: something in
+    assignment or logging is broken, and the segment's effects cannot be trusted.
+    """
+
+    rows: tuple[dict[str, Any], ...]
+    threshold: float
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per segment."""
+        return [dict(r) for r in self.rows]
+
+    def _caption(self) -> str:
+        return f"Sample-ratio check (chi-square; mismatch when p < {self.threshold:g})"
+
+    @property
+    def p_value(self) -> float:
+        """The overall p-value (segment ``"(all)"``)."""
+        return float(next(r["p_value"] for r in self.rows if r["segment"] == ALL))
+
+    @property
+    def mismatch(self) -> bool:
+        """Whether any segment (or the whole) shows a mismatch."""
+        return any(r["mismatch"] for r in self.rows)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A success criterion (or a guardrail) for one metric, used by ``result.verdict``.
+
+    Args:
+        metric: The metric's name (its column or ``name=``).
+        min_effect: The smallest effect that counts as success (0 = any improvement).
+        direction: ``"increase"`` or ``"decrease"``: the direction that is good.
+        relative: Read ``min_effect`` and ``margin`` as relative lifts (default) or in
+            the metric's units.
+        margin: For a guardrail: the largest harm tolerated (non-inferiority margin).
+            A criterion with a margin is a guardrail.
+
+    Decision rules (with the result's intervals and Holm/BH/Bonferroni-adjusted
+    p-values): a success criterion is **met** when the effect is significant in the
+    good direction and its estimate reaches ``min_effect``; **not met** when the
+    interval lies entirely short of ``min_effect`` (the data rule the required effect
+    out) or the effect is significant in the bad direction; **inconclusive** otherwise.
+    A guardrail is **met** when the interval excludes a harm of ``margin`` or more
+    (non-inferiority shown), **not met** when the harm is significant and beyond the
+    margin, and **inconclusive** otherwise.
+    """
+
+    metric: str
+    min_effect: float = 0.0
+    direction: Literal["increase", "decrease"] = "increase"
+    relative: bool = True
+    margin: float | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("direction", self.direction, ("increase", "decrease"))
+        if self.margin is not None:
+            check_positive("margin", self.margin)
+
+    @property
+    def guardrail(self) -> bool:
+        """Whether this is a guardrail (it has a margin)."""
+        return self.margin is not None
+
+
+@dataclass(frozen=True)
+class VerdictTable(TableMixin):
+    """Verdicts per (segment, criterion), with the numbers they rest on."""
+
+    rows: tuple[dict[str, Any], ...]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per (segment, variant, criterion)."""
+        return [dict(r) for r in self.rows]
+
+    def by_segment(self) -> dict[str, str]:
+        """One verdict per segment: not met if any criterion is not met, met if all are."""
+        out: dict[str, str] = {}
+        for seg in dict.fromkeys(r["segment"] for r in self.rows):
+            verdicts = {r["verdict"] for r in self.rows if r["segment"] == seg}
+            out[seg] = (
+                "not met"
+                if "not met" in verdicts
+                else "met"
+                if verdicts == {"met"}
+                else "inconclusive"
+            )
+        return out
+
+    _display_columns = (
+        "segment",
+        "variant",
+        "metric",
+        "criterion",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_adjusted",
+        "verdict",
+        "reason",
+    )
+
+
+def _pct(x: Any) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—" if x is None or math.isnan(x) else ("+∞" if x > 0 else "−∞")
+    return f"{x:+.1%}"
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, float) and math.isfinite(x) and x != 0 and abs(x) < 1e-3:
+        return f"{x:.2e}"
+    return format_number(x)
+
+
+def _p(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return "<0.0001" if x < 1e-4 else f"{x:.4f}"
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult(TableMixin):
+    """The analysis of an A/B test per segment; see :func:`analyze`.
+
+    Attributes:
+        rows: One dict per (segment, metric, variant) with the contract columns.
+        srm: The sample-ratio check per segment.
+        warnings: Plain-language findings, each naming its segment/metric/variant.
+        alpha, correction, alternative, lift_method: The options used.
+        control: The control variant; ``variants`` the others; ``segments`` every
+            segment (``"(all)"`` first); ``metrics`` the metric names.
+        aggregates: The sufficient statistics the numbers come from.
+    """
+
+    rows: tuple[dict[str, Any], ...]
+    srm: SRMTable
+    warnings: tuple[Finding, ...]
+    alpha: float
+    correction: Correction | None
+    alternative: str
+    lift_method: str
+    control: str
+    variants: tuple[str, ...]
+    segments: tuple[str, ...]
+    metrics: tuple[str, ...]
+    aggregates: Aggregates = field(repr=False)
+
+    _display_columns = CONTRACT_COLUMNS
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per (segment, metric, variant): the contract columns, then extras."""
+        return [dict(r) for r in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def findings(self, kind: str | None = None, **where: str) -> list[Finding]:
+        """The findings of one ``kind`` (and ``segment=``, ``metric=``, ``variant=``)."""
+        out = [f for f in self.warnings if kind is None or f.kind == kind]
+        for key, value in where.items():
+            out = [f for f in out if getattr(f, key) == value]
+        return out
+
+    def row(self, metric: str, segment: str = ALL, variant: str | None = None) -> dict[str, Any]:
+        """The row of one (segment, metric, variant); ``variant`` may be left out with one."""
+        if variant is None:
+            if len(self.variants) != 1:
+                raise ValidationError(f"variant == None; name one of {', '.join(self.variants)}.")
+            variant = self.variants[0]
+        for r in self.rows:
+            if r["segment"] == segment and r["metric"] == metric and r["variant"] == variant:
+                return dict(r)
+        raise KeyError(
+            f"no row for segment {segment!r}, metric {metric!r}, variant {variant!r}"
+            " (see result.warnings for rows that could not be computed)"
+        )
+
+    # ---------------------------------------------------------------- verdicts
+    def verdict(
+        self,
+        criteria: Mapping[str, Criterion | Sequence[Criterion]] | Sequence[Criterion] | Criterion,
+        *,
+        variant: str | None = None,
+    ) -> VerdictTable:
+        """Judge each segment against its own success criteria and guardrails.
+
+        Args:
+            criteria: ``{segment: criterion or [criteria]}`` (segments, or ``"(all)"``,
+                each with its own criteria), or one list applied to every segment.
+            variant: Judge only this variant (default: every variant).
+
+        Returns:
+            A :class:`VerdictTable`: ``met``, ``not met`` or ``inconclusive`` per
+            (segment, variant, criterion) with the reason; ``.by_segment()`` sums up.
+            See :class:`Criterion` for the decision rules.
+        """
+        if isinstance(criteria, Criterion):
+            criteria = [criteria]
+        if isinstance(criteria, Mapping):
+            per_segment = {
+                str(k): [v] if isinstance(v, Criterion) else list(v) for k, v in criteria.items()
+            }
+        else:
+            per_segment = {s: list(criteria) for s in self.segments}
+        unknown = [s for s in per_segment if s not in self.segments]
+        if unknown:
+            raise ValidationError(
+                f"criteria name segment {unknown[0]!r}; the result has "
+                f"{', '.join(map(repr, self.segments))}."
+            )
+        variants = self.variants if variant is None else (variant,)
+        if variant is not None and variant not in self.variants:
+            raise ValidationError(f"variant == {variant!r}; the result has {self.variants}.")
+        out = []
+        for seg, crits in per_segment.items():
+            for crit in crits:
+                if not isinstance(crit, Criterion):
+                    raise ValidationError(
+                        f"criteria for {seg!r} contain {crit!r}, not a Criterion."
+                    )
+                if crit.metric not in self.metrics:
+                    raise ValidationError(
+                        f"Criterion metric == {crit.metric!r}; the result has "
+                        f"{', '.join(map(repr, self.metrics))}."
+                    )
+                for var in variants:
+                    out.append(self._judge(seg, var, crit))
+        return VerdictTable(tuple(out))
+
+    def _judge(self, segment: str, variant: str, crit: Criterion) -> dict[str, Any]:
+        sign = 1.0 if crit.direction == "increase" else -1.0
+        kind = "guardrail" if crit.guardrail else "success"
+        unit = "lift" if crit.relative else "effect"
+        if crit.guardrail:
+            label = f"{crit.metric}: no {'drop' if sign > 0 else 'rise'} beyond "
+            label += _pct(crit.margin) if crit.relative else format_number(crit.margin)
+        else:
+            label = f"{crit.metric}: {'+' if sign > 0 else '-'}"
+            label += (
+                f"{abs(crit.min_effect):.1%}" if crit.relative else format_number(crit.min_effect)
+            )
+            label += " or better"
+        base = {"segment": segment, "variant": variant, "metric": crit.metric, "criterion": label}
+        try:
+            row = self.row(crit.metric, segment, variant)
+        except KeyError:
+            return {
+                **base,
+                "kind": kind,
+                "estimate": math.nan,
+                "ci_low": math.nan,
+                "ci_high": math.nan,
+                "p_adjusted": math.nan,
+                "verdict": "inconclusive",
+                "reason": "no estimate for this segment (see result.warnings)",
+            }
+        est, lo, hi = row[unit], row[f"{unit}_ci_low"], row[f"{unit}_ci_high"]
+        p_adj = row["p_adjusted"]
+        # Put everything on the "good is positive" scale.
+        g_est, g_lo, g_hi = sign * est, min(sign * lo, sign * hi), max(sign * lo, sign * hi)
+        significant = bool(row["significant"])
+        if not math.isfinite(est):
+            verdict, reason = "inconclusive", "the estimate is undefined for this segment"
+        elif crit.guardrail:
+            margin = float(crit.margin or 0.0)
+            if g_lo > -margin:
+                verdict, reason = "met", "the interval rules out a harm beyond the margin"
+            elif significant and g_est < 0 and g_est < -margin:
+                verdict, reason = "not met", "a significant harm beyond the margin"
+            else:
+                verdict, reason = "inconclusive", "the interval includes a harm beyond the margin"
+        else:
+            need = abs(crit.min_effect)
+            if significant and g_est > 0 and g_est >= need:
+                verdict, reason = "met", "significant in the good direction, and large enough"
+            elif significant and g_est < 0:
+                verdict, reason = "not met", "significant in the wrong direction"
+            elif g_hi < need:
+                verdict, reason = "not met", "the interval rules out the required effect"
+            elif significant:
+                verdict, reason = "inconclusive", "significant but smaller than required"
+            else:
+                verdict, reason = "inconclusive", "not significant; the interval is too wide"
+        return {
+            **base,
+            "kind": kind,
+            "estimate": est,
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_adjusted": p_adj,
+            "verdict": verdict,
+            "reason": reason,
+        }
+
+    # ---------------------------------------------------------------- presentation
+    def _caption(self) -> str:
+        corr = self.correction or "no correction"
+        return (
+            f"A/B test analysis: {len(self.variants)} variant(s) against {self.control!r}, "
+            f"{len(self.segments) - 1} segment(s) and (all), alpha {self.alpha:g}, {corr}, "
+            f"{self.alternative}"
+        )
+
+    def _repr_html_(self) -> str:
+        def ci(lo: float, hi: float, fmt: Any) -> str:
+            return f"[{fmt(lo)}, {fmt(hi)}]"
+
+        records = []
+        for r in self.rows:
+            records.append(
+                {
+                    "segment": r["segment"],
+                    "metric": r["metric"],
+                    "variant": r["variant"],
+                    "n (control / variant)": f"{r['n_control']:,} / {r['n_variant']:,}",
+                    "control": _num(r["control_mean"]),
+                    "variant mean": _num(r["variant_mean"]),
+                    "lift": _pct(r["lift"]),
+                    "lift CI": ci(r["lift_ci_low"], r["lift_ci_high"], _pct),
+                    "effect CI": ci(r["effect_ci_low"], r["effect_ci_high"], _num),
+                    "p (adjusted)": f"{_p(r['p_value'])} ({_p(r['p_adjusted'])})",
+                    "significant": "yes" if r["significant"] else "no",
+                }
+            )
+        columns = list(records[0]) if records else []
+        table = html_table(records, columns, dict.fromkeys(columns, str), caption=self._caption())
+        items = (
+            "".join(f"<li><b>{f.kind}</b>: {_escape(f.message)}</li>" for f in self.warnings)
+            or "<li>none</li>"
+        )
+        srm = "mismatch" if self.srm.mismatch else "ok"
+        return (
+            f'<div class="hypokit-result">{table}'
+            f"<p>Sample ratio: {srm} (overall p = {_p(self.srm.p_value)})</p>"
+            f"<p>Warnings:</p><ul>{items}</ul></div>"
+        )
+
+    def to_string(self) -> str:
+        """The table, then the warnings, as plain text."""
+        text = super().to_string()
+        if self.warnings:
+            text += "\n\nWarnings:\n" + "\n".join(f"- {f.message}" for f in self.warnings)
+        return text
+
+    def summary(self) -> str:
+        """A short plain-language paragraph: the overall result, the segments, the warnings."""
+        parts = []
+        for metric in self.metrics:
+            for var in self.variants:
+                try:
+                    overall = self.row(metric, ALL, var)
+                except KeyError:
+                    continue
+                verdict = "significant" if overall["significant"] else "not significant"
+                parts.append(
+                    f"Overall, {var!r} changed {metric} by {_pct(overall['lift'])} "
+                    f"(CI {_pct(overall['lift_ci_low'])} to {_pct(overall['lift_ci_high'])}, "
+                    f"adjusted p {_p(overall['p_adjusted'])}): {verdict}."
+                )
+                segs = [
+                    r
+                    for r in self.rows
+                    if r["metric"] == metric and r["variant"] == var and r["segment"] != ALL
+                ]
+                if segs:
+                    up = [r["segment"] for r in segs if r["significant"] and r["effect"] > 0]
+                    down = [r["segment"] for r in segs if r["significant"] and r["effect"] < 0]
+                    flat = [r["segment"] for r in segs if not r["significant"]]
+                    bits = []
+                    if up:
+                        bits.append(f"significantly up in {', '.join(up)}")
+                    if down:
+                        bits.append(f"significantly down in {', '.join(down)}")
+                    if flat:
+                        bits.append(f"not significant in {', '.join(flat)}")
+                    parts.append(f"By segment: {'; '.join(bits)}.")
+        serious = [f for f in self.warnings if f.severity == "warning"]
+        if serious:
+            parts.append(
+                f"{len(serious)} warning(s): "
+                + " ".join(f.message for f in serious[:3])
+                + (" ..." if len(serious) > 3 else "")
+            )
+        else:
+            parts.append("No warnings.")
+        return " ".join(parts)
+
+    def plot(
+        self,
+        metric: str | None = None,
+        *,
+        variant: str | None = None,
+        ax: Axes | None = None,
+    ) -> Figure:
+        """A forest plot of the lift with its interval per segment, the overall row on top.
+
+        Args:
+            metric: One metric (default: every metric, one panel each).
+            variant: One variant (default: every variant, side by side in each panel).
+            ax: An Axes to draw one metric on.
+
+        Returns:
+            The matplotlib Figure.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import PercentFormatter
+
+        metrics = [metric] if metric is not None else list(self.metrics)
+        for m in metrics:
+            if m not in self.metrics:
+                raise ValidationError(f"metric == {m!r}; the result has {self.metrics}.")
+        variants = [variant] if variant is not None else list(self.variants)
+        if ax is not None and len(metrics) != 1:
+            raise ValidationError("ax= draws one metric; pass metric= too.")
+        if ax is None:
+            fig, axes = plt.subplots(
+                1,
+                len(metrics),
+                figsize=(5 * len(metrics), 0.45 * len(self.segments) + 1.8),
+                squeeze=False,
+                sharey=True,
+            )
+            axes_list = list(axes[0])
+        else:
+            fig, axes_list = ax.figure, [ax]  # type: ignore[assignment]
+        order = list(self.segments)
+        for a, m in zip(axes_list, metrics, strict=True):
+            for j, var in enumerate(variants):
+                offset = (j - (len(variants) - 1) / 2) * 0.18
+                ys, xs, lo, hi, colors = [], [], [], [], []
+                for i, seg in enumerate(order):
+                    try:
+                        r = self.row(m, seg, var)
+                    except KeyError:
+                        continue
+                    if not math.isfinite(r["lift"]):
+                        continue
+                    ys.append(len(order) - 1 - i + offset)
+                    xs.append(r["lift"])
+                    lo.append(r["lift"] - max(r["lift_ci_low"], -10))
+                    hi.append(min(r["lift_ci_high"], 10) - r["lift"])
+                    colors.append("black" if seg == ALL else f"C{j}")
+                a.errorbar(
+                    xs,
+                    ys,
+                    xerr=[lo, hi],
+                    fmt="none",
+                    ecolor=colors,
+                    capsize=3,
+                    lw=1.2,
+                )
+                a.scatter(xs, ys, c=colors, marker="D", zorder=3, label=var)
+            a.axvline(0, color="grey", lw=1, ls="--")
+            a.set_title(m)
+            a.set_xlabel(f"lift vs {self.control} ({round((1 - self.alpha) * 100)}% CI)")
+            a.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+            a.set_yticks(range(len(order)))
+            a.set_yticklabels(list(reversed(order)))
+        if len(variants) > 1:
+            axes_list[-1].legend(title="variant", fontsize="small")
+        fig.tight_layout()
+        return fig
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+# ----------------------------------------------------------------------------- analysis
+def _stats_for(spec: MetricSpec, agg: Aggregates, rows: np.ndarray) -> Any:
+    """The statistics-core input for one metric at the given aggregate rows."""
+
+    def get(stat: str) -> np.ndarray:
+        return np.asarray(agg.stats[f"{spec.label}:{stat}"][rows], dtype=np.float64)
+
+    n = get("n")
+    if spec.kind == "proportion":
+        return stats.ProportionStats(n=n, successes=get("successes"))
+    names = [s for s in spec.stats if s != "n"]
+    values = {s: get(s) for s in names}
+    if spec.kind == "mean":
+        return stats.MeanStats(n=n, **values)
+    return stats.RatioStats(n=n, **values)
+
+
+def _compare(spec: MetricSpec, control: Any, variant: Any, **options: Any) -> stats.Comparison:
+    if spec.kind == "proportion":
+        options.pop("theta_pooling")
+        return stats.compare_proportions(control, variant, **options)
+    if spec.kind == "mean":
+        return stats.compare_means(control, variant, **options)
+    return stats.compare_ratios(control, variant, **options)
+
+
+def analyze(
+    data: Any,
+    *,
+    variant: str,
+    control: str,
+    metrics: Any,
+    segments: Any = None,
+    alpha: float = 0.05,
+    correction: Correction | None = "holm",
+    method: str = "frequentist",
+    alternative: str = "two-sided",
+    lift: str = "delta",
+    allocation: Mapping[str, float] | None = None,
+    plan: SizingPlan | None = None,
+    srm_alpha: float = 0.001,
+    theta_pooling: str = "total",
+) -> AnalysisResult:
+    """Analyze an A/B test per segment and overall, never trusting the average alone.
+
+    Methods (from sufficient statistics, see :mod:`hypokit.stats`):
+
+    * ``Proportion``: the two-sample z-test as R's ``prop.test(correct = FALSE)``:
+      p-value from the pooled variance, interval from the unpooled standard error.
+    * ``Mean``: Welch's t-test; with ``covariate=`` CUPED (theta pooled over both arms,
+      Deng et al. 2013), reporting the variance reduction achieved.
+    * ``Ratio``: the delta method with the covariance term (Deng, Knoblich & Lu 2018),
+      CUPED on the linearised metric with a covariate.
+    * ``lift = effect / control_mean`` with an interval by ``lift``: ``"delta"``
+      (default), ``"log"`` (delta method on the log ratio) or ``"fieller"``.
+    * ``correction`` (``"holm"``, ``"bonferroni"``, ``"bh"`` or None) adjusts the
+      p-values over the whole family of tests in the table: every (segment, metric,
+      variant), the ``"(all)"`` rows included; ``significant`` is
+      ``p_adjusted < alpha``.
+
+    Missing values are dropped per metric (a unit counts for a metric when every
+    column it reads is present); the count is in ``n_missing`` and in a finding.
+
+    Findings in ``result.warnings``: sample-ratio mismatch overall and per segment
+    (chi-square against ``allocation``, equal by default, alarm at ``srm_alpha``);
+    Simpson's paradox (the pooled effect and the segment-stratified effect, inverse
+    variance or Mantel-Haenszel, have opposite signs and one of them is nominally
+    significant; it does not need every segment to flip); heterogeneity across segments
+    (Cochran's Q at ``alpha``, with I²) and segments that differ from the rest (Holm
+    over the segments); segments that move significantly against the overall effect;
+    rows that cannot be computed (an arm without units, a constant metric); too little
+    data for the ``plan``.
+
+    Args:
+        data: A pandas or polars DataFrame, a path or glob of CSV/Parquet files, a
+            DuckDB relation, or the table from :func:`hypokit.aggregate` (or its
+            ``to_pandas()``, or the result of :func:`hypokit.aggregate_sql` in a
+            warehouse). One row per unit.
+        variant: The variant column.
+        control: The control variant's label.
+        metrics: A metric or a list of them.
+        segments: A segment column, a list of columns (their combinations are the
+            segments), or None.
+        alpha: The significance level; intervals have coverage ``1 - alpha``.
+        correction: The multiple-testing correction over the family.
+        method: ``"frequentist"``; ``"sequential"`` and ``"bayesian"`` are planned.
+        alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
+        lift: The interval of the relative lift: ``"delta"``, ``"log"`` or ``"fieller"``.
+        allocation: The planned share of units per variant, e.g. ``{"control": 0.5,
+            "treatment": 0.5}`` (any positive scale); None for equal shares.
+        plan: A :class:`~hypokit.SizingPlan`: segments with fewer units per arm than
+            planned get a finding.
+        srm_alpha: The p-value below which the sample ratio is flagged.
+        theta_pooling: CUPED's theta from both arms pooled (``"total"``) or within arms.
+
+    Returns:
+        An :class:`AnalysisResult`.
+
+    Examples:
+        >>> import hypokit as hk
+        >>> from hypokit.datasets import checkout_experiment
+        >>> result = hk.analyze(
+        ...     checkout_experiment(), variant="variant", control="control",
+        ...     metrics=[hk.Proportion("converted")], segments="segment",
+        ... )
+        >>> result.to_pandas()[["segment", "lift", "p_adjusted"]].round(3)
+        ... # doctest: +SKIP
+    """
+    alpha = check_open_unit("alpha", alpha)
+    srm_alpha = check_open_unit("srm_alpha", srm_alpha)
+    correction = check_choice("correction", correction, CORRECTIONS)
+    method = check_choice("method", method, METHODS)
+    if method != "frequentist":
+        raise NotYetAvailableError(
+            f"method == {method!r} is not available yet; use method='frequentist'."
+        )
+    alternative = check_choice("alternative", alternative, stats.ALTERNATIVES)
+    lift = check_choice("lift", lift, stats.LIFT_METHODS)
+    theta_pooling = check_choice("theta_pooling", theta_pooling, stats.THETA_POOLINGS)
+    if not isinstance(control, str):
+        raise ValidationError(f"control == {control!r}, must be a variant label (a string).")
+    specs = metric_specs(metrics)
+
+    table = from_table(data, specs)
+    agg = (
+        table
+        if table is not None
+        else aggregate(data, variant=variant, metrics=[s.metric for s in specs], segments=segments)
+    )
+    if table is not None:
+        known = {s.label for s in table.metrics}
+        missing = [s.label for s in specs if s.label not in known]
+        if missing:
+            raise DataError(
+                f"the aggregates table has no statistics for {', '.join(map(repr, missing))}."
+            )
+    agg = agg.with_totals()
+
+    present = sorted(set(agg.variant))
+    if control not in present:
+        raise DataError(
+            f"control == {control!r}: no such variant in column {variant!r}; the data has "
+            f"{', '.join(map(repr, present)) or 'no variants'}."
+        )
+    variants = tuple(v for v in present if v != control)
+    if not variants:
+        raise DataError(
+            f"variant column {variant!r} has only the control {control!r}; nothing to compare."
+        )
+    segs = (ALL, *sorted(s for s in set(agg.segment) if s != ALL))
+    findings: list[Finding] = []
+    if agg.missing_variant:
+        findings.append(
+            Finding(
+                "missing",
+                f"{agg.missing_variant:,} units have no variant and were left out.",
+                severity="warning",
+            )
+        )
+
+    # Index the aggregate rows; a (segment, variant) pair absent from the data has 0 units.
+    index = {(s, v): i for i, (s, v) in enumerate(zip(agg.segment, agg.variant, strict=True))}
+    arms = (control, *variants)
+    grid = np.array([[index.get((s, v), -1) for v in arms] for s in segs])
+    if (grid < 0).any():
+        agg = _pad(agg, segs, arms, grid)
+        index = {(s, v): i for i, (s, v) in enumerate(zip(agg.segment, agg.variant, strict=True))}
+        grid = np.array([[index[(s, v)] for v in arms] for s in segs])
+
+    units = agg.n[grid]  # (segments, arms)
+    srm_table = _srm(segs, arms, units, allocation, srm_alpha, findings)
+
+    # Compare every metric: control rows (S, 1) against variant rows (S, V).
+    columns: dict[str, list[Any]] = {c: [] for c in (*CONTRACT_COLUMNS, *EXTRA_COLUMNS)}
+    families: list[tuple[MetricSpec, stats.Comparison, np.ndarray]] = []
+    for spec in specs:
+        ctrl = _stats_for(spec, agg, grid[:, :1])
+        var = _stats_for(spec, agg, grid[:, 1:])
+        comp = _compare(
+            spec,
+            ctrl,
+            var,
+            alpha=alpha,
+            alternative=alternative,
+            lift_method=lift,
+            theta_pooling=theta_pooling,
+        )
+        metric_n = agg.stats[f"{spec.label}:n"][grid]
+        families.append((spec, comp, metric_n))
+        _missing_finding(spec, units, metric_n, segs, findings)
+        for j, var_label in enumerate(variants):
+            for i, seg in enumerate(segs):
+                reason = int(comp.reason[i, j])
+                if reason & _FATAL:
+                    findings.append(
+                        _not_computed(spec, seg, var_label, control, reason, metric_n[i], j)
+                    )
+                    continue
+                for flag in (
+                    stats.Reason.ZERO_CONTROL_MEAN,
+                    stats.Reason.LOG_UNDEFINED,
+                    stats.Reason.LIFT_UNBOUNDED,
+                    stats.Reason.COVARIATE_UNUSABLE,
+                ):
+                    if reason & flag:
+                        findings.append(
+                            Finding(
+                                "lift" if flag != stats.Reason.COVARIATE_UNUSABLE else "cuped",
+                                f"{spec.label} in {_seg(seg)}, {var_label!r}: "
+                                f"{stats.describe_reason(int(flag))[0]}.",
+                                segment=seg,
+                                metric=spec.label,
+                                variant=var_label,
+                            )
+                        )
+                values = {
+                    "segment": seg,
+                    "metric": spec.label,
+                    "variant": var_label,
+                    "n_control": int(metric_n[i, 0]),
+                    "n_variant": int(metric_n[i, j + 1]),
+                    "control_mean": float(comp.control_mean[i, j]),
+                    "variant_mean": float(comp.variant_mean[i, j]),
+                    "effect": float(comp.effect[i, j]),
+                    "effect_ci_low": float(comp.ci_low[i, j]),
+                    "effect_ci_high": float(comp.ci_high[i, j]),
+                    "lift": float(comp.lift[i, j]),
+                    "lift_ci_low": float(comp.lift_ci_low[i, j]),
+                    "lift_ci_high": float(comp.lift_ci_high[i, j]),
+                    "p_value": float(comp.p_value[i, j]),
+                    "p_adjusted": math.nan,
+                    "significant": False,
+                    "kind": spec.kind,
+                    "se": float(comp.se[i, j]),
+                    "statistic": float(comp.statistic[i, j]),
+                    "df": float(comp.df[i, j]),
+                    "control_observed": float(comp.control_observed[i, j]),
+                    "variant_observed": float(comp.variant_observed[i, j]),
+                    "variance_reduction": float(comp.variance_reduction[i, j]),
+                    "n_missing": int(
+                        units[i, 0] + units[i, j + 1] - metric_n[i, 0] - metric_n[i, j + 1]
+                    ),
+                }
+                for key, value in values.items():
+                    columns[key].append(value)
+
+    p_adj = stats.p_adjust(np.array(columns["p_value"], dtype=np.float64), correction)
+    columns["p_adjusted"] = [float(x) for x in p_adj]
+    columns["significant"] = [bool(x < alpha) for x in p_adj]
+    keys = list(columns)
+    rows = tuple(dict(zip(keys, vals, strict=True)) for vals in zip(*columns.values(), strict=True))
+
+    if len(segs) > 2:
+        for spec, comp, _ in families:
+            _segment_checks(spec, comp, agg, grid, segs, variants, alpha, rows, findings)
+    if plan is not None:
+        _plan_check(plan, segs, arms, units, findings)
+
+    return AnalysisResult(
+        rows=rows,
+        srm=srm_table,
+        warnings=tuple(findings),
+        alpha=alpha,
+        correction=correction,
+        alternative=alternative,
+        lift_method=lift,
+        control=control,
+        variants=variants,
+        segments=segs,
+        metrics=tuple(s.label for s in specs),
+        aggregates=agg,
+    )
+
+
+def _seg(segment: str) -> str:
+    return "the whole population" if segment == ALL else f"segment {segment!r}"
+
+
+def _pad(
+    agg: Aggregates, segs: tuple[str, ...], arms: tuple[str, ...], grid: np.ndarray
+) -> Aggregates:
+    """Add zero rows for (segment, variant) pairs that have no units."""
+    extra = [(s, v) for i, s in enumerate(segs) for j, v in enumerate(arms) if grid[i, j] < 0]
+    k = len(extra)
+    return Aggregates(
+        segment=agg.segment + tuple(s for s, _ in extra),
+        variant=agg.variant + tuple(v for _, v in extra),
+        n=np.concatenate([agg.n, np.zeros(k)]),
+        stats={key: np.concatenate([v, np.zeros(k)]) for key, v in agg.stats.items()},
+        metrics=agg.metrics,
+        segment_columns=agg.segment_columns,
+        variant_column=agg.variant_column,
+        missing_variant=agg.missing_variant,
+    )
+
+
+def _srm(
+    segs: tuple[str, ...],
+    arms: tuple[str, ...],
+    units: np.ndarray,
+    allocation: Mapping[str, float] | None,
+    threshold: float,
+    findings: list[Finding],
+) -> SRMTable:
+    weights = None
+    if allocation is not None:
+        if not isinstance(allocation, Mapping):
+            raise ValidationError(
+                f"allocation == {allocation!r}, must be a mapping {{variant: share}}."
+            )
+        missing = [a for a in arms if a not in allocation]
+        if missing:
+            raise ValidationError(
+                f"allocation has no share for variant {missing[0]!r}; give one for each of "
+                f"{', '.join(map(repr, arms))}."
+            )
+        weights = np.array([check_positive(f"allocation[{a!r}]", allocation[a]) for a in arms])
+    res = stats.srm(units, weights)
+    rows = []
+    share = (weights if weights is not None else np.ones(len(arms))) / (
+        weights.sum() if weights is not None else len(arms)
+    )
+    for i, seg in enumerate(segs):
+        p = float(res.p_value[i])
+        mismatch = bool(p < threshold)
+        row: dict[str, Any] = {"segment": seg}
+        for j, a in enumerate(arms):
+            row[f"n_{a}"] = int(units[i, j])
+        row.update(
+            {
+                "statistic": float(res.statistic[i]),
+                "df": float(res.df[i]),
+                "p_value": p,
+                "mismatch": mismatch,
+            }
+        )
+        rows.append(row)
+        if mismatch:
+            observed = units[i] / units[i].sum()
+            detail = ", ".join(
+                f"{a} {observed[j]:.1%} (planned {share[j]:.1%})" for j, a in enumerate(arms)
+            )
+            findings.append(
+                Finding(
+                    "srm",
+                    f"Sample-ratio mismatch in {_seg(seg)}: {detail}; chi-square p = {p:.2g}. "
+                    "Assignment or logging may be broken; do not trust these effects.",
+                    segment=seg,
+                    severity="warning",
+                )
+            )
+    return SRMTable(tuple(rows), threshold)
+
+
+def _missing_finding(
+    spec: MetricSpec,
+    units: np.ndarray,
+    metric_n: np.ndarray,
+    segs: tuple[str, ...],
+    findings: list[Finding],
+) -> None:
+    total = float(units[0].sum())
+    dropped = total - float(metric_n[0].sum())
+    if dropped > 0:
+        findings.append(
+            Finding(
+                "missing",
+                f"{spec.label}: {int(dropped):,} of {int(total):,} units ({dropped / total:.1%}) "
+                "have a missing value in the metric's columns and were left out of it.",
+                metric=spec.label,
+                severity="info" if dropped / total < 0.05 else "warning",
+            )
+        )
+
+
+def _not_computed(
+    spec: MetricSpec,
+    seg: str,
+    variant: str,
+    control: str,
+    reason: int,
+    metric_n: np.ndarray,
+    j: int,
+) -> Finding:
+    n_c, n_v = int(metric_n[0]), int(metric_n[j + 1])
+    if n_c == 0 or n_v == 0:
+        empty = control if n_c == 0 else variant
+        text = f"{_seg(seg).capitalize()} has no units with {spec.label} in {empty!r}"
+        text += "; it has one arm only, so it cannot be compared." if n_c + n_v else "."
+        kind = "one_arm" if n_c + n_v else "no_data"
+    else:
+        kind = "not_computed"
+        text = (
+            f"{spec.label} in {_seg(seg)}, {variant!r} against {control!r}: "
+            + "; ".join(stats.describe_reason(reason))
+            + f" (n = {n_c:,} / {n_v:,}). No estimate is reported."
+        )
+    return Finding(kind, text, segment=seg, metric=spec.label, variant=variant, severity="warning")
+
+
+def _segment_checks(
+    spec: MetricSpec,
+    comp: stats.Comparison,
+    agg: Aggregates,
+    grid: np.ndarray,
+    segs: tuple[str, ...],
+    variants: tuple[str, ...],
+    alpha: float,
+    rows: tuple[dict[str, Any], ...],
+    findings: list[Finding],
+) -> None:
+    """Simpson's paradox, heterogeneity and opposing segments for one metric."""
+    z_crit = stats.critical_z(alpha, "two-sided")
+    usable = (comp.reason[1:] & _FATAL) == 0  # (S-1, V)
+    effect = np.where(usable, comp.effect[1:], np.nan).T  # (V, S-1)
+    se = np.where(usable, comp.se[1:], np.nan).T
+    pooled = comp.effect[0]  # (V,)
+    pooled_se = comp.se[0]
+    if spec.kind == "proportion":
+        ctrl = _stats_for(spec, agg, grid[1:, 0])
+        simpson = stats.simpson_proportions(
+            stats.ProportionStats(n=ctrl.n[None, :], successes=ctrl.successes[None, :]),
+            _stats_for(spec, agg, grid[1:, 1:].T),
+        )
+    else:
+        size = agg.n[grid[1:]].sum(axis=1)  # units per segment, both arms
+        simpson = stats.simpson(pooled, effect, se, weights=size[None, :])
+    het = stats.heterogeneity(effect, se)
+    seg_names = segs[1:]
+    for j, var in enumerate(variants):
+        strat, strat_se = float(simpson.stratified_effect[j]), float(simpson.stratified_se[j])
+        loud = abs(pooled[j] / pooled_se[j]) >= z_crit if pooled_se[j] > 0 else False
+        loud = loud or (strat_se > 0 and abs(strat / strat_se) >= z_crit)
+        if bool(simpson.reversed[j]) and loud:
+            findings.append(
+                Finding(
+                    "simpson",
+                    f"Simpson's paradox for {spec.label}, {var!r}: the pooled effect "
+                    f"({_num(float(pooled[j]))}) and the effect within segments "
+                    f"({_num(strat)}) point in opposite directions; "
+                    f"{int(simpson.opposite_segments[j])} of {int(simpson.segments[j])} segments "
+                    "go against the pooled number. The arms have a different segment mix "
+                    "(see the sample-ratio check per segment): read the segments, not the "
+                    "average.",
+                    metric=spec.label,
+                    variant=var,
+                    severity="warning",
+                )
+            )
+        if int(np.isfinite(effect[j]).sum()) >= 2 and float(het.p_value[j]) < alpha:
+            findings.append(
+                Finding(
+                    "heterogeneity",
+                    f"The effect of {var!r} on {spec.label} differs across segments "
+                    f"(Cochran's Q = {float(het.q[j]):.1f}, p = {float(het.p_value[j]):.2g}, "
+                    f"I² = {float(het.i_squared[j]):.0%}); the overall number averages "
+                    "unlike effects.",
+                    metric=spec.label,
+                    variant=var,
+                    severity="warning",
+                )
+            )
+            p_seg = stats.p_adjust(het.segment_p_value[j], "holm")
+            for k, seg in enumerate(seg_names):
+                if np.isfinite(p_seg[k]) and p_seg[k] < alpha:
+                    findings.append(
+                        Finding(
+                            "segment_differs",
+                            f"{seg!r} differs from the other segments on {spec.label} for "
+                            f"{var!r}: {_num(float(effect[j, k]))} against "
+                            f"{_num(float(het.rest_effect[j, k]))} elsewhere "
+                            f"(Holm-adjusted p = {float(p_seg[k]):.2g}).",
+                            segment=seg,
+                            metric=spec.label,
+                            variant=var,
+                            severity="warning",
+                        )
+                    )
+        overall = next(
+            (
+                r
+                for r in rows
+                if r["segment"] == ALL and r["metric"] == spec.label and r["variant"] == var
+            ),
+            None,
+        )
+        if overall is None:
+            continue
+        for r in rows:
+            if (
+                r["metric"] == spec.label
+                and r["variant"] == var
+                and r["segment"] != ALL
+                and r["significant"]
+                and np.sign(r["effect"]) == -np.sign(overall["effect"])
+                and overall["effect"] != 0
+            ):
+                findings.append(
+                    Finding(
+                        "segment_opposes",
+                        f"{r['segment']!r} moved {spec.label} the other way: {_pct(r['lift'])} "
+                        f"(CI {_pct(r['lift_ci_low'])} to {_pct(r['lift_ci_high'])}) while the "
+                        f"whole moved {_pct(overall['lift'])}. The average hides it.",
+                        segment=r["segment"],
+                        metric=spec.label,
+                        variant=var,
+                        severity="warning",
+                    )
+                )
+
+
+def _plan_check(
+    plan: SizingPlan,
+    segs: tuple[str, ...],
+    arms: tuple[str, ...],
+    units: np.ndarray,
+    findings: list[Finding],
+) -> None:
+    from hypokit._sizing import SizingPlan
+
+    if not isinstance(plan, SizingPlan):
+        raise ValidationError(f"plan == {plan!r}, must be a SizingPlan from hk.size.")
+    for row in plan.rows:
+        if row.segment not in segs:
+            findings.append(
+                Finding(
+                    "underpowered",
+                    f"The plan sizes segment {row.segment!r}, which the data does not have.",
+                    segment=row.segment,
+                    severity="warning",
+                )
+            )
+            continue
+        i = segs.index(row.segment)
+        need = [row.n_per_arm] + [row.n_variant] * (len(arms) - 1)
+        short = [
+            (a, int(units[i, j]), n)
+            for j, (a, n) in enumerate(zip(arms, need, strict=True))
+            if units[i, j] < n
+        ]
+        if short:
+            detail = ", ".join(f"{a} {have:,} of {n:,}" for a, have, n in short)
+            worst = min(have / n for _, have, n in short)
+            findings.append(
+                Finding(
+                    "underpowered",
+                    f"{_seg(row.segment).capitalize()} has too little data for the planned MDE "
+                    f"({_num(row.mde)} on {row.metric}): {detail} units per arm "
+                    f"({worst:.0%} of plan). A non-significant result there is not evidence "
+                    "of no effect.",
+                    segment=row.segment,
+                    metric=row.metric,
+                    severity="warning",
+                )
+            )
