@@ -227,6 +227,64 @@ def _build_sql(
     return "SELECT " + ",\n  ".join(select) + f"\nFROM {source} GROUP BY 1, 2"
 
 
+def _build_fast_sql(
+    source: str, variant: str, segs: tuple[str, ...], specs: tuple[MetricSpec, ...], quote: str
+) -> tuple[str, dict[str, str], list[str]]:
+    """The same statistics with each distinct sum computed once and no per-metric masks.
+
+    Exact when no metric that reads several columns has a missing value in them
+    (single-column metrics are always exact: SQL sums skip NULLs). Returns the SQL,
+    the alias of every ``"<metric>:<stat>"`` and the multi-column metrics' count aliases
+    to check; when a check fails the masked query (:func:`_build_sql`) is run instead.
+    """
+    select = [
+        (_label_expr(segs, quote) if segs else f"'{ALL}'") + f" AS {_q('segment', quote)}",
+        f"CAST({_q(variant, quote)} AS VARCHAR) AS {_q('variant', quote)}",
+        f"COUNT(*) AS {_q('n', quote)}",
+    ]
+    exprs: dict[str, str] = {}  # SQL expression -> alias
+
+    def alias(expr: str) -> str:
+        if expr not in exprs:
+            exprs[expr] = f"_e{len(exprs)}"
+            select.append(f"{expr} AS {_q(exprs[expr], quote)}")
+        return exprs[expr]
+
+    def col(c: str) -> str:
+        return f"CAST({_q(c, quote)} AS DOUBLE)"
+
+    mapping: dict[str, str] = {}
+    checks: list[str] = []
+    for spec in specs:
+        key = spec.label
+        if spec.kind == "proportion":
+            y = spec.columns["y"]
+            mapping[f"{key}:n"] = alias(f"COUNT({_q(y, quote)})")
+            mapping[f"{key}:successes"] = alias(f"COALESCE(SUM({col(y)}), 0)")
+            mapping[f"{key}:invalid"] = alias(
+                f"COUNT(CASE WHEN {col(y)} <> 0 AND {col(y)} <> 1 THEN 1 END)"
+            )
+            continue
+        for c in spec.column_names():
+            a = alias(f"COUNT({_q(c, quote)})")
+            if len(spec.column_names()) > 1:
+                checks.append(a)
+        mapping[f"{key}:n"] = alias(f"COUNT({_q(spec.columns['y'], quote)})")
+        for stat in spec.stats[1:]:
+            roles = stat[4:]
+            if roles.endswith("2"):
+                a, b = roles[0], roles[0]
+            elif len(roles) == 1:
+                mapping[f"{key}:{stat}"] = alias(f"COALESCE(SUM({col(spec.columns[roles])}), 0)")
+                continue
+            else:
+                a, b = roles[0], roles[1]
+            ca, cb = sorted((spec.columns[a], spec.columns[b]))
+            mapping[f"{key}:{stat}"] = alias(f"COALESCE(SUM({col(ca)} * {col(cb)}), 0)")
+    sql = "SELECT " + ",\n  ".join(select) + f"\nFROM {source} GROUP BY 1, 2"
+    return sql, mapping, sorted(set(checks))
+
+
 # ---------------------------------------------------------------------------- the table
 @dataclass(frozen=True, eq=False)
 class Aggregates(TableMixin):
@@ -470,6 +528,10 @@ def aggregate(
         An :class:`Aggregates` table; ``hk.analyze`` accepts it (or its
         ``to_pandas()``) in place of the data.
 
+    The query computes each distinct sum once. When a metric that reads several
+    columns (a covariate, a ratio) has missing values there, the exact per-metric
+    masks need a second query; otherwise one pass is all it takes.
+
     Examples:
         >>> import pandas as pd, hypokit as hk
         >>> df = pd.DataFrame({"arm": ["a", "a", "b", "b"], "buy": [0, 1, 1, 1]})
@@ -490,8 +552,14 @@ def aggregate(
     try:
         source = _duckdb_source(con, data)
         _check_columns(con, source, variant, segs, specs)
-        sql = _build_sql(source, variant, segs, specs, '"')
-        result = con.execute(sql).fetchnumpy()
+        sql, mapping, checks = _build_fast_sql(source, variant, segs, specs, '"')
+        fast = con.execute(sql).fetchnumpy()
+        n = np.asarray(fast["n"], dtype=np.float64)
+        if all(np.array_equal(np.asarray(fast[a], dtype=np.float64), n) for a in checks):
+            result = {"segment": fast["segment"], "variant": fast["variant"], "n": fast["n"]}
+            result.update({k: fast[a] for k, a in mapping.items()})
+        else:  # a metric over several columns has missing values: mask per metric
+            result = con.execute(_build_sql(source, variant, segs, specs, '"')).fetchnumpy()
     finally:
         con.close()
     return _from_sql_result(result, variant, segs, specs)

@@ -521,15 +521,10 @@ class AnalysisResult(TableMixin):
                     lo.append(r["lift"] - max(r["lift_ci_low"], -10))
                     hi.append(min(r["lift_ci_high"], 10) - r["lift"])
                     colors.append("black" if seg == ALL else f"C{j}")
-                a.errorbar(
-                    xs,
-                    ys,
-                    xerr=[lo, hi],
-                    fmt="none",
-                    ecolor=colors,
-                    capsize=3,
-                    lw=1.2,
-                )
+                for x, y, l_err, h_err, color in zip(xs, ys, lo, hi, colors, strict=True):
+                    a.errorbar(
+                        [x], [y], xerr=[[l_err], [h_err]], fmt="none", ecolor=color, capsize=3
+                    )
                 a.scatter(xs, ys, c=colors, marker="D", zorder=3, label=var)
             a.axvline(0, color="grey", lw=1, ls="--")
             a.set_title(m)

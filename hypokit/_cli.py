@@ -19,7 +19,7 @@ from hypokit._version import __version__
 __all__ = ["main"]
 
 _PLANNED = {
-    "analyze": "analyze an A/B test per segment from a CSV or Parquet file",
+    "analyze": "analyze an A/B test per segment from a CSV or Parquet file (use hk.analyze)",
     "new": "create a notebook from a template",
     "learnings": "list learnings that are expired or due for review",
     "check": "check the record registry (exit 1 on findings)",
@@ -209,9 +209,11 @@ def _print_plan(plan: Any, fmt: str) -> None:
 
 
 def _run_demo() -> int:
-    from hypokit.datasets import demo_sizing
+    from hypokit.datasets import demo_analysis, demo_sizing
 
     print(demo_sizing())
+    print()
+    print(demo_analysis())
     return 0
 
 

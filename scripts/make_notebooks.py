@@ -1,7 +1,7 @@
-"""Write the sizing template and the worked sizing notebook (run from the repository root).
+"""Write the notebook templates and worked examples (run from the repository root).
 
-``python scripts/make_notebooks.py`` rewrites templates/sizing.ipynb (no outputs) and
-notebooks/sizing-checkout.ipynb, executing it to keep the outputs of the cells that nbval
+``python scripts/make_notebooks.py`` rewrites templates/*.ipynb (no outputs) and
+notebooks/*.ipynb, executing the examples to keep the outputs of the cells that nbval
 checks (``# NBVAL_CHECK_OUTPUT``) and only those.
 """
 
@@ -104,6 +104,124 @@ plan"""),
   segment, or accept that it can only be analysed as part of the whole.
 - Record the plan with your hypothesis so the analysis can warn when a segment ends with
   too little data."""),
+    ],
+)
+
+analysis_params = code("""# Parameters: edit these, then run all cells.
+data_path = None  # a CSV/Parquet path or glob; None uses the shipped checkout example
+variant_column = "variant"
+control = "control"
+segments = "segment"  # a column, a list of columns, or None
+proportion_metrics = ["converted"]  # 0/1 columns
+mean_metrics = {"revenue": "pre_revenue"}  # column: CUPED covariate (or None)
+ratio_metrics = [("revenue", "sessions")]  # (numerator, denominator)
+alpha = 0.05
+correction = "holm"  # "holm", "bonferroni", "bh" or None""")
+analysis_params.metadata["tags"] = ["parameters"]
+
+save(
+    "templates/analysis.ipynb",
+    [
+        md("""# Analyze an A/B test per segment
+
+Never trust the average alone: this notebook reads one row per user, checks the sample
+ratio, estimates each variant's effect on each metric in every segment and overall, and
+lists what the average may hide. Fill in the **parameters** cell, then run all cells.
+
+- Proportions: z-test as R's `prop.test(correct = FALSE)`; means: Welch's t-test with
+  CUPED when a covariate is given; ratios: the delta method.
+- `correction` controls the false-positive rate over every (segment, metric, variant)."""),
+        analysis_params,
+        code("""import hypokit as hk
+from hypokit.datasets import checkout_experiment
+
+data = checkout_experiment() if data_path is None else data_path
+metrics = (
+    [hk.Proportion(c) for c in proportion_metrics]
+    + [hk.Mean(c, covariate=cov) for c, cov in mean_metrics.items()]
+    + [hk.Ratio(num, den) for num, den in ratio_metrics]
+)
+result = hk.analyze(
+    data,
+    variant=variant_column,
+    control=control,
+    metrics=metrics,
+    segments=segments,
+    alpha=alpha,
+    correction=correction,
+)"""),
+        md("## Sample ratio: is the split what was planned?"),
+        code("result.srm"),
+        md("## Effects per segment and overall"),
+        code("result"),
+        md("## What the average may hide"),
+        code('for finding in result.warnings:\n    print(f"[{finding.kind}] {finding.message}")'),
+        code("result.plot();"),
+        md("## In one paragraph"),
+        code("print(result.summary())"),
+    ],
+)
+
+save(
+    "notebooks/analysis-checkout.ipynb",
+    [
+        md("""# Worked example: analysing the express-pay experiment per segment
+
+**Hypothesis:** if we add express pay to the cart, checkout conversion will rise by 10%
+within 7 days for new and returning customers, without hurting business buyers.
+
+The experiment ran for three weeks. We analyse it per segment, with CUPED on revenue,
+and judge each segment against its own criteria, because the average can hide a segment
+that got worse."""),
+        code("""import hypokit as hk
+from hypokit.datasets import checkout_experiment, checkout_history
+
+data = checkout_experiment()
+data.head()"""),
+        md(
+            "The plan sized before the test (from two weeks of history) tells the analysis "
+            "how many users each segment needed."
+        ),
+        code("""plan = hk.size(
+    hk.Proportion("converted"),
+    mde=0.10,
+    relative=True,
+    correction="holm",
+    data=checkout_history(),
+    segments="segment",
+    date="date",
+)
+metrics = [
+    hk.Proportion("converted"),
+    hk.Mean("revenue", covariate="pre_revenue"),
+    hk.Ratio("revenue", "sessions"),
+]
+result = hk.analyze(
+    data, variant="variant", control="control", segments="segment", metrics=metrics, plan=plan
+)
+result.srm"""),
+        code("""# NBVAL_CHECK_OUTPUT
+columns = ["segment", "metric", "lift", "lift_ci_low", "lift_ci_high", "p_adjusted", "significant"]
+result.to_pandas()[columns].round(4)"""),
+        md("""Overall, conversion barely moved. Per segment the picture is different: new customers
+convert more, business buyers less. The findings say so in plain words:"""),
+        code('for finding in result.warnings:\n    print(f"[{finding.kind}] {finding.message}")'),
+        code("result.plot();"),
+        md("""## Verdicts against each segment's own criteria
+
+New and returning customers must convert at least 10% better; business buyers have a
+guardrail: their conversion may not drop by more than 5%."""),
+        code("""# NBVAL_CHECK_OUTPUT
+verdicts = result.verdict(
+    {
+        "new": [hk.Criterion("converted", min_effect=0.10)],
+        "returning": [hk.Criterion("converted", min_effect=0.10)],
+        "business": [hk.Criterion("converted", margin=0.05)],
+    }
+)
+verdicts.by_segment()"""),
+        code("verdicts"),
+        code("print(result.summary())"),
     ],
 )
 
