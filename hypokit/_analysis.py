@@ -649,8 +649,14 @@ def analyze(
         ...     checkout_experiment(), variant="variant", control="control",
         ...     metrics=[hk.Proportion("converted")], segments="segment",
         ... )
-        >>> result.to_pandas()[["segment", "lift", "p_adjusted"]].round(3)
-        ... # doctest: +SKIP
+        >>> result.to_pandas()[["segment", "lift", "p_adjusted", "significant"]].round(3)
+             segment   lift  p_adjusted  significant
+        0      (all) -0.021       0.489        False
+        1   business -0.234       0.001         True
+        2        new  0.171       0.010         True
+        3  returning -0.047       0.489        False
+        >>> [f.kind for f in result.warnings if f.segment == "new"]
+        ['segment_differs', 'segment_opposes']
     """
     alpha = check_open_unit("alpha", alpha)
     srm_alpha = check_open_unit("srm_alpha", srm_alpha)
