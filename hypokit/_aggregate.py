@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -154,6 +154,11 @@ def _q(name: str, quote: str = '"') -> str:
     return quote + name.replace(quote, quote * 2) + quote
 
 
+def _value(column: str, quote: str) -> str:
+    """A metric column as a DOUBLE, NaN read as missing (as pandas does)."""
+    return f"NULLIF(CAST({_q(column, quote)} AS DOUBLE), CAST('NaN' AS DOUBLE))"
+
+
 def _label_expr(columns: Sequence[str], quote: str) -> str:
     parts = [f"COALESCE(CAST({_q(c, quote)} AS VARCHAR), '{MISSING}')" for c in columns]
     return " || ' / ' || ".join(parts)
@@ -202,8 +207,8 @@ def _build_sql(
         f"COUNT(*) AS {_q('n', quote)}",
     ]
     for spec in specs:
-        cols = {r: f"CAST({_q(c, quote)} AS DOUBLE)" for r, c in spec.columns.items()}
-        valid = " AND ".join(f"{_q(c, quote)} IS NOT NULL" for c in spec.column_names())
+        cols = {r: _value(c, quote) for r, c in spec.columns.items()}
+        valid = " AND ".join(f"{_value(c, quote)} IS NOT NULL" for c in spec.column_names())
         alias = spec.label
 
         def add(stat: str, expr: str, alias: str = alias) -> None:
@@ -251,7 +256,7 @@ def _build_fast_sql(
         return exprs[expr]
 
     def col(c: str) -> str:
-        return f"CAST({_q(c, quote)} AS DOUBLE)"
+        return _value(c, quote)
 
     mapping: dict[str, str] = {}
     checks: list[str] = []
@@ -259,17 +264,17 @@ def _build_fast_sql(
         key = spec.label
         if spec.kind == "proportion":
             y = spec.columns["y"]
-            mapping[f"{key}:n"] = alias(f"COUNT({_q(y, quote)})")
+            mapping[f"{key}:n"] = alias(f"COUNT({col(y)})")
             mapping[f"{key}:successes"] = alias(f"COALESCE(SUM({col(y)}), 0)")
             mapping[f"{key}:invalid"] = alias(
                 f"COUNT(CASE WHEN {col(y)} <> 0 AND {col(y)} <> 1 THEN 1 END)"
             )
             continue
         for c in spec.column_names():
-            a = alias(f"COUNT({_q(c, quote)})")
+            a = alias(f"COUNT({col(c)})")
             if len(spec.column_names()) > 1:
                 checks.append(a)
-        mapping[f"{key}:n"] = alias(f"COUNT({_q(spec.columns['y'], quote)})")
+        mapping[f"{key}:n"] = alias(f"COUNT({col(spec.columns['y'])})")
         for stat in spec.stats[1:]:
             roles = stat[4:]
             if roles.endswith("2"):
@@ -408,9 +413,6 @@ def _duckdb_source(con: duckdb.DuckDBPyConnection, data: Any) -> str:
     if module in ("pandas", "polars", "pyarrow"):
         con.register("hk_source", data)
         return "hk_source"
-    if module == "duckdb":
-        con.register("hk_source", data)
-        return "hk_source"
     raise ValidationError(
         f"data == {type(data).__name__} object, must be a pandas or polars DataFrame, a "
         "DuckDB relation, a CSV/Parquet path or glob, or a table from hk.aggregate."
@@ -434,14 +436,14 @@ def _file_source(path: str, many: list[str] | None = None) -> str:
 
 
 def _check_columns(
-    con: duckdb.DuckDBPyConnection,
+    run: Callable[[str], Any],
     source: str,
     variant: str,
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
 ) -> None:
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        described = run(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except Exception as exc:  # duckdb raises its own error types
         raise DataError(f"data cannot be read: {exc}") from None
     types = {row[0]: str(row[1]) for row in described}
@@ -454,14 +456,18 @@ def _check_columns(
     need(variant, "variant")
     for s in segs:
         need(s, "segments")
-    numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "BOOLEAN", "REAL", "NUMERIC", "BIGINT")
+    numeric = {
+        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+        "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "BOOLEAN",
+    }  # fmt: skip
     for spec in specs:
         for role, column in spec.columns.items():
             name = {"y": "column", "x": "denominator", "c": "covariate", "d": "covariate"}[role]
             if spec.kind == "ratio" and role == "y":
                 name = "numerator"
             need(column, f"{spec.label} {name}")
-            if not any(t in types[column].upper() for t in numeric):
+            kind = types[column].upper()
+            if kind not in numeric and not kind.startswith(("DECIMAL", "NUMERIC")):
                 raise DataError(
                     f"{spec.label} {name} == {column!r}: expected numbers, found {types[column]}."
                 )
@@ -550,18 +556,32 @@ def aggregate(
         raise ValidationError(f"variant == {variant!r} is also a segment column.")
     con = duckdb.connect()
     try:
-        source = _duckdb_source(con, data)
-        _check_columns(con, source, variant, segs, specs)
+        run: Callable[[str], Any]
+        if isinstance(data, duckdb.DuckDBPyRelation):
+            # A relation runs in its own connection: query it under a view name.
+            source = "hk_source"
+
+            def run(sql: str) -> Any:
+                return data.query("hk_source", sql)
+        else:
+            source = _duckdb_source(con, data)
+            run = con.execute
+        _check_columns(run, source, variant, segs, specs)
         sql, mapping, checks = _build_fast_sql(source, variant, segs, specs, '"')
-        fast = con.execute(sql).fetchnumpy()
+        fast = run(sql).fetchnumpy()
         n = np.asarray(fast["n"], dtype=np.float64)
         if all(np.array_equal(np.asarray(fast[a], dtype=np.float64), n) for a in checks):
             result = {"segment": fast["segment"], "variant": fast["variant"], "n": fast["n"]}
             result.update({k: fast[a] for k, a in mapping.items()})
         else:  # a metric over several columns has missing values: mask per metric
-            result = con.execute(_build_sql(source, variant, segs, specs, '"')).fetchnumpy()
+            result = run(_build_sql(source, variant, segs, specs, '"')).fetchnumpy()
     finally:
         con.close()
+    if segs and ALL in set(np.ma.getdata(result["segment"]).tolist()):
+        raise DataError(
+            f"segments == {segments!r} has the value {ALL!r}, which hypokit keeps for the "
+            "whole population; rename it."
+        )
     return _from_sql_result(result, variant, segs, specs)
 
 
@@ -599,5 +619,6 @@ def from_table(table: Any, metrics: tuple[MetricSpec, ...]) -> Aggregates | None
             metrics=metrics,
             segment_columns=("segment",),
             variant_column="variant",
+            missing_variant=out.missing_variant,
         )
     return out

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from hypokit import stats
-from hypokit._aggregate import ALL, Aggregates, MetricSpec, aggregate, from_table, metric_specs
+from hypokit._aggregate import (
+    ALL,
+    Aggregates,
+    MetricSpec,
+    aggregate,
+    from_table,
+    metric_specs,
+    segment_columns,
+)
 from hypokit._errors import DataError, NotYetAvailableError, ValidationError
 from hypokit._findings import Finding
 from hypokit._results import TableMixin, format_number, html_table
@@ -680,6 +688,11 @@ def analyze(
         else aggregate(data, variant=variant, metrics=[s.metric for s in specs], segments=segments)
     )
     if table is not None:
+        if segment_columns(segments) and all(s == ALL for s in table.segment):
+            raise ValidationError(
+                f"segments == {segments!r}, but the aggregates table has no segments; "
+                "aggregate with segments= to analyse them."
+            )
         known = {s.label for s in table.metrics}
         missing = [s.label for s in specs if s.label not in known]
         if missing:
@@ -824,8 +837,9 @@ def analyze(
     )
 
 
-def _seg(segment: str) -> str:
-    return "the whole population" if segment == ALL else f"segment {segment!r}"
+def _seg(segment: str, *, start: bool = False) -> str:
+    text = "the whole population" if segment == ALL else f"segment {segment!r}"
+    return text[:1].upper() + text[1:] if start else text
 
 
 def _pad(
@@ -937,7 +951,7 @@ def _not_computed(
     n_c, n_v = int(metric_n[0]), int(metric_n[j + 1])
     if n_c == 0 or n_v == 0:
         empty = control if n_c == 0 else variant
-        text = f"{_seg(seg).capitalize()} has no units with {spec.label} in {empty!r}"
+        text = f"{_seg(seg, start=True)} has no units with {spec.label} in {empty!r}"
         text += "; it has one arm only, so it cannot be compared." if n_c + n_v else "."
         kind = "one_arm" if n_c + n_v else "no_data"
     else:
@@ -1047,12 +1061,23 @@ def _segment_checks(
                 and np.sign(r["effect"]) == -np.sign(overall["effect"])
                 and overall["effect"] != 0
             ):
+                if r["control_mean"] > 0 and overall["control_mean"] > 0:
+                    seg_text = (
+                        f"{_pct(r['lift'])} (CI {_pct(r['lift_ci_low'])} to "
+                        f"{_pct(r['lift_ci_high'])})"
+                    )
+                    all_text = _pct(overall["lift"])
+                else:  # lifts change sign with a negative control mean: use effects
+                    seg_text = (
+                        f"{_num(r['effect'])} (CI {_num(r['effect_ci_low'])} to "
+                        f"{_num(r['effect_ci_high'])})"
+                    )
+                    all_text = _num(overall["effect"])
                 findings.append(
                     Finding(
                         "segment_opposes",
-                        f"{r['segment']!r} moved {spec.label} the other way: {_pct(r['lift'])} "
-                        f"(CI {_pct(r['lift_ci_low'])} to {_pct(r['lift_ci_high'])}) while the "
-                        f"whole moved {_pct(overall['lift'])}. The average hides it.",
+                        f"{r['segment']!r} moved {spec.label} the other way: {seg_text} while "
+                        f"the whole moved {all_text}. The average hides it.",
                         segment=r["segment"],
                         metric=spec.label,
                         variant=var,
@@ -1096,7 +1121,7 @@ def _plan_check(
             findings.append(
                 Finding(
                     "underpowered",
-                    f"{_seg(row.segment).capitalize()} has too little data for the planned MDE "
+                    f"{_seg(row.segment, start=True)} has too little data for the planned MDE "
                     f"({_num(row.mde)} on {row.metric}): {detail} units per arm "
                     f"({worst:.0%} of plan). A non-significant result there is not evidence "
                     "of no effect.",
