@@ -554,7 +554,7 @@ def aggregate(
     segs = segment_columns(segments)
     if variant in segs:
         raise ValidationError(f"variant == {variant!r} is also a segment column.")
-    con = duckdb.connect()
+    con = _connection().cursor()  # a cursor of one shared in-memory database: no start-up cost
     try:
         run: Callable[[str], Any]
         if isinstance(data, duckdb.DuckDBPyRelation):
@@ -583,6 +583,18 @@ def aggregate(
             "whole population; rename it."
         )
     return _from_sql_result(result, variant, segs, specs)
+
+
+_SHARED: list[duckdb.DuckDBPyConnection] = []
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """The in-memory DuckDB database hypokit queries through (created on first use)."""
+    import duckdb
+
+    if not _SHARED:
+        _SHARED.append(duckdb.connect(":memory:"))
+    return _SHARED[0]
 
 
 def from_table(table: Any, metrics: tuple[MetricSpec, ...]) -> Aggregates | None:
