@@ -15,7 +15,7 @@ SEGMENTS = [f"segment_{i:02d}" for i in range(12)]
 SHARES = np.array([1.35**i for i in range(12)]) / sum(1.35**i for i in range(12))
 
 
-def make_experiment(n: int, seed: int = 2026) -> pd.DataFrame:
+def make_experiment(n: int, seed: int = 2026, categorical: bool = False) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     seg_idx = rng.choice(12, size=n, p=SHARES)
     treat = rng.random(n) < 0.5
@@ -25,7 +25,7 @@ def make_experiment(n: int, seed: int = 2026) -> pd.DataFrame:
     sessions = 1 + rng.poisson(1.5, size=n)
     revenue = np.where(converted, rng.gamma(3.0, 15.0, size=n) * propensity**0.5, 0.0)
     pre_revenue = rng.poisson(2 * base * propensity) * rng.gamma(3.0, 15.0, size=n)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "segment": np.array(SEGMENTS, dtype=object)[seg_idx],
             "variant": np.where(treat, "treatment", "control").astype(object),
@@ -35,3 +35,6 @@ def make_experiment(n: int, seed: int = 2026) -> pd.DataFrame:
             "sessions": sessions.astype(np.int64),
         }
     )
+    if categorical:
+        frame = frame.astype({"segment": "category", "variant": "category"})
+    return frame

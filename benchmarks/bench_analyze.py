@@ -179,13 +179,13 @@ def _rss_kib(field: str) -> int:
     raise RuntimeError(field)
 
 
-def measure_memory(name: str, rows: int, seed: int) -> float:
+def measure_memory(name: str, rows: int, seed: int, categorical: bool) -> float:
     """Peak memory (MiB) beyond the input frame, in a fresh process."""
     code = (
         "import sys, gc; sys.argv=['x']; "
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
         "import bench_analyze as b; "
-        f"df = b.make_experiment({rows}, seed={seed}); "
+        f"df = b.make_experiment({rows}, seed={seed}, categorical={categorical}); "
         "b.IMPLEMENTATIONS[" + repr(name) + "](df.head(1000)); gc.collect(); "
         "open('/proc/self/clear_refs', 'w').write('5'); "
         "base = b._rss_kib('VmRSS'); "
@@ -203,6 +203,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--categorical",
+        action="store_true",
+        help="store segment and variant as pandas categoricals instead of strings",
+    )
     args = parser.parse_args()
 
     available = ["duckdb_floor", "hypokit", "pandas_scipy"]
@@ -213,8 +218,9 @@ def main() -> None:
     except ImportError:
         print("tea-tasting is not installed (pip install -e '.[bench]'); skipping it")
 
-    print(f"data: {args.rows:,} rows, 12 segments, 2 arms (seed {args.seed})")
-    df = make_experiment(args.rows, seed=args.seed)
+    kind = "categorical" if args.categorical else "string"
+    print(f"data: {args.rows:,} rows, 12 segments, 2 arms, {kind} keys (seed {args.seed})")
+    df = make_experiment(args.rows, seed=args.seed, categorical=args.categorical)
     print("checking that the implementations agree ...")
     check_agreement(df, available)
 
@@ -225,7 +231,7 @@ def main() -> None:
         figures[name] = {"seconds": best_time(IMPLEMENTATIONS[name], df, repeat)}
     if not args.no_memory and os.path.exists("/proc/self/clear_refs"):
         for name in available:
-            figures[name]["peak_mib"] = measure_memory(name, args.rows, args.seed)
+            figures[name]["peak_mib"] = measure_memory(name, args.rows, args.seed, args.categorical)
 
     floor = figures["duckdb_floor"]["seconds"]
     ours = figures["hypokit"]["seconds"]

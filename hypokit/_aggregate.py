@@ -198,14 +198,32 @@ def aggregate_sql(
     return _build_sql(source, variant, segs, specs, quote)
 
 
-def _build_sql(
-    source: str, variant: str, segs: tuple[str, ...], specs: tuple[MetricSpec, ...], quote: str
-) -> str:
-    select = [
+def _keys(variant: str, segs: tuple[str, ...], quote: str, raw: bool) -> tuple[list[str], str]:
+    """The grouping columns of the SELECT list, and the GROUP BY clause.
+
+    ``raw`` groups by the columns as they are (fast for categorical and integer keys)
+    and leaves the labels to :func:`_labels`; otherwise the SQL builds the labels.
+    """
+    if raw:
+        cols = [f"{_q(c, quote)} AS {_q(f'_s{i}', quote)}" for i, c in enumerate(segs)]
+        cols.append(f"{_q(variant, quote)} AS {_q('variant', quote)}")
+        return cols, "GROUP BY " + ", ".join(str(i + 1) for i in range(len(cols)))
+    return [
         (_label_expr(segs, quote) if segs else f"'{ALL}'") + f" AS {_q('segment', quote)}",
         f"CAST({_q(variant, quote)} AS VARCHAR) AS {_q('variant', quote)}",
-        f"COUNT(*) AS {_q('n', quote)}",
-    ]
+    ], "GROUP BY 1, 2"
+
+
+def _build_sql(
+    source: str,
+    variant: str,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+    quote: str,
+    raw: bool = False,
+) -> str:
+    select, group_by = _keys(variant, segs, quote, raw)
+    select.append(f"COUNT(*) AS {_q('n', quote)}")
     for spec in specs:
         cols = {r: _value(c, quote) for r, c in spec.columns.items()}
         valid = " AND ".join(f"{_value(c, quote)} IS NOT NULL" for c in spec.column_names())
@@ -229,7 +247,7 @@ def _build_sql(
             else:
                 expr = f"{cols[roles[0]]} * {cols[roles[1]]}"
             add(stat, f"COALESCE(SUM(CASE WHEN {valid} THEN {expr} END), 0)")
-    return "SELECT " + ",\n  ".join(select) + f"\nFROM {source} GROUP BY 1, 2"
+    return "SELECT " + ",\n  ".join(select) + f"\nFROM {source} {group_by}"
 
 
 def _build_fast_sql(
@@ -238,15 +256,14 @@ def _build_fast_sql(
     """The same statistics with each distinct sum computed once and no per-metric masks.
 
     Exact when no metric that reads several columns has a missing value in them
-    (single-column metrics are always exact: SQL sums skip NULLs). Returns the SQL,
-    the alias of every ``"<metric>:<stat>"`` and the multi-column metrics' count aliases
-    to check; when a check fails the masked query (:func:`_build_sql`) is run instead.
+    (single-column metrics are always exact: SQL sums skip NULLs) and no value is NaN
+    (pandas frames arrive with NaN as NULL; files and polars keep NaN, which makes a sum
+    NaN). Returns the SQL, the alias of every ``"<metric>:<stat>"`` and the multi-column
+    metrics' count aliases to check; when a check fails, or a sum is NaN, the masked
+    query (:func:`_build_sql`) is run instead.
     """
-    select = [
-        (_label_expr(segs, quote) if segs else f"'{ALL}'") + f" AS {_q('segment', quote)}",
-        f"CAST({_q(variant, quote)} AS VARCHAR) AS {_q('variant', quote)}",
-        f"COUNT(*) AS {_q('n', quote)}",
-    ]
+    select, group_by = _keys(variant, segs, quote, raw=True)
+    select.append(f"COUNT(*) AS {_q('n', quote)}")
     exprs: dict[str, str] = {}  # SQL expression -> alias
 
     def alias(expr: str) -> str:
@@ -256,7 +273,7 @@ def _build_fast_sql(
         return exprs[expr]
 
     def col(c: str) -> str:
-        return _value(c, quote)
+        return f"CAST({_q(c, quote)} AS DOUBLE)"
 
     mapping: dict[str, str] = {}
     checks: list[str] = []
@@ -286,7 +303,7 @@ def _build_fast_sql(
                 a, b = roles[0], roles[1]
             ca, cb = sorted((spec.columns[a], spec.columns[b]))
             mapping[f"{key}:{stat}"] = alias(f"COALESCE(SUM({col(ca)} * {col(cb)}), 0)")
-    sql = "SELECT " + ",\n  ".join(select) + f"\nFROM {source} GROUP BY 1, 2"
+    sql = "SELECT " + ",\n  ".join(select) + f"\nFROM {source} {group_by}"
     return sql, mapping, sorted(set(checks))
 
 
@@ -473,6 +490,46 @@ def _check_columns(
                 )
 
 
+def _is_missing(value: Any) -> bool:
+    return value is None or value is np.ma.masked or (isinstance(value, float) and value != value)
+
+
+def _text(value: Any) -> str:
+    """A key as text, as SQL's CAST(... AS VARCHAR) writes it."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    return str(value.item() if isinstance(value, np.generic) else value)
+
+
+def _column_values(column: Any) -> list[Any]:
+    mask = np.ma.getmaskarray(column)
+    data = np.ma.getdata(column)
+    values = data.tolist() if hasattr(data, "tolist") else list(data)
+    return [None if m else v for v, m in zip(values, mask.tolist(), strict=True)]
+
+
+def _labels(result: Mapping[str, Any], n_segs: int) -> dict[str, Any]:
+    """Segment labels and variant texts from raw grouping keys (missing kept as None)."""
+    out = {k: v for k, v in result.items() if not k.startswith("_s")}
+    rows = len(np.asarray(result["n"]))
+    if n_segs:
+        parts = [_column_values(result[f"_s{i}"]) for i in range(n_segs)]
+        out["segment"] = np.array(
+            [
+                " / ".join(MISSING if _is_missing(p[r]) else _text(p[r]) for p in parts)
+                for r in range(rows)
+            ],
+            dtype=object,
+        )
+    else:
+        out["segment"] = np.array([ALL] * rows, dtype=object)
+    out["variant"] = np.array(
+        [None if _is_missing(v) else _text(v) for v in _column_values(result["variant"])],
+        dtype=object,
+    )
+    return out
+
+
 def _from_sql_result(
     result: Mapping[str, Any],
     variant: str,
@@ -570,11 +627,15 @@ def aggregate(
         sql, mapping, checks = _build_fast_sql(source, variant, segs, specs, '"')
         fast = run(sql).fetchnumpy()
         n = np.asarray(fast["n"], dtype=np.float64)
-        if all(np.array_equal(np.asarray(fast[a], dtype=np.float64), n) for a in checks):
-            result = {"segment": fast["segment"], "variant": fast["variant"], "n": fast["n"]}
-            result.update({k: fast[a] for k, a in mapping.items()})
+        complete = all(np.array_equal(np.asarray(fast[a], dtype=np.float64), n) for a in checks)
+        if complete and not any(
+            np.isnan(np.asarray(fast[a], np.float64)).any() for a in mapping.values()
+        ):
+            result = {k: fast[a] for k, a in mapping.items()}
+            result.update({k: fast[k] for k in fast if k.startswith("_s") or k in ("variant", "n")})
         else:  # a metric over several columns has missing values: mask per metric
-            result = run(_build_sql(source, variant, segs, specs, '"')).fetchnumpy()
+            result = run(_build_sql(source, variant, segs, specs, '"', raw=True)).fetchnumpy()
+        result = _labels(result, len(segs))
     finally:
         con.close()
     if segs and ALL in set(np.ma.getdata(result["segment"]).tolist()):
