@@ -659,8 +659,8 @@ def analyze(
         ... )
         >>> result.to_pandas()[["segment", "lift", "p_adjusted", "significant"]].round(3)
              segment   lift  p_adjusted  significant
-        0      (all) -0.021       0.489        False
-        1   business -0.234       0.001         True
+        0      (all) -0.022       0.489        False
+        1   business -0.242       0.000         True
         2        new  0.171       0.010         True
         3  returning -0.047       0.489        False
         >>> [f.kind for f in result.warnings if f.segment == "new"]

@@ -183,6 +183,20 @@ def _neg(x: float) -> str:
     return f"{-x:g}" if x else "0"
 
 
+def _options(inputs: _SizingInputs, d: _Design, alpha: float, margin: float) -> dict[str, Any]:
+    """The keyword arguments every core function of this metric's kind takes."""
+    options: dict[str, Any] = {
+        "ratio": d.ratio,
+        "alpha": alpha,
+        "alternative": d.alternative,
+        "margin": margin,
+        "strict": d.strict,
+    }
+    if inputs.kind == "proportion":
+        options["method"] = d.method
+    return options
+
+
 def _solve_n(
     inputs: _SizingInputs,
     effect: float,
@@ -192,29 +206,11 @@ def _solve_n(
     label: str = "mde",
     given: object = None,
 ) -> float:
+    options = _options(inputs, d, alpha, margin)
     try:
         if inputs.kind == "proportion":
-            return stats.proportion_n(
-                inputs.mean,
-                inputs.mean + effect,
-                d.power,
-                ratio=d.ratio,
-                alpha=alpha,
-                alternative=d.alternative,
-                method=d.method,  # type: ignore[arg-type]
-                margin=margin,
-                strict=d.strict,
-            )
-        return stats.t_n(
-            effect,
-            inputs.sd,
-            d.power,
-            ratio=d.ratio,
-            alpha=alpha,
-            alternative=d.alternative,
-            margin=margin,
-            strict=d.strict,
-        )
+            return stats.proportion_n(inputs.mean, inputs.mean + effect, d.power, **options)
+        return stats.t_n(effect, inputs.sd, d.power, **options)
     except stats.SolveError as exc:
         value = effect if given is None else given
         raise ValidationError(f"{label} == {value!r} cannot be sized: {exc}.") from None
@@ -223,55 +219,18 @@ def _solve_n(
 def _power_at(
     inputs: _SizingInputs, effect: float, margin: float, alpha: float, d: _Design, n: float
 ) -> float:
+    options = _options(inputs, d, alpha, margin)
     if inputs.kind == "proportion":
-        return stats.proportion_power(
-            inputs.mean,
-            inputs.mean + effect,
-            n,
-            ratio=d.ratio,
-            alpha=alpha,
-            alternative=d.alternative,
-            method=d.method,  # type: ignore[arg-type]
-            margin=margin,
-            strict=d.strict,
-        )
-    return stats.t_power(
-        effect,
-        inputs.sd,
-        n,
-        ratio=d.ratio,
-        alpha=alpha,
-        alternative=d.alternative,
-        margin=margin,
-        strict=d.strict,
-    )
+        return stats.proportion_power(inputs.mean, inputs.mean + effect, n, **options)
+    return stats.t_power(effect, inputs.sd, n, **options)
 
 
 def _solve_mde(inputs: _SizingInputs, n: float, alpha: float, margin: float, d: _Design) -> float:
+    options = _options(inputs, d, alpha, margin)
     try:
         if inputs.kind == "proportion":
-            p2 = stats.proportion_mde(
-                inputs.mean,
-                n,
-                d.power,
-                ratio=d.ratio,
-                alpha=alpha,
-                alternative=d.alternative,
-                method=d.method,  # type: ignore[arg-type]
-                margin=margin,
-                strict=d.strict,
-            )
-            return p2 - inputs.mean
-        return stats.t_mde(
-            inputs.sd,
-            n,
-            d.power,
-            ratio=d.ratio,
-            alpha=alpha,
-            alternative=d.alternative,
-            margin=margin,
-            strict=d.strict,
-        )
+            return stats.proportion_mde(inputs.mean, n, d.power, **options) - inputs.mean
+        return stats.t_mde(inputs.sd, n, d.power, **options)
     except stats.SolveError as exc:
         raise ValidationError(f"n_per_arm == {n:g} is too small: {exc}.") from None
 

@@ -40,43 +40,56 @@ EXPERIMENT_FILE = "checkout_experiment.csv.gz"
 EXPRESS_PAY_EFFECT = {"new": 0.15, "returning": 0.02, "business": -0.25}
 
 
-def make_checkout_history(seed: int = 20261122, days: int = 14) -> pd.DataFrame:
-    """Generate the checkout history (deterministic for a given ``seed``)."""
+def _simulate_checkout(
+    seed: int,
+    start: dt.date,
+    days: int,
+    effect: dict[str, float] | None,
+    id_prefix: str,
+) -> pd.DataFrame:
+    """Users of the shop, one row each; with ``effect``, half get express pay.
+
+    A user's propensity to buy and to spend carries over from the four weeks before
+    (``pre_revenue``), so CUPED has real variance to remove.
+    """
     import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    start = dt.date(2026, 10, 5)
     frames = []
     for segment, (per_day, rate, order_value, sessions) in CHECKOUT_SEGMENTS.items():
         counts = rng.poisson(per_day, size=days)
         n = int(counts.sum())
         dates = np.repeat([start + dt.timedelta(days=i) for i in range(days)], counts)
-        # A user's propensity to buy and to spend carries over from the four weeks
-        # before (``pre_revenue``), so CUPED has real variance to remove.
+        treated = rng.random(n) < 0.5
         propensity = rng.lognormal(mean=-0.5, sigma=1.0, size=n)
-        p = np.clip(rate * propensity, 0, 1)
-        converted = rng.random(n) < p
+        baseline = np.clip(rate * propensity, 0, 1)
+        lift = 1.0 if effect is None else np.where(treated, 1 + effect[segment], 1.0)
+        converted = rng.random(n) < np.clip(baseline * lift, 0, 1)
         spend = order_value * propensity**0.5
         revenue = np.where(converted, rng.gamma(4.0, spend / 4.0), 0.0)
-        pre_orders = rng.poisson(4 * p)
-        pre_revenue = pre_orders * rng.gamma(4.0, spend / 4.0)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "date": pd.to_datetime(dates).strftime("%Y-%m-%d"),
-                    "segment": segment,
-                    "converted": converted.astype(np.int8),
-                    "revenue": revenue.round(2),
-                    "sessions": 1 + rng.poisson(sessions - 1, size=n),
-                    "pre_revenue": pre_revenue.round(2),
-                }
-            )
-        )
+        pre_revenue = rng.poisson(4 * baseline) * rng.gamma(4.0, spend / 4.0)
+        columns = {
+            "date": pd.to_datetime(dates).strftime("%Y-%m-%d"),
+            "segment": segment,
+            "variant": np.where(treated, "express_pay", "control"),
+            "converted": converted.astype(np.int8),
+            "revenue": revenue.round(2),
+            "sessions": 1 + rng.poisson(sessions - 1, size=n),
+            "pre_revenue": pre_revenue.round(2),
+        }
+        if effect is None:
+            del columns["variant"]
+        frames.append(pd.DataFrame(columns))
     frame = pd.concat(frames, ignore_index=True)
     frame = frame.sort_values(["date", "segment"], kind="stable", ignore_index=True)
-    frame.insert(0, "user_id", [f"u{i:06d}" for i in range(len(frame))])
+    frame.insert(0, "user_id", [f"{id_prefix}{i:06d}" for i in range(len(frame))])
     return frame
+
+
+def make_checkout_history(seed: int = 20261122, days: int = 14) -> pd.DataFrame:
+    """Generate the checkout history (deterministic for a given ``seed``)."""
+    return _simulate_checkout(seed, dt.date(2026, 10, 5), days, None, "u")
 
 
 def make_checkout_experiment(seed: int = 20261123, days: int = 21) -> pd.DataFrame:
@@ -86,42 +99,7 @@ def make_checkout_experiment(seed: int = 20261123, days: int = 21) -> pd.DataFra
     conversion for new customers, barely moves returning ones, and lowers it for
     business buyers (who need invoices): the average hides a segment that got worse.
     """
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    start = dt.date(2026, 10, 19)
-    frames = []
-    for segment, (per_day, rate, order_value, sessions) in CHECKOUT_SEGMENTS.items():
-        counts = rng.poisson(per_day, size=days)
-        n = int(counts.sum())
-        dates = np.repeat([start + dt.timedelta(days=i) for i in range(days)], counts)
-        treated = rng.random(n) < 0.5
-        propensity = rng.lognormal(mean=-0.5, sigma=1.0, size=n)
-        lift = np.where(treated, 1 + EXPRESS_PAY_EFFECT[segment], 1.0)
-        p = np.clip(rate * propensity * lift, 0, 1)
-        converted = rng.random(n) < p
-        spend = order_value * propensity**0.5
-        revenue = np.where(converted, rng.gamma(4.0, spend / 4.0), 0.0)
-        pre_orders = rng.poisson(4 * np.clip(rate * propensity, 0, 1))
-        pre_revenue = pre_orders * rng.gamma(4.0, spend / 4.0)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "date": pd.to_datetime(dates).strftime("%Y-%m-%d"),
-                    "segment": segment,
-                    "variant": np.where(treated, "express_pay", "control"),
-                    "converted": converted.astype(np.int8),
-                    "revenue": revenue.round(2),
-                    "sessions": 1 + rng.poisson(sessions - 1, size=n),
-                    "pre_revenue": pre_revenue.round(2),
-                }
-            )
-        )
-    frame = pd.concat(frames, ignore_index=True)
-    frame = frame.sort_values(["date", "segment"], kind="stable", ignore_index=True)
-    frame.insert(0, "user_id", [f"x{i:06d}" for i in range(len(frame))])
-    return frame
+    return _simulate_checkout(seed, dt.date(2026, 10, 19), days, EXPRESS_PAY_EFFECT, "x")
 
 
 def checkout_experiment() -> pd.DataFrame:
