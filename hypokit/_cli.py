@@ -1,25 +1,35 @@
 """The ``hypokit`` command line.
 
 ``hypokit size`` sizes a test from assumptions, a per-segment traffic CSV or historical
-data; ``hypokit demo`` prints the shipped example. Commands for analysis, records and
-notebooks are listed but report that they are not available yet.
+data; ``hypokit analyze`` analyses an experiment per segment from CSV or Parquet files;
+``hypokit demo`` prints the shipped example. Commands for records and notebooks are
+listed but report that they are not available yet.
+
+Exit codes: 0 when the command ran, 1 for findings when asked to fail on them
+(``hypokit analyze --fail-on-warning``), 2 for usage and input errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import math
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypokit._errors import HypokitError
 from hypokit._version import __version__
 
+if TYPE_CHECKING:
+    from hypokit._analysis import AnalysisResult
+    from hypokit._metrics import Metric
+
 __all__ = ["main"]
 
 _PLANNED = {
-    "analyze": "analyze an A/B test per segment from a CSV or Parquet file (use hk.analyze)",
     "new": "create a notebook from a template",
     "learnings": "list learnings that are expired or due for review",
     "check": "check the record registry (exit 1 on findings)",
@@ -29,7 +39,19 @@ _PLANNED = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hypokit",
-        description="Outcome-driven experimentation: size A/B tests per customer segment.",
+        description=(
+            "Outcome-driven experimentation: size and analyze A/B tests per customer segment."
+        ),
+        epilog=(
+            "examples:\n"
+            "  hypokit size --metric proportion --baseline 0.1 --mde 0.02\n"
+            "  hypokit analyze experiment.csv --variant variant --control control \\\n"
+            "      --segments segment --metric converted:proportion\n"
+            "  hypokit demo\n"
+            "\n"
+            "Run 'hypokit COMMAND --help' for a command's options."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hypokit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -114,7 +136,10 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
     )
 
-    sub.add_parser("demo", help="size the shipped checkout example per segment and print the plan")
+    _add_analyze_parser(sub)
+    sub.add_parser(
+        "demo", help="size and analyze the shipped checkout example per segment and print both"
+    )
     for name, text in _PLANNED.items():
         p = sub.add_parser(name, help=f"{text} (not available yet)", add_help=True)
         p.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -217,6 +242,474 @@ def _run_demo() -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------ analyze
+_METRIC_FORMS = (
+    "COL:proportion, COL:mean, COL:mean:COVARIATE, NUM/DEN:ratio or NUM/DEN:ratio:COVARIATE "
+    "(a ratio's covariate may be CNUM/CDEN), each optionally ending in =NAME"
+)
+
+_ANALYZE_EPILOG = """\
+metric specs (--metric, repeat it for several metrics):
+  COL:proportion            a 0/1 column (z-test, as R's prop.test without correction)
+  COL:mean                  a numeric column (Welch's t-test)
+  COL:mean:COVARIATE        the same with CUPED on a pre-experiment column
+  NUM/DEN:ratio             sum(NUM) / sum(DEN) per unit (delta method)
+  NUM/DEN:ratio:COVARIATE   the same with CUPED (COVARIATE may be CNUM/CDEN)
+  ...=NAME                  any of these, shown as NAME (e.g. revenue:mean:pre=revenue_cuped)
+
+examples:
+  hypokit analyze experiment.csv --variant variant --control control \\
+      --segments segment --metric converted:proportion \\
+      --metric revenue:mean:pre_revenue --metric revenue/sessions:ratio
+  hypokit analyze 'events/*.parquet' --variant arm --control A \\
+      --metric converted:proportion --correction bh --output report.html
+  hypokit analyze part1.csv part2.csv --variant variant --control control \\
+      --metric converted:proportion --allocation control=0.9 --allocation treatment=0.1
+  hypokit analyze experiment.csv --variant variant --control control \\
+      --metric converted:proportion --format json > result.json
+  hypokit analyze experiment.csv --variant variant --control control \\
+      --metric converted:proportion --quiet --fail-on-warning   # in CI
+
+Rows that cannot be computed (a segment with one arm, a constant metric) are left out
+of the table and explained under "Warnings:". Exit status: 0 when the analysis ran
+(even with warnings), 1 with --fail-on-warning when there are warning-severity
+findings, 2 for usage and input errors (a missing file or column, a bad --metric)."""
+
+
+def _add_analyze_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="analyze an A/B test per segment from CSV or Parquet files",
+        usage=(
+            "hypokit analyze PATH_OR_GLOB [PATH_OR_GLOB ...] --variant COL --control NAME\n"
+            "                       --metric SPEC [--metric SPEC ...] [--segments COL ...] "
+            "[options]"
+        ),
+        description=(
+            "Analyze an A/B test per segment and overall (segment '(all)'): every variant\n"
+            "against control for every metric, with the lift and its interval, p-values\n"
+            "adjusted over the whole table, a sample-ratio check and plain-language warnings\n"
+            "(Simpson's paradox, segments that differ or move against the average, missing\n"
+            "data). The data has one row per unit, read by DuckDB from CSV or Parquet files."
+        ),
+        epilog=_ANALYZE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH_OR_GLOB",
+        help="CSV or Parquet files, or a quoted glob such as 'data/*.parquet'",
+    )
+    d = p.add_argument_group("data")
+    d.add_argument("--variant", required=True, metavar="COL", help="the variant column")
+    d.add_argument("--control", required=True, metavar="NAME", help="the control variant's label")
+    d.add_argument(
+        "--metric",
+        dest="metrics",
+        action="append",
+        required=True,
+        metavar="SPEC",
+        help="a metric, e.g. converted:proportion, revenue:mean:pre_revenue or "
+        "revenue/sessions:ratio (repeatable; see below)",
+    )
+    d.add_argument(
+        "--segments",
+        action="append",
+        metavar="COL",
+        help="a segment column (repeatable: several columns combine into segments)",
+    )
+    t = p.add_argument_group("test")
+    t.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    t.add_argument(
+        "--correction",
+        choices=("holm", "bonferroni", "bh", "none"),
+        default="holm",
+        help="multiple-testing correction over every (segment, metric, variant) (default holm)",
+    )
+    t.add_argument(
+        "--alternative",
+        choices=("two-sided", "greater", "less"),
+        default="two-sided",
+        help="direction of the test (default two-sided)",
+    )
+    t.add_argument(
+        "--lift",
+        choices=("delta", "log", "fieller"),
+        default="delta",
+        help="interval of the relative lift (default delta)",
+    )
+    t.add_argument(
+        "--allocation",
+        action="append",
+        metavar="VARIANT=SHARE",
+        help="planned share of units of a variant, for the sample-ratio check "
+        "(repeat for every variant; default equal shares)",
+    )
+    t.add_argument(
+        "--srm-alpha",
+        type=float,
+        default=0.001,
+        help="p-value below which the sample ratio is flagged (default 0.001)",
+    )
+    o = p.add_argument_group("output")
+    o.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="what to print: a table with warnings (default), the rows as CSV, or rows, "
+        "warnings and the sample-ratio check as JSON",
+    )
+    o.add_argument(
+        "--output",
+        metavar="FILE",
+        help="also write the result to FILE.csv (every column) or FILE.html (a standalone page)",
+    )
+    o.add_argument("--quiet", action="store_true", help="print only the table")
+    o.add_argument(
+        "--fail-on-warning",
+        action="store_true",
+        help="exit 1 when there are warning-severity findings (for CI pipelines)",
+    )
+
+
+def _bad_metric(spec: str, problem: str) -> HypokitError:
+    return HypokitError(f"--metric {spec!r}: {problem}; accepted forms: {_METRIC_FORMS}.")
+
+
+def _parse_metric(spec: str) -> Metric:
+    """A metric from ``COL:kind[:COVARIATE][=NAME]`` (see ``_METRIC_FORMS``)."""
+    import hypokit as hk
+
+    body, has_name, name = spec.partition("=")
+    name = name.strip()
+    if has_name and not name:
+        raise _bad_metric(spec, "the name after '=' is empty")
+    parts = [part.strip() for part in body.split(":")]
+    if len(parts) < 2:
+        raise _bad_metric(spec, "no kind after the column")
+    if len(parts) > 3:
+        raise _bad_metric(spec, "too many ':'")
+    if not all(parts):
+        raise _bad_metric(spec, "an empty column, kind or covariate")
+    columns, kind = parts[0], parts[1].lower()
+    covariate = parts[2] if len(parts) == 3 else None
+    label = name or None
+    if kind not in ("proportion", "mean", "ratio"):
+        raise _bad_metric(spec, f"unknown kind {parts[1]!r} (proportion, mean or ratio)")
+    if kind == "ratio":
+        numerator, slash, denominator = (c.strip() for c in columns.partition("/"))
+        if not slash or not numerator or not denominator or "/" in denominator:
+            raise _bad_metric(spec, "a ratio needs NUM/DEN columns")
+        cov, cov_slash, cov_den = (c.strip() for c in (covariate or "").partition("/"))
+        if cov_slash and (not cov or not cov_den or "/" in cov_den):
+            raise _bad_metric(spec, "a ratio covariate is COL or CNUM/CDEN")
+        return hk.Ratio(
+            numerator,
+            denominator,
+            covariate=cov or None,
+            covariate_denominator=cov_den or None,
+            name=label,
+        )
+    if "/" in columns:
+        raise _bad_metric(spec, f"NUM/DEN columns make a ratio, not a {kind}")
+    if kind == "proportion":
+        if covariate is not None:
+            raise _bad_metric(spec, "a proportion takes no covariate")
+        return hk.Proportion(columns, name=label)
+    return hk.Mean(columns, covariate=covariate, name=label)
+
+
+def _parse_metrics(specs: Sequence[str]) -> list[Metric]:
+    metrics = [_parse_metric(s) for s in specs]
+    seen: dict[str, str] = {}
+    for spec, metric in zip(specs, metrics, strict=True):
+        if metric.label in seen:
+            raise HypokitError(
+                f"--metric {seen[metric.label]!r} and --metric {spec!r} are both named "
+                f"{metric.label!r}; end one of them in =NAME (e.g. {spec}=other_name)."
+            )
+        seen[metric.label] = spec
+    return metrics
+
+
+def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
+    if not items:
+        return None
+    out: dict[str, float] = {}
+    for item in items:
+        variant, eq, share = item.rpartition("=")
+        variant = variant.strip()
+        try:
+            value = float(share)
+        except ValueError:
+            value = math.nan
+        if not eq or not variant or not math.isfinite(value):
+            raise HypokitError(
+                f"--allocation {item!r}: expected VARIANT=SHARE with a number, "
+                "e.g. --allocation control=0.5."
+            )
+        if variant in out:
+            raise HypokitError(f"--allocation names variant {variant!r} twice.")
+        out[variant] = value
+    return out
+
+
+def _data_argument(paths: Sequence[str]) -> str | list[str]:
+    """One path or glob as given, several as a list; refuse CSV and Parquet mixed."""
+    if len(paths) == 1:
+        return paths[0]
+    kinds = {"parquet" if p.lower().endswith((".parquet", ".pq")) else "csv" for p in paths}
+    if len(kinds) > 1:
+        raise HypokitError(
+            f"PATH_OR_GLOB arguments mix CSV and Parquet files ({', '.join(paths)}); "
+            "give files of one kind."
+        )
+    return list(paths)
+
+
+def _output_kind(path: str | None) -> str | None:
+    if path is None:
+        return None
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".csv":
+        kind = "csv"
+    elif ext in (".html", ".htm"):
+        kind = "html"
+    else:
+        raise HypokitError(f"--output {path!r}: expected a .csv or .html file name.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise HypokitError(f"--output {path!r}: no such folder {folder!r}.")
+    return kind
+
+
+def _run_analyze(ns: argparse.Namespace) -> int:
+    import hypokit as hk
+
+    metrics = _parse_metrics(ns.metrics)
+    allocation = _parse_allocation(ns.allocation)
+    output = _output_kind(ns.output)
+    data = _data_argument(ns.paths)
+    segments = ns.segments[0] if ns.segments and len(ns.segments) == 1 else ns.segments
+    result = hk.analyze(
+        data,
+        variant=ns.variant,
+        control=ns.control,
+        metrics=metrics,
+        segments=segments,
+        alpha=ns.alpha,
+        correction=None if ns.correction == "none" else ns.correction,
+        alternative=ns.alternative,
+        lift=ns.lift,
+        allocation=allocation,
+        srm_alpha=ns.srm_alpha,
+    )
+    serious = [f for f in result.warnings if f.severity == "warning"]
+    if ns.format == "json":
+        print(json.dumps(_analysis_json(result), indent=2, allow_nan=False))
+    elif ns.format == "csv":
+        print(result.to_pandas().to_csv(index=False), end="", flush=True)
+        if not ns.quiet:  # the warnings go to stderr, to keep stdout a clean CSV
+            print(_warning_lines(result), file=sys.stderr)
+    else:
+        if not ns.quiet:
+            print(_caption(result))
+        print(_analysis_table(result))
+        if not ns.quiet:
+            print()
+            print(_warning_lines(result))
+    if output is not None:
+        _write_output(result, ns.output, output, ns.paths)
+        if not ns.quiet:
+            sys.stdout.flush()
+            print(f"hypokit analyze: wrote {ns.output}", file=sys.stderr)
+    if ns.fail_on_warning and serious:
+        sys.stdout.flush()
+        print(
+            f"hypokit analyze: {len(serious)} warning(s); exit status 1 (--fail-on-warning).",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _pct(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "+inf" if x > 0 else "-inf"
+    return f"{x:+.1%}"
+
+
+def _pvalue(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
+    return "<0.0001" if x < 1e-4 else f"{x:.4f}"
+
+
+def _p_is(x: float) -> str:
+    text = _pvalue(x)
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
+def _caption(result: AnalysisResult) -> str:
+    n = len(result.segments) - 1
+    segments = f"{n} segment(s) and (all)" if n else "no segments"
+    variants = ", ".join(map(repr, result.variants))
+    return (
+        f"{variants} against {result.control!r}: {segments}, "
+        f"{len(result.metrics)} metric(s); alpha {result.alpha:g}, "
+        f"{result.correction or 'no'} correction, {result.alternative}, "
+        f"{result.lift_method} lift intervals"
+    )
+
+
+def _analysis_table(result: AnalysisResult) -> str:
+    """The rows as an aligned plain-text table: lift and its interval in percent."""
+    ci = f"{(1 - result.alpha) * 100:g}% CI"
+    adjusted = f"p ({result.correction})" if result.correction else "p (unadjusted)"
+    header = ["segment", "metric", "variant", "n_control", "n_variant", "lift", ci, "p"]
+    header += [adjusted, "significant"]
+    left = {"segment", "metric", "variant", ci, "significant"}
+    rows = [
+        [
+            str(r["segment"]),
+            str(r["metric"]),
+            str(r["variant"]),
+            f"{r['n_control']:,}",
+            f"{r['n_variant']:,}",
+            _pct(r["lift"]),
+            f"[{_pct(r['lift_ci_low'])}, {_pct(r['lift_ci_high'])}]",
+            _pvalue(r["p_value"]),
+            _pvalue(r["p_adjusted"]),
+            "yes" if r["significant"] else "no",
+        ]
+        for r in result.rows
+    ]
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if h in left else c.rjust(w)
+            for c, w, h in zip(cells, widths, header, strict=True)
+        ).rstrip()
+
+    lines = [line(header)] + [line(row) for row in rows]
+    if not rows:
+        lines.append("(no rows could be computed; see the warnings)")
+    return "\n".join(lines)
+
+
+def _srm_line(result: AnalysisResult) -> str:
+    srm = result.srm
+    overall = next(r for r in srm.rows if r["segment"] == "(all)")
+    arms = (result.control, *result.variants)
+    counts = ", ".join(f"{a} {overall[f'n_{a}']:,}" for a in arms)
+    bad = [r["segment"] for r in srm.rows if r["mismatch"]]
+    status = f"MISMATCH in {', '.join(bad)}" if bad else "ok"
+    return (
+        f"Sample ratio: {status} (chi-square {_p_is(srm.p_value)} overall; {counts}; "
+        f"flagged when p < {srm.threshold:g})"
+    )
+
+
+def _warning_lines(result: AnalysisResult) -> str:
+    if not result.warnings:
+        lines = ["Warnings: none"]
+    else:
+        lines = ["Warnings:"] + [f"- [{f.kind}] {f.message}" for f in result.warnings]
+    return "\n".join([*lines, _srm_line(result)])
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe values: NaN and infinities (an unbounded one-sided interval) become null."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):  # a numpy scalar
+        return _finite(value.item())
+    return str(value)
+
+
+def _analysis_json(result: AnalysisResult) -> dict[str, Any]:
+    return _finite(  # type: ignore[no-any-return]
+        {
+            "control": result.control,
+            "variants": list(result.variants),
+            "segments": list(result.segments),
+            "metrics": list(result.metrics),
+            "alpha": result.alpha,
+            "correction": result.correction,
+            "alternative": result.alternative,
+            "lift": result.lift_method,
+            "rows": result.to_records(),
+            "warnings": [
+                {
+                    "kind": f.kind,
+                    "severity": f.severity,
+                    "segment": f.segment,
+                    "metric": f.metric,
+                    "variant": f.variant,
+                    "message": f.message,
+                }
+                for f in result.warnings
+            ],
+            "srm": {
+                "threshold": result.srm.threshold,
+                "p_value": result.srm.p_value,
+                "mismatch": result.srm.mismatch,
+                "rows": result.srm.to_records(),
+            },
+        }
+    )
+
+
+_HTML_STYLE = """\
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem;
+       color: #222; }
+h1 { font-size: 1.4rem; }
+.meta { color: #555; }
+table.hypokit-table { border-collapse: collapse; font-size: 0.9rem; }
+table.hypokit-table caption { text-align: left; font-weight: 600; padding: 0.4rem 0; }
+table.hypokit-table th, table.hypokit-table td { border: 1px solid #ccc;
+       padding: 0.25rem 0.6rem; text-align: right; }
+table.hypokit-table th { background: #f3f3f3; }
+table.hypokit-table td:nth-child(-n+3) { text-align: left; }
+table.hypokit-table tbody tr:nth-child(even) { background: #fafafa; }
+"""
+
+
+def _html_page(result: AnalysisResult, sources: Sequence[str]) -> str:
+    title = "hypokit analysis: " + ", ".join(sources)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{_HTML_STYLE}</style>\n</head>\n"
+        f"<body>\n<h1>{html.escape(title)}</h1>\n"
+        f'<p class="meta">{html.escape(_caption(result))}. '
+        f"Made by hypokit {html.escape(__version__)}.</p>\n"
+        f"{result._repr_html_()}\n</body>\n</html>\n"
+    )
+
+
+def _write_output(result: AnalysisResult, path: str, kind: str, sources: Sequence[str]) -> None:
+    try:
+        if kind == "csv":
+            result.to_pandas().to_csv(path, index=False)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(_html_page(result, sources))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise HypokitError(f"--output {path!r}: cannot write it ({reason}).") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage or input error)."""
     parser = _parser()
@@ -227,6 +720,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if ns.command == "size":
             return _run_size(ns)
+        if ns.command == "analyze":
+            return _run_analyze(ns)
         if ns.command == "demo":
             return _run_demo()
         print(

@@ -110,7 +110,7 @@ def test_segments_csv_with_a_bad_value_names_the_line(capsys, tmp_path):
 
 
 def test_planned_commands_say_not_yet(capsys):
-    code, _, err = run(capsys, "analyze", "data.csv")
+    code, _, err = run(capsys, "new", "analysis", "my-test")
     assert code == 2
     assert "not available yet" in err
 

@@ -1,0 +1,396 @@
+"""``hypokit analyze``: the per-segment analysis on the command line."""
+
+import json
+import re
+import subprocess
+import sys
+
+import duckdb
+import pandas as pd
+import pytest
+
+import hypokit as hk
+from hypokit._cli import _parse_metric, main
+from hypokit.datasets import checkout_experiment
+
+METRIC_ARGS = [
+    "--metric", "converted:proportion",
+    "--metric", "revenue:mean:pre_revenue",
+    "--metric", "revenue/sessions:ratio",
+]  # fmt: skip
+METRICS = [
+    hk.Proportion("converted"),
+    hk.Mean("revenue", covariate="pre_revenue"),
+    hk.Ratio("revenue", "sessions"),
+]
+BASE = ["--variant", "variant", "--control", "control"]
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "experiment.csv"
+    checkout_experiment().to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def expected(csv_path):
+    """The API's answer on the same file, segmented, with the three metrics."""
+    return hk.analyze(
+        csv_path, variant="variant", control="control", segments="segment", metrics=METRICS
+    )
+
+
+def run(capsys, *args):
+    code = main(["analyze", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def full(csv_path, *extra):
+    return [csv_path, *BASE, "--segments", "segment", *METRIC_ARGS, *extra]
+
+
+def pct(x):
+    return f"{x:+.1%}"
+
+
+def pvalue(x):
+    return "<0.0001" if x < 1e-4 else f"{x:.4f}"
+
+
+# ------------------------------------------------------------------------------ the table
+def test_prints_the_table_warnings_and_srm(capsys, csv_path, expected):
+    code, out, err = run(capsys, *full(csv_path))
+    assert code == 0, err
+    assert err == ""
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("segment"))
+    for column in ("metric", "variant", "n_control", "n_variant", "lift", "95% CI", "p",
+                   "p (holm)", "significant"):  # fmt: skip
+        assert column in header
+    assert "Warnings:" in lines
+    warnings = [line for line in lines if line.startswith("- [")]
+    assert warnings == [f"- [{f.kind}] {f.message}" for f in expected.warnings]
+    assert any("[segment_opposes]" in w and "'new'" in w for w in warnings)
+    assert lines[-1].startswith("Sample ratio: ok (chi-square p = 0.8208 overall")
+    assert "control 27,395, express_pay 27,342" in lines[-1]
+
+
+def test_table_numbers_equal_the_api(capsys, csv_path, expected):
+    _, out, _ = run(capsys, *full(csv_path))
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("segment"))
+    body = lines[start + 1 : start + 1 + len(expected.rows)]
+    assert len(body) == len(expected.rows) == 12
+    for line, row in zip(body, expected.rows, strict=True):
+        cells = re.split(r"\s{2,}", line.strip())
+        assert cells[:5] == [row["segment"], row["metric"], row["variant"],
+                             f"{row['n_control']:,}", f"{row['n_variant']:,}"]  # fmt: skip
+        assert cells[5] == pct(row["lift"])
+        assert cells[6] == f"[{pct(row['lift_ci_low'])}, {pct(row['lift_ci_high'])}]"
+        assert cells[7] == pvalue(row["p_value"])
+        assert cells[8] == pvalue(row["p_adjusted"])
+        assert cells[9] == ("yes" if row["significant"] else "no")
+    # The documented example: conversion fell 24% for business, rose 17% for new users.
+    assert re.search(r"^business\s+converted\s+express_pay.*-24\.2%.*\byes$", out, re.M)
+    assert re.search(r"^new\s+converted\s+express_pay.*\+17\.1%.*\byes$", out, re.M)
+
+
+def test_csv_format_prints_every_column_and_warnings_go_to_stderr(capsys, csv_path, expected):
+    code, out, err = run(capsys, *full(csv_path, "--format", "csv"))
+    assert code == 0
+    table = pd.read_csv(__import__("io").StringIO(out))
+    pd.testing.assert_frame_equal(table, expected.to_pandas(), check_dtype=False, rtol=1e-12)
+    assert "Warnings:" in err
+    assert "Sample ratio: ok" in err
+
+
+def test_quiet_prints_only_the_table(capsys, csv_path, expected):
+    code, out, err = run(capsys, *full(csv_path, "--quiet"))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("segment")
+    assert len(lines) == 1 + len(expected.rows)
+    assert "Warnings" not in out
+    assert "Sample ratio" not in out
+    assert err == ""
+
+
+def test_without_segments_and_with_options(capsys, csv_path):
+    code, out, _ = run(capsys, csv_path, *BASE, "--metric", "converted:proportion", "--alpha",
+                       "0.1", "--correction", "none", "--lift", "fieller",
+                       "--alternative", "greater")  # fmt: skip
+    assert code == 0
+    api = hk.analyze(csv_path, variant="variant", control="control", alpha=0.1,
+                     correction=None, lift="fieller", alternative="greater",
+                     metrics=hk.Proportion("converted"))  # fmt: skip
+    row = api.rows[0]
+    assert "no segments" in out
+    assert "90% CI" in out
+    assert "p (unadjusted)" in out
+    assert f"[{pct(row['lift_ci_low'])}, +inf]" in out  # one-sided: unbounded above
+    assert "Warnings: none" in out
+
+
+def test_several_segment_columns_combine(capsys, csv_path):
+    code, out, _ = run(capsys, csv_path, *BASE, "--segments", "segment", "--segments", "date",
+                       "--metric", "converted:proportion", "--format", "json")  # fmt: skip
+    assert code == 0
+    api = hk.analyze(csv_path, variant="variant", control="control",
+                     segments=["segment", "date"], metrics=hk.Proportion("converted"))  # fmt: skip
+    rows = json.loads(out)["rows"]
+    assert [r["segment"] for r in rows] == [r["segment"] for r in api.rows]
+    assert len(rows) == 1 + 3 * 21
+    assert [r["p_adjusted"] for r in rows] == pytest.approx([r["p_adjusted"] for r in api.rows])
+
+
+def test_metric_names_and_allocation(capsys, csv_path):
+    code, out, _ = run(capsys, csv_path, *BASE, "--metric", "revenue:mean=revenue_raw",
+                       "--metric", "revenue:mean:pre_revenue=revenue_cuped",
+                       "--allocation", "control=0.6", "--allocation", "express_pay=0.4",
+                       "--format", "json")  # fmt: skip
+    assert code == 0
+    result = json.loads(out)
+    assert result["metrics"] == ["revenue_raw", "revenue_cuped"]
+    raw, cuped = result["rows"]
+    assert cuped["variance_reduction"] > 0.1
+    assert not raw["variance_reduction"]  # no covariate: null (NaN) or 0
+    assert result["srm"]["mismatch"] is True  # 50/50 against a planned 60/40
+    assert [w["kind"] for w in result["warnings"]] == ["srm"]
+    assert result["warnings"][0]["severity"] == "warning"
+
+
+# ------------------------------------------------------------------------------ outputs
+def test_output_csv(capsys, csv_path, expected, tmp_path):
+    path = tmp_path / "result.csv"
+    code, out, err = run(capsys, *full(csv_path, "--output", str(path)))
+    assert code == 0
+    assert "Warnings:" in out  # the table is printed as well
+    assert f"wrote {path}" in err
+    table = pd.read_csv(path)
+    pd.testing.assert_frame_equal(table, expected.to_pandas(), check_dtype=False, rtol=1e-12)
+
+
+def test_output_html_is_a_standalone_page(capsys, csv_path, expected, tmp_path):
+    path = tmp_path / "report.html"
+    code, _, _ = run(capsys, *full(csv_path, "--output", str(path), "--quiet"))
+    assert code == 0
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.rstrip().endswith("</html>")
+    assert '<meta charset="utf-8">' in page
+    assert "<title>hypokit analysis: " in page
+    assert "experiment.csv</title>" in page
+    assert "<style>" in page
+    assert expected._repr_html_() in page
+    assert "segment_opposes" in page
+
+
+def test_json_format(capsys, csv_path, expected):
+    code, out, _ = run(capsys, *full(csv_path, "--format", "json"))
+    assert code == 0
+
+    def strict(name):
+        raise AssertionError(f"not valid JSON: {name}")
+
+    result = json.loads(out, parse_constant=strict)
+    assert set(result) >= {"rows", "warnings", "srm"}
+    assert len(result["rows"]) == len(expected.rows)
+    for got, want in zip(result["rows"], expected.rows, strict=True):
+        assert got["segment"] == want["segment"]
+        assert got["metric"] == want["metric"]
+        assert got["lift"] == want["lift"]
+        assert got["p_adjusted"] == want["p_adjusted"]
+        assert got["significant"] == want["significant"]
+    assert [(w["kind"], w["message"]) for w in result["warnings"]] == [
+        (f.kind, f.message) for f in expected.warnings
+    ]
+    assert result["srm"]["p_value"] == pytest.approx(expected.srm.p_value)
+    assert [r["segment"] for r in result["srm"]["rows"]] == ["(all)", "business", "new",
+                                                            "returning"]  # fmt: skip
+
+
+def test_json_has_null_for_unbounded_intervals(capsys, csv_path):
+    code, out, _ = run(capsys, csv_path, *BASE, "--metric", "revenue:mean",
+                       "--alternative", "less", "--format", "json")  # fmt: skip
+    assert code == 0
+    assert "Infinity" not in out
+    assert "NaN" not in out
+    row = json.loads(out)["rows"][0]
+    assert row["effect_ci_low"] is None
+    assert row["effect_ci_high"] < 0
+
+
+def test_parquet_glob_over_two_files(capsys, csv_path, tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    con = duckdb.connect()
+    source = csv_path.replace("'", "''")
+    for i, half in enumerate(("< 27000", ">= 27000")):
+        target = str(folder / f"part-{i}.parquet").replace("'", "''")
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{source}', header = true) "
+            f"WHERE CAST(substr(user_id, 2) AS INTEGER) {half}) TO '{target}' (FORMAT parquet)"
+        )
+    con.close()
+    args = [*BASE, "--segments", "segment", *METRIC_ARGS, "--format", "json"]
+    code, out, err = run(capsys, str(folder / "*.parquet"), *args)
+    assert code == 0, err
+    from_glob = json.loads(out)["rows"]
+    code, out, _ = run(capsys, csv_path, *args)
+    from_csv = json.loads(out)["rows"]
+    same_rows(from_glob, from_csv)
+    # The same two files named one by one, as a shell expands the glob.
+    code, out, _ = run(capsys, *sorted(str(p) for p in folder.glob("*.parquet")), *args)
+    assert code == 0
+    same_rows(json.loads(out)["rows"], from_csv)
+
+
+def same_rows(got_rows, want_rows):
+    """Equal up to rounding: DuckDB may sum the files in a different order."""
+    assert len(got_rows) == len(want_rows) == 12
+    for got, want in zip(got_rows, want_rows, strict=True):
+        assert (got["segment"], got["metric"]) == (want["segment"], want["metric"])
+        assert (got["n_control"], got["n_variant"]) == (want["n_control"], want["n_variant"])
+        for key in ("lift", "lift_ci_low", "lift_ci_high", "p_value", "p_adjusted"):
+            assert got[key] == pytest.approx(want[key], rel=1e-9), key
+        assert got["significant"] == want["significant"]
+
+
+# ------------------------------------------------------------------------------ exit codes
+def test_fail_on_warning_exits_1(capsys, csv_path):
+    code, out, err = run(capsys, *full(csv_path, "--fail-on-warning"))
+    assert code == 1
+    assert "Warnings:" in out
+    assert "--fail-on-warning" in err
+
+
+def test_fail_on_warning_exits_0_without_warnings(capsys, csv_path):
+    code, out, _ = run(capsys, csv_path, *BASE, "--metric", "converted:proportion",
+                       "--fail-on-warning")  # fmt: skip
+    assert code == 0
+    assert "Warnings: none" in out
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("converted", "no kind after the column"),
+        ("converted:avg", "unknown kind 'avg'"),
+        ("converted:proportion:pre_revenue", "a proportion takes no covariate"),
+        ("revenue:ratio", "a ratio needs NUM/DEN columns"),
+        ("revenue/:ratio", "a ratio needs NUM/DEN columns"),
+        ("revenue/sessions:mean", "NUM/DEN columns make a ratio, not a mean"),
+        ("revenue:mean:pre:extra", "too many ':'"),
+        (":mean", "an empty column, kind or covariate"),
+        ("revenue:mean=", "the name after '=' is empty"),
+    ],
+)
+def test_bad_metric_spec_exits_2_naming_it_and_the_forms(capsys, csv_path, spec, problem):
+    code, out, err = run(capsys, csv_path, *BASE, "--metric", spec)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"hypokit analyze: error: --metric {spec!r}: {problem}")
+    assert "accepted forms: COL:proportion, COL:mean, COL:mean:COVARIATE, NUM/DEN:ratio" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.csv", *BASE, "--metric", "converted:proportion"],
+         r"data == 'missing\.csv': no such file"),
+        (["{data}", "--variant", "arm", "--control", "control", "--metric",
+          "converted:proportion"], r"variant == 'arm': no such column; data has 'user_id'"),
+        (["{data}", *BASE, "--metric", "bought:proportion"], r"'bought': no such column"),
+        (["{data}", *BASE, "--segments", "country", "--metric", "converted:proportion"],
+         r"segments == 'country': no such column"),
+        (["{data}", "--variant", "variant", "--control", "ctrl", "--metric",
+          "converted:proportion"],
+         r"control == 'ctrl': no such variant in column 'variant'; the data has 'control', "
+         r"'express_pay'"),
+        (["{data}", *BASE, "--metric", "revenue:mean", "--metric", "revenue:mean:pre_revenue"],
+         r"both named 'revenue'; end one of them in =NAME"),
+        (["{data}", *BASE, "--metric", "converted:proportion", "--allocation", "control"],
+         r"--allocation 'control': expected VARIANT=SHARE"),
+        (["{data}", *BASE, "--metric", "converted:proportion", "--allocation", "control=1"],
+         r"allocation has no share for variant 'express_pay'"),
+        (["{data}", *BASE, "--metric", "converted:proportion", "--alpha", "5"],
+         r"alpha == 5\.0, must be in \(0, 1\)"),
+        (["{data}", *BASE, "--metric", "converted:proportion", "--output", "out.xlsx"],
+         r"--output 'out\.xlsx': expected a \.csv or \.html file name"),
+        (["{data}", *BASE, "--metric", "converted:proportion", "--output", "no/such/out.csv"],
+         r"--output 'no/such/out\.csv': no such folder"),
+        (["a.csv", "b.parquet", *BASE, "--metric", "converted:proportion"],
+         r"mix CSV and Parquet files"),
+    ],
+)  # fmt: skip
+def test_bad_input_exits_2_with_a_clear_message(capsys, csv_path, args, message):
+    code, out, err = run(capsys, *[csv_path if a == "{data}" else a for a in args])
+    assert code == 2
+    assert out == ""
+    assert err.startswith("hypokit analyze: error: ")
+    assert re.search(message, err), err
+
+
+def test_missing_required_options_is_a_usage_error(capsys, csv_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", csv_path, "--metric", "converted:proportion"])
+    assert exc.value.code == 2
+    assert "--variant" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ parsing
+@pytest.mark.parametrize(
+    ("spec", "metric"),
+    [
+        ("converted:proportion", hk.Proportion("converted")),
+        ("converted:Proportion=conversion", hk.Proportion("converted", name="conversion")),
+        ("revenue:mean", hk.Mean("revenue")),
+        ("revenue:mean:pre_revenue", hk.Mean("revenue", covariate="pre_revenue")),
+        ("revenue/sessions:ratio", hk.Ratio("revenue", "sessions")),
+        ("revenue/sessions:ratio:pre_revenue",
+         hk.Ratio("revenue", "sessions", covariate="pre_revenue")),
+        ("revenue/sessions:ratio:pre_revenue/pre_sessions=rps",
+         hk.Ratio("revenue", "sessions", covariate="pre_revenue",
+                  covariate_denominator="pre_sessions", name="rps")),
+    ],
+)  # fmt: skip
+def test_metric_specs(spec, metric):
+    assert _parse_metric(spec) == metric
+
+
+# ------------------------------------------------------------------------------ help, entry
+def test_help_documents_options_and_examples(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--variant", "--control", "--metric", "--segments", "--alpha",
+                   "--correction", "--alternative", "--lift", "--allocation", "--srm-alpha",
+                   "--format", "--output", "--quiet", "--fail-on-warning",
+                   "COL:mean:COVARIATE", "NUM/DEN:ratio", "examples:"):  # fmt: skip
+        assert option in out
+
+
+def test_analyze_is_available_and_the_rest_still_planned(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert re.search(r"analyze\s+analyze an A/B test", out)
+    assert "analyze an A/B test per segment from CSV or Parquet files (not" not in out
+    for command in ("new", "learnings", "check"):
+        assert main([command]) == 2
+        assert "not available yet" in capsys.readouterr().err
+
+
+def test_python_dash_m_hypokit_analyze(csv_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "hypokit", "analyze", csv_path, *BASE, "--segments", "segment",
+         "--metric", "converted:proportion"],
+        capture_output=True, text=True, encoding="utf-8", check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^business\s+converted\s+express_pay.*-24\.2%", proc.stdout, re.M)
+    assert "Warnings:" in proc.stdout
+    assert "Sample ratio: ok" in proc.stdout
