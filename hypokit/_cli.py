@@ -31,8 +31,6 @@ __all__ = ["main"]
 
 _PLANNED = {
     "new": "create a notebook from a template",
-    "learnings": "list learnings that are expired or due for review",
-    "check": "check the record registry (exit 1 on findings)",
 }
 
 
@@ -140,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "demo", help="size and analyze the shipped checkout example per segment and print both"
     )
+    from hypokit import _cli_records
+
+    _cli_records.add_parsers(sub)
     for name, text in _PLANNED.items():
         p = sub.add_parser(name, help=f"{text} (not available yet)", add_help=True)
         p.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -724,6 +725,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_analyze(ns)
         if ns.command == "demo":
             return _run_demo()
+        if ns.command in ("learnings", "hypotheses", "okr", "check"):
+            from hypokit import _cli_records
+
+            return _cli_records.run(ns)
         print(
             f"hypokit {ns.command}: not available yet in hypokit {__version__} "
             f"({_PLANNED[ns.command]}). See CHANGELOG.md.",

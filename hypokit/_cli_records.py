@@ -1,0 +1,190 @@
+"""The record commands of the ``hypokit`` command line: learnings, hypotheses, okr, check.
+
+Every command reads the YAML registry (``--registry``, default ``records``, or the
+``HYPOKIT_REGISTRY`` environment variable). Dates default to today here, and only here:
+pass ``--as-of`` for reproducible output in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from hypokit._errors import ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hypokit._registry import Registry
+
+__all__ = ["COMMANDS", "add_parsers", "run"]
+
+COMMANDS = ("learnings", "hypotheses", "okr", "check")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _common(p: argparse.ArgumentParser, *, dated: bool = True) -> None:
+    p.add_argument(
+        "--registry",
+        metavar="DIR",
+        default=os.environ.get("HYPOKIT_REGISTRY", "records"),
+        help="the registry folder (default: $HYPOKIT_REGISTRY or ./records)",
+    )
+    if dated:
+        p.add_argument(
+            "--as-of", type=_date, metavar="DATE", help="judge on this date (default: today)"
+        )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the record commands to the ``hypokit`` subparsers."""
+    lp = sub.add_parser(
+        "learnings",
+        help="learnings that are expired or due for review; renew or retire one",
+        description=(
+            "List learnings with their status. Without filters, every learning is listed; "
+            "--expired and --due-within narrow it to those that need attention."
+        ),
+        epilog=(
+            "examples:\n"
+            "  hypokit learnings --expired --due-within 30\n"
+            "  hypokit learnings renew express-pay-2023 --until 2027-06-30\n"
+            "  hypokit learnings retire express-pay-2023"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(lp)
+    lp.add_argument("--expired", action="store_true", help="only expired learnings")
+    lp.add_argument("--due-within", type=int, metavar="DAYS", help="only learnings due within DAYS")
+    lp.add_argument("--segment", help="only learnings about this segment")
+    actions = lp.add_subparsers(dest="action", metavar="ACTION")
+    renew = actions.add_parser("renew", help="extend a learning's expiry (it was re-examined)")
+    renew.add_argument("id")
+    renew.add_argument("--until", type=_date, required=True, metavar="DATE", help="new expiry")
+    _common(renew)
+    retire = actions.add_parser("retire", help="retire a learning (kept, never deleted)")
+    retire.add_argument("id")
+    _common(retire)
+
+    hp = sub.add_parser("hypotheses", help="hypotheses ranked by expected impact")
+    _common(hp, dated=False)
+    hp.add_argument(
+        "--by", choices=("ice", "rice", "evi"), default="ice", help="the score to rank by"
+    )
+    hp.add_argument(
+        "--all", action="store_true", help="every hypothesis, not only those still to test"
+    )
+
+    op = sub.add_parser("okr", help="progress per key result, and the impact map")
+    _common(op, dated=False)
+    op.add_argument("--mermaid", action="store_true", help="print the impact map as Mermaid")
+
+    cp = sub.add_parser(
+        "check",
+        help="check the registry; exit 1 when it finds a problem (for CI)",
+        description=(
+            "Findings: active hypotheses citing expired or contradicted learnings, "
+            "learnings of inactive objectives, running experiments past their end, "
+            "concluded experiments without a learning, outcomes repeated across segments "
+            "with one set of criteria, dangling links and unreadable files. Exit status: "
+            "0 none, 1 findings, 2 the registry cannot be read."
+        ),
+    )
+    _common(cp)
+
+
+def _print_table(frame: pd.DataFrame, as_json: bool, empty: str) -> None:
+    if as_json:
+        print(frame.to_json(orient="records", date_format="iso", indent=2))
+    elif frame.empty:
+        print(empty)
+    else:
+        print(frame.to_string(index=False))
+
+
+def _registry(ns: argparse.Namespace) -> Registry:
+    from hypokit._registry import Registry
+
+    return Registry(ns.registry)
+
+
+def _today(ns: argparse.Namespace) -> dt.date:
+    return ns.as_of if getattr(ns, "as_of", None) is not None else dt.date.today()
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Run one record command; returns the exit code."""
+    reg = _registry(ns)
+    as_of = _today(ns)
+    if ns.command == "learnings":
+        if ns.action == "renew":
+            learning = reg.renew(ns.id, ns.until, as_of=as_of)
+            print(f"renewed {learning.id} until {learning.expires} ({reg.path_of(learning.id)})")
+            return 0
+        if ns.action == "retire":
+            learning = reg.retire(ns.id, as_of=as_of)
+            print(f"retired {learning.id} ({reg.path_of(learning.id)})")
+            return 0
+        if ns.due_within is not None and ns.due_within < 0:
+            raise ValidationError(f"--due-within == {ns.due_within}, must be at least 0.")
+        table = reg.learnings(
+            expired=True if ns.expired else None,
+            as_of=as_of,
+            due_within=ns.due_within,
+            segment=ns.segment,
+        )
+        columns = [
+            c
+            for c in ("id", "title", "status", "expires", "days_left", "segments", "decision")
+            if c in table.columns
+        ]
+        _print_table(table if ns.json else table[columns], ns.json, "no learnings match.")
+        return _errors(reg)
+    if ns.command == "hypotheses":
+        table = reg.prioritize(by=ns.by) if not ns.all else reg.hypotheses()
+        _print_table(table, ns.json, "no hypotheses to rank.")
+        return _errors(reg)
+    if ns.command == "okr":
+        table = reg.okr()
+        if ns.mermaid:
+            print(reg.impact_map().to_mermaid())
+            return _errors(reg)
+        _print_table(table, ns.json, "no objectives yet.")
+        if not ns.json:
+            print()
+            print(reg.impact_map().to_text())
+        return _errors(reg)
+    findings = reg.check(as_of=as_of)
+    if ns.json:
+        print(
+            json.dumps(
+                [{"kind": f.kind, "severity": f.severity, "message": f.message} for f in findings],
+                indent=2,
+            )
+        )
+    elif findings:
+        for f in findings:
+            print(f"{f.kind}: {f.message}")
+        print(f"\n{len(findings)} finding(s) in {ns.registry} as of {as_of}.")
+    else:
+        print(f"{ns.registry}: no findings as of {as_of}.")
+    return 1 if findings else 0
+
+
+def _errors(reg: Registry) -> int:
+    """Report files that could not be read; exit non-zero when there are any."""
+    errors = getattr(reg, "errors", ())
+    for err in errors:
+        print(f"hypokit: error: {err}", file=sys.stderr)
+    return 2 if errors else 0

@@ -1,0 +1,994 @@
+"""The registry: a folder of human-readable YAML files, one record per file.
+
+Layout (each folder is created when its first record is saved)::
+
+    records/
+    ├── objectives/checkout.yaml
+    ├── key_results/kr-conversion.yaml
+    ├── hypotheses/express-pay.yaml
+    ├── experiments/express-pay-test.yaml
+    └── learnings/express-pay-2026-11-10.yaml
+
+Files are read with ``yaml.safe_load`` only and written with the record's fields in a
+fixed order, so that a change reads well in a pull request. A file that cannot be read
+(bad YAML, an unknown or wrong field) is named with its line in ``registry.errors``;
+the rest of the registry still loads.
+
+Writes are atomic: a temporary file in the same folder, flushed to disk, then
+``os.replace``; a crash leaves the old file or the new one, never half of one. Several
+processes may save different records at once. Saving a record whose file changed on
+disk since the registry read it (another process, a ``git pull``, a hand edit) is
+refused with a :class:`~hypokit.RegistryError`, rather than silently overwriting that
+change: the registry keeps a SHA-256 of every file it read or wrote, and compares it
+under an exclusive lock of the folder (``flock``; on platforms without it, the check
+is not atomic).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import hashlib
+import os
+import stat
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
+
+import pydantic
+import yaml
+
+from hypokit._errors import RegistryError, ValidationError
+from hypokit._findings import Finding
+from hypokit._impact import ImpactMap, impact_map
+from hypokit._records import (
+    ALL_SEGMENTS,
+    DEFAULT_DUE_WITHIN,
+    DEFAULT_SHELF_LIFE,
+    RECORD_TYPES,
+    Experiment,
+    Hypothesis,
+    KeyResult,
+    Learning,
+    Objective,
+    Record,
+    Score,
+    _check_id,
+    _loc_text,
+    check_status_change,
+    describe_errors,
+    merged_shelf_life,
+    prioritize,
+)
+from hypokit._validate import check_int_at_least
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hypokit._analysis import AnalysisResult
+
+__all__ = ["RecordFileError", "Registry", "RegistryConclusion", "to_yaml"]
+
+R = TypeVar("R", bound=Record)
+
+#: Folders of the registry, by the record class they hold.
+FOLDERS = {cls.folder: cls for cls in RECORD_TYPES.values()}
+
+
+class RecordFileError(RegistryError):
+    """A registry file that cannot be read: bad YAML, a wrong or unknown field, ...
+
+    Attributes:
+        path: The file.
+        line: The line (1-based) of the problem, when known.
+        field: The field at fault (``"criteria[0].min_effect"``), when known.
+    """
+
+    def __init__(
+        self, message: str, *, path: Path, line: int | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.field = field
+
+
+class RegistryConclusion(NamedTuple):
+    """What :meth:`Registry.conclude` returns; nothing is saved until you save it."""
+
+    hypothesis: Hypothesis
+    learning: Learning
+    experiment: Experiment | None
+
+
+# ------------------------------------------------------------------------- YAML
+class _Dumper(yaml.SafeDumper):
+    """Block style, lists indented under their key, multi-line text as ``|`` blocks."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def to_yaml(record: Record) -> str:
+    """The YAML text of a record, as a registry writes it.
+
+    Fields come in the model's order (``id`` first); empty optional fields are left out;
+    dates are written as plain ``2026-11-10``.
+
+    Examples:
+        >>> from hypokit._records import Objective
+        >>> from hypokit._registry import to_yaml
+        >>> print(to_yaml(Objective(id="checkout", title="Make checkout effortless")), end="")
+        id: checkout
+        title: Make checkout effortless
+        status: active
+    """
+    return yaml.dump(
+        record.to_dict(),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=88,
+    )
+
+
+def _line_of(text: str, loc: Sequence[int | str]) -> int | None:
+    """The 1-based line of the field at ``loc`` in YAML ``text`` (None when unknown)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    line = key.start_mark.line + 1
+                    node = value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------------- writing
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (flock on the directory itself)."""
+    if sys.platform == "win32":  # pragma: no cover - no flock; the check is not atomic
+        yield
+        return
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _read_digest(path: Path) -> str | None:
+    try:
+        return _digest(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+# ------------------------------------------------------------------ shelf life
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` in ``start`` or a folder above it."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_shelf_life(pyproject: Path | None) -> dict[str, int]:
+    """The shelf life per evidence kind: the defaults, updated from ``pyproject``.
+
+    ``[tool.hypokit.shelf_life]`` maps evidence kinds to days, e.g. ``ab_test = 365``;
+    new kinds may be added.
+
+    Raises:
+        RegistryError: The file is not valid TOML or a value is not a number of days.
+    """
+    if pyproject is None:
+        return dict(DEFAULT_SHELF_LIFE)
+    try:
+        with pyproject.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{pyproject}: not valid TOML: {exc}") from exc
+    section: Any = data.get("tool", {}).get("hypokit", {}).get("shelf_life", {})
+    where = f"{pyproject}: [tool.hypokit.shelf_life]"
+    if not isinstance(section, Mapping):
+        raise RegistryError(f"{where} must be a table of 'kind = days' lines.")
+    out: dict[str, int] = {}
+    for kind, days in section.items():
+        try:
+            _check_id(kind)
+        except ValueError as exc:
+            raise RegistryError(f"{where}: {exc}.") from None
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise RegistryError(f"{where} {kind} == {days!r}, must be a whole number of days ≥ 1.")
+        out[kind] = days
+    return merged_shelf_life(out)
+
+
+def _as_of(as_of: dt.date | str | None) -> dt.date:
+    """``as_of`` as a date; None means today (for interactive use and the CLI only)."""
+    if as_of is None:
+        return dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    if isinstance(as_of, str):
+        try:
+            return dt.date.fromisoformat(as_of)
+        except ValueError:
+            pass
+    raise ValidationError(f"as_of == {as_of!r}, must be a date (or 'YYYY-MM-DD').")
+
+
+# --------------------------------------------------------------------- registry
+class Registry:
+    """A folder of YAML records: objectives, key results, hypotheses, experiments, learnings.
+
+    The registry reads every file when it is created (and on :meth:`reload`); files
+    that cannot be read are listed in :attr:`errors` and reported by :meth:`check`,
+    and the rest loads. See the module docstring for the layout and for how writes
+    stay safe.
+
+    Args:
+        path: The registry's folder (created on the first save).
+
+    Attributes:
+        path: The folder.
+        errors: The files that could not be read, as :class:`RecordFileError`
+            (``.path``, ``.line``, ``.field``).
+        pyproject: The ``pyproject.toml`` the shelf life came from, if any: the
+            nearest one in the folder or above it.
+        shelf_life: Days a learning stays valid, per evidence kind.
+
+    Raises:
+        RegistryError: ``path`` is a file, or the ``pyproject.toml`` is unusable.
+
+    Examples:
+        >>> import datetime as dt, tempfile
+        >>> from hypokit._records import Hypothesis, Objective
+        >>> from hypokit._registry import Registry
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> registry = Registry(folder.name)
+        >>> _ = registry.save(Objective(id="checkout", title="Make checkout effortless"))
+        >>> _ = registry.save(Hypothesis(id="express-pay", change="add express pay",
+        ...     metric="converted", expected_effect=0.1, time_frame_days=14,
+        ...     key_result="kr-conversion"))
+        >>> Registry(folder.name).get("checkout").title
+        'Make checkout effortless'
+        >>> [f.kind for f in registry.check(as_of=dt.date(2026, 11, 10))]
+        ['dangling_link']
+        >>> folder.cleanup()
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise RegistryError(f"{self.path} is a file; a registry is a folder.")
+        self.pyproject = find_pyproject(self.path)
+        self.shelf_life = read_shelf_life(self.pyproject)
+        self.errors: list[RecordFileError] = []
+        self._records: dict[str, Record] = {}
+        self._files: dict[str, Path] = {}
+        self._hashes: dict[Path, str] = {}
+        self.reload()
+
+    # ---------------------------------------------------------------- reading
+    def reload(self) -> None:
+        """Read every record file again (after another process or ``git`` changed them)."""
+        self.errors = []
+        self._records = {}
+        self._files = {}
+        self._hashes = {}
+        for folder, cls in FOLDERS.items():
+            where = self.path / folder
+            if not where.is_dir():
+                continue
+            for file in sorted(where.iterdir()):
+                if file.name.startswith(".") or not file.is_file():
+                    continue
+                if file.suffix == ".yml":
+                    self._error(f"{self._rel(file)}: rename it to {file.stem}.yaml", file)
+                elif file.suffix == ".yaml":
+                    self._load(file, cls)
+
+    def _rel(self, file: Path) -> str:
+        try:
+            return file.relative_to(self.path).as_posix()
+        except ValueError:  # pragma: no cover - every file is under the registry
+            return str(file)
+
+    def _error(
+        self, message: str, file: Path, line: int | None = None, field: str | None = None
+    ) -> None:
+        self.errors.append(RecordFileError(message, path=file, line=line, field=field))
+
+    @property
+    def _context(self) -> dict[str, Any]:
+        return {"shelf_life": self.shelf_life}
+
+    def _load(self, file: Path, cls: type[Record]) -> None:
+        rel = self._rel(file)
+        raw = file.read_bytes()
+        self._hashes[file] = _digest(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self._error(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})", file)
+            return
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = None if mark is None else int(mark.line) + 1
+            problem = getattr(exc, "problem", None) or str(exc)
+            at = f", line {line}" if line else ""
+            self._error(f"{rel}{at}: not valid YAML: {problem}", file, line)
+            return
+        if data is None:
+            self._error(f"{rel}: the file is empty; it should hold one {cls.kind}", file)
+            return
+        if not isinstance(data, dict):
+            self._error(
+                f"{rel}: should hold one {cls.kind} as 'field: value' lines, "
+                f"not a {type(data).__name__}",
+                file,
+                1,
+            )
+            return
+        try:
+            record = cls.model_validate(data, context=self._context)
+        except pydantic.ValidationError as exc:
+            problems = describe_errors(exc, cls)
+            first = problems[0][0]
+            line = _line_of(text, first)
+            at = f", line {line}" if line else ""
+            message = "; ".join(m for _, m in problems)
+            self._error(f"{rel}{at}: {message}", file, line, _loc_text(first) or None)
+            return
+        if record.id != file.stem:
+            self._error(
+                f"{rel}: id {record.id!r} does not match the file name; name the file "
+                f"{record.id}.yaml or change the id to {file.stem!r}",
+                file,
+                _line_of(text, ("id",)),
+                "id",
+            )
+            return
+        if record.id in self._records:
+            self._error(
+                f"{rel}: id {record.id!r} is already used by "
+                f"{self._rel(self._files[record.id])}; ids are unique across the registry",
+                file,
+                _line_of(text, ("id",)),
+                "id",
+            )
+            return
+        self._records[record.id] = record
+        self._files[record.id] = file
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(sorted(self._records.values(), key=lambda r: (r.kind, r.id)))
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._records
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{sum(isinstance(r, cls) for r in self._records.values())} {folder}"
+            for folder, cls in FOLDERS.items()
+        )
+        errors = f", {len(self.errors)} unreadable file(s)" if self.errors else ""
+        return f"Registry({str(self.path)!r}: {counts}{errors})"
+
+    @overload
+    def get(self, record_id: str) -> Record: ...
+    @overload
+    def get(self, record_id: str, kind: type[R]) -> R: ...
+    def get(self, record_id: str, kind: type[Record] | None = None) -> Record:
+        """The record with this id (of this ``kind``, when given).
+
+        Raises:
+            RegistryError: No such record (close ids are suggested), its file could
+                not be read, or it is of another kind.
+        """
+        record = self._records.get(record_id)
+        if record is None:
+            broken = [e for e in self.errors if e.path.stem == record_id]
+            if broken:
+                raise RegistryError(f"{record_id!r} could not be read: {broken[0]}")
+            close = difflib.get_close_matches(record_id, list(self._records), n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "."
+            raise RegistryError(f"no record {record_id!r} in {self.path}{hint}")
+        if kind is not None and not isinstance(record, kind):
+            raise RegistryError(f"{record_id!r} is a {record.kind}, not a {kind.kind}.")
+        return record
+
+    def records(self, kind: type[R]) -> list[R]:
+        """Every record of one kind (``Hypothesis``, ``Learning``, ...), by id."""
+        return sorted(
+            (r for r in self._records.values() if isinstance(r, kind)), key=lambda r: r.id
+        )
+
+    def path_of(self, record_id: str) -> Path:
+        """The file of a record."""
+        self.get(record_id)
+        return self._files[record_id]
+
+    # ---------------------------------------------------------------- writing
+    def save(self, record: Record) -> Path:
+        """Write a record to its file, atomically; return the file's path.
+
+        The record is validated again (``model_copy`` does not validate). A
+        hypothesis's status may only change as :data:`~hypokit._records.TRANSITIONS`
+        allows, compared with the stored one.
+
+        Raises:
+            RegistryError: The record is invalid (the field is named); its id is used
+                by a record of another kind; the status change is not allowed; or its
+                file changed on disk since the registry read it (``reload()``, apply
+                the change again, and save).
+        """
+        cls = type(record)
+        if cls not in FOLDERS.values():
+            raise RegistryError(f"cannot save {record!r}: not an hk record.")
+        try:
+            record = cls.model_validate(record.to_dict(), context=self._context)
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(m for _, m in describe_errors(exc, cls))
+            raise RegistryError(f"{cls.kind} {record.id!r} cannot be saved: {problems}.") from exc
+        existing = self._records.get(record.id)
+        if existing is not None and type(existing) is not cls:
+            raise RegistryError(
+                f"id {record.id!r} is already used by the {existing.kind} in "
+                f"{self._rel(self._files[record.id])}; ids are unique across the registry."
+            )
+        if isinstance(record, Hypothesis) and isinstance(existing, Hypothesis):
+            try:
+                check_status_change(record.id, existing.status, record.status)
+            except ValidationError as exc:
+                raise RegistryError(str(exc)) from exc
+        path = self.path / cls.folder / f"{record.id}.yaml"
+        data = to_yaml(record).encode("utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(path.parent):
+            self._check_unchanged(path)
+            _atomic_write(path, data)
+        self._hashes[path] = _digest(data)
+        self._records[record.id] = record
+        self._files[record.id] = path
+        self.errors = [e for e in self.errors if e.path != path]
+        return path
+
+    def _check_unchanged(self, path: Path) -> None:
+        current, known = _read_digest(path), self._hashes.get(path)
+        if current == known:
+            return
+        rel = self._rel(path)
+        if known is None:
+            what = "was created on disk after this registry read the folder"
+        elif current is None:
+            what = "was deleted on disk since this registry read it"
+        else:
+            what = "changed on disk since this registry read it"
+        raise RegistryError(
+            f"{rel} {what} (by another process, a git command or an edit); saving would "
+            "overwrite that. Call registry.reload(), apply your change again, then save."
+        )
+
+    def delete(self, record_id: str) -> None:
+        """Delete a record's file. Learnings are never deleted: retire them instead.
+
+        Records that link to it are not changed; :meth:`check` reports the links.
+
+        Raises:
+            RegistryError: It is a learning, does not exist, or changed on disk.
+        """
+        record = self.get(record_id)
+        if isinstance(record, Learning):
+            raise RegistryError(
+                f"learning {record_id!r} cannot be deleted: learnings are kept, even expired "
+                "ones. Retire it (registry.retire(id, as_of=...)) or let it expire."
+            )
+        path = self._files[record_id]
+        with _locked(path.parent):
+            self._check_unchanged(path)
+            path.unlink()
+        del self._records[record_id], self._files[record_id], self._hashes[path]
+
+    # ---------------------------------------------------------------- learnings
+    def renew(self, learning_id: str, until: dt.date, *, as_of: dt.date) -> Learning:
+        """Renew a learning until ``until`` (checked again on ``as_of``) and save it."""
+        learning = self.get(learning_id, Learning)
+        try:
+            renewed = learning.renew(until, as_of=as_of)
+        except ValidationError as exc:
+            raise RegistryError(str(exc)) from exc
+        self.save(renewed)
+        return renewed
+
+    def retire(self, learning_id: str, *, as_of: dt.date) -> Learning:
+        """Retire a learning on ``as_of`` and save it (it stays in the registry)."""
+        learning = self.get(learning_id, Learning)
+        try:
+            retired = learning.retire(as_of=as_of)
+        except ValidationError as exc:
+            raise RegistryError(str(exc)) from exc
+        self.save(retired)
+        return retired
+
+    def _contradicted(self, as_of: dt.date) -> dict[str, list[str]]:
+        """Learning id → ids of the learnings (recorded by ``as_of``) that contradict it."""
+        out: dict[str, list[str]] = {}
+        for learning in self.records(Learning):
+            if learning.recorded > as_of or learning.status(as_of) == "retired":
+                continue
+            for other in learning.contradicts:
+                out.setdefault(other, []).append(learning.id)
+        return out
+
+    def learnings(
+        self,
+        expired: bool | None = None,
+        as_of: dt.date | None = None,
+        due_within: int | None = None,
+        segment: str | None = None,
+    ) -> pd.DataFrame:
+        """The learnings as a table, with their status on ``as_of``.
+
+        Args:
+            expired: True keeps only expired learnings; False leaves them out.
+            as_of: The date to judge on. None means today: pass a date in notebooks,
+                tests and CI for reproducible output.
+            due_within: The review window in days (default 30). When given, keeps only
+                learnings due for review within it; with ``expired=True``, keeps both
+                (the learnings that need attention).
+            segment: Keeps only learnings about this segment.
+
+        Returns:
+            One row per learning, soonest expiry first, with the columns ``id, title,
+            status, recorded, expires, days_left, decision, segments, evidence,
+            objective, hypothesis, learned, contradicted_by, file``.
+        """
+        import pandas as pd
+
+        day = _as_of(as_of)
+        window = (
+            DEFAULT_DUE_WITHIN
+            if due_within is None
+            else check_int_at_least("due_within", due_within, 0)
+        )
+        contradicted = self._contradicted(day)
+        rows = []
+        for item in sorted(self.records(Learning), key=lambda x: (x.expires, x.id)):
+            status = item.status(day, due_within=window)
+            if segment is not None and segment not in item.segments:
+                continue
+            if expired is False and status == "expired":
+                continue
+            if expired is True or due_within is not None:
+                wanted = (expired is True and status == "expired") or (
+                    due_within is not None and status == "due for review"
+                )
+                if not wanted:
+                    continue
+            rows.append(
+                {
+                    "id": item.id,
+                    "title": item.title,
+                    "status": status,
+                    "recorded": item.recorded,
+                    "expires": item.expires,
+                    "days_left": item.days_left(day),
+                    "decision": item.decision,
+                    "segments": ", ".join(item.segments),
+                    "evidence": ", ".join(dict.fromkeys(e.kind for e in item.evidence)),
+                    "objective": item.context.objective,
+                    "hypothesis": item.hypothesis,
+                    "learned": item.learned,
+                    "contradicted_by": ", ".join(contradicted.get(item.id, [])),
+                    "file": self._rel(self._files[item.id]),
+                }
+            )
+        columns = [
+            "id", "title", "status", "recorded", "expires", "days_left", "decision",
+            "segments", "evidence", "objective", "hypothesis", "learned", "contradicted_by",
+            "file",
+        ]  # fmt: skip
+        return pd.DataFrame.from_records(rows, columns=columns)
+
+    # ---------------------------------------------------------------- hypotheses
+    def hypotheses(self, status: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """The hypotheses as a table (optionally only those in ``status``).
+
+        Returns:
+            One row per hypothesis, by id, with the columns ``id, title, status,
+            metric, key_result, segments, expected_effect, time_frame_days, ice, rice,
+            evi, learnings, statement, file``.
+        """
+        import pandas as pd
+
+        wanted = {status} if isinstance(status, str) else None if status is None else set(status)
+        rows = []
+        for h in self.records(Hypothesis):
+            if wanted is not None and h.status not in wanted:
+                continue
+            rows.append(
+                {
+                    "id": h.id,
+                    "title": h.title,
+                    "status": h.status,
+                    "metric": h.metric,
+                    "key_result": h.key_result,
+                    "segments": ", ".join(c.segment for c in h.ordered_criteria),
+                    "expected_effect": f"{'+' if h.direction == 'increase' else '-'}"
+                    f"{h.effect_text}",
+                    "time_frame_days": h.time_frame_days,
+                    "ice": h.ice_score,
+                    "rice": h.rice_score,
+                    "evi": h.evi_score,
+                    "learnings": ", ".join(h.learnings),
+                    "statement": h.statement,
+                    "file": self._rel(self._files[h.id]),
+                }
+            )
+        columns = [
+            "id", "title", "status", "metric", "key_result", "segments", "expected_effect",
+            "time_frame_days", "ice", "rice", "evi", "learnings", "statement", "file",
+        ]  # fmt: skip
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        for col in ("ice", "rice", "evi"):
+            frame[col] = frame[col].astype("float64")
+        return frame
+
+    def prioritize(
+        self, by: Score = "ice", *, status: Sequence[str] = ("idea", "planned")
+    ) -> pd.DataFrame:
+        """Rank the hypotheses still to test (see :func:`hypokit._records.prioritize`)."""
+        return prioritize([h for h in self.records(Hypothesis) if h.status in status], by=by)
+
+    def conclude(
+        self,
+        hypothesis_id: str,
+        result: AnalysisResult,
+        *,
+        as_of: dt.date,
+        experiment: str | None = None,
+        variant: str | None = None,
+    ) -> RegistryConclusion:
+        """Conclude a hypothesis on an analysis; return drafts to review, then save.
+
+        Like :meth:`Hypothesis.conclude`, with the registry's shelf life, the
+        objective of the hypothesis's key result as the learning's context, and the
+        experiment (the one named, or else the hypothesis's only running experiment)
+        concluded with the same verdicts and cited in the learning's evidence.
+        """
+        h = self.get(hypothesis_id, Hypothesis)
+        exp: Experiment | None = None
+        if experiment is not None:
+            exp = self.get(experiment, Experiment)
+        else:
+            running = [
+                e
+                for e in self.records(Experiment)
+                if e.hypothesis == h.id and e.status == "running"
+            ]
+            exp = running[0] if len(running) == 1 else None
+        objective = None
+        if h.key_result and h.key_result in self._records:
+            kr = self._records[h.key_result]
+            objective = kr.objective if isinstance(kr, KeyResult) else None
+        concluded, learning = h.conclude(
+            result,
+            as_of=as_of,
+            variant=variant,
+            experiment=None if exp is None else exp.id,
+            objective=objective,
+            shelf_life=self.shelf_life,
+        )
+        if exp is not None:
+            exp = exp.conclude(concluded.verdicts, as_of=as_of)
+        return RegistryConclusion(concluded, learning, exp)
+
+    # ---------------------------------------------------------------- OKRs
+    def okr(self) -> pd.DataFrame:
+        """Objectives and their key results, with the hypotheses that serve each.
+
+        Returns:
+            One row per key result (an objective without key results gets one row),
+            with the columns ``objective, objective_title, objective_status,
+            key_result, title, metric, baseline, target, deadline, hypotheses,
+            running``.
+        """
+        import pandas as pd
+
+        hypotheses = self.records(Hypothesis)
+        krs = self.records(KeyResult)
+        rows = []
+        for o in self.records(Objective):
+            mine: list[KeyResult | None] = [k for k in krs if k.objective == o.id]
+            mine = mine or [None]
+            for k in mine:
+                serving = [h for h in hypotheses if k is not None and h.key_result == k.id]
+                rows.append(
+                    {
+                        "objective": o.id,
+                        "objective_title": o.title,
+                        "objective_status": o.status,
+                        "key_result": None if k is None else k.id,
+                        "title": None if k is None else k.title,
+                        "metric": None if k is None else k.metric,
+                        "baseline": None if k is None else k.baseline,
+                        "target": None if k is None else k.target,
+                        "deadline": None if k is None else k.deadline,
+                        "hypotheses": len(serving),
+                        "running": sum(h.status == "running" for h in serving),
+                    }
+                )
+        columns = [
+            "objective", "objective_title", "objective_status", "key_result", "title",
+            "metric", "baseline", "target", "deadline", "hypotheses", "running",
+        ]  # fmt: skip
+        return pd.DataFrame.from_records(rows, columns=columns)
+
+    def impact_map(
+        self, objective: str | None = None, *, include_closed: bool = False
+    ) -> ImpactMap:
+        """The impact map of one objective, or of all (see :func:`hypokit._impact.impact_map`).
+
+        Without ``objective``, every objective is shown (hypotheses without a key
+        result under ``"(no objective)"``).
+        """
+        objectives = (
+            [self.get(objective, Objective)] if objective is not None else self.records(Objective)
+        )
+        hypotheses = self.records(Hypothesis)
+        if objective is not None:
+            krs = {k.id for k in self.records(KeyResult) if k.objective == objective}
+            hypotheses = [h for h in hypotheses if h.key_result in krs]
+        return impact_map(
+            objectives, self.records(KeyResult), hypotheses, include_closed=include_closed
+        )
+
+    # ---------------------------------------------------------------- checks
+    def _where(self, record: Record) -> str:
+        return (
+            f"{record.kind.replace('_', ' ')} {record.id!r} ({self._rel(self._files[record.id])})"
+        )
+
+    def check(self, as_of: dt.date | None = None) -> list[Finding]:
+        """Find problems in the registry on ``as_of``.
+
+        Findings (``Finding.kind``), each a warning naming the records and files:
+
+        * ``unreadable_file``: a file that could not be read (see :attr:`errors`).
+        * ``dangling_link``: a link to an id that does not exist, or to a record of
+          the wrong kind.
+        * ``expired_learning``: an open hypothesis (idea, planned, running) cites an
+          expired learning.
+        * ``contradicted_learning``: an open hypothesis cites a learning that a later
+          learning contradicts, or that was superseded or retired.
+        * ``inactive_objective``: a learning still in force whose objective is no
+          longer active (not ``active``, or past its end).
+        * ``overdue_experiment``: a running experiment past its planned end.
+        * ``missing_learning``: a concluded experiment that no learning cites (in its
+          evidence, or as a learning of its hypothesis recorded after it started).
+        * ``uniform_criteria``: a hypothesis expecting the same outcome in several
+          segments with one set of criteria: identical criteria in every segment, or
+          criteria for everyone only while its experiment is sized per segment.
+
+        Args:
+            as_of: The date to judge on. None means today (pass a date in tests and CI).
+
+        Returns:
+            The findings, empty when all is well.
+        """
+        day = _as_of(as_of)
+        out: list[Finding] = [
+            Finding("unreadable_file", str(e), severity="warning") for e in self.errors
+        ]
+        out += self._check_links()
+        learnings = {x.id: x for x in self.records(Learning)}
+        contradicted = self._contradicted(day)
+        for h in self.records(Hypothesis):
+            if not h.is_open:
+                continue
+            for lid in h.learnings:
+                learning = learnings.get(lid)
+                if learning is None:
+                    continue
+                status = learning.status(day)
+                if status == "expired":
+                    out.append(
+                        Finding(
+                            "expired_learning",
+                            f"{self._where(h)} is {h.status} and cites learning {lid!r}, "
+                            f"which expired on {learning.expires}: check it again "
+                            f"(registry.renew) or stop relying on it.",
+                            severity="warning",
+                        )
+                    )
+                elif lid in contradicted or status in ("superseded", "retired"):
+                    if lid in contradicted:
+                        why = f"is contradicted by {', '.join(map(repr, contradicted[lid]))}"
+                    elif status == "superseded":
+                        why = f"was superseded by {learning.superseded_by!r}"
+                    else:
+                        why = f"was retired on {learning.retired}"
+                    out.append(
+                        Finding(
+                            "contradicted_learning",
+                            f"{self._where(h)} is {h.status} and cites learning {lid!r}, "
+                            f"which {why}: revisit the reasoning.",
+                            severity="warning",
+                        )
+                    )
+        objectives = {o.id: o for o in self.records(Objective)}
+        for learning in learnings.values():
+            obj = objectives.get(learning.context.objective or "")
+            in_force = learning.status(day) in ("active", "due for review", "revalidated")
+            if obj is not None and in_force and not obj.is_active(day):
+                state = obj.status if obj.status != "active" else f"ended on {obj.end}"
+                out.append(
+                    Finding(
+                        "inactive_objective",
+                        f"{self._where(learning)} is about objective {obj.id!r}, which is "
+                        f"{state}: check that the learning still holds, or retire it.",
+                        severity="warning",
+                    )
+                )
+        experiments = self.records(Experiment)
+        for e in experiments:
+            if e.is_overdue(day):
+                days = (day - e.planned_end).days if e.planned_end else 0
+                out.append(
+                    Finding(
+                        "overdue_experiment",
+                        f"{self._where(e)} is still running {days} day(s) after its planned "
+                        f"end ({e.planned_end}): analyse it and conclude, or extend the plan.",
+                        severity="warning",
+                    )
+                )
+        for e in experiments:
+            if e.status != "concluded":
+                continue
+            cited = any(
+                e.id in ev.experiments for x in learnings.values() for ev in x.evidence
+            ) or any(
+                x.hypothesis == e.hypothesis and (e.start is None or x.recorded >= e.start)
+                for x in learnings.values()
+            )
+            if not cited:
+                out.append(
+                    Finding(
+                        "missing_learning",
+                        f"{self._where(e)} is concluded but no learning records what it "
+                        "taught: write one (registry.conclude drafts it).",
+                        severity="warning",
+                    )
+                )
+        out += self._check_criteria(experiments)
+        return out
+
+    def _check_links(self) -> list[Finding]:
+        out = []
+        for record in self:
+            for field, target, kind in record.links():
+                found = self._records.get(target)
+                if found is None:
+                    problem = "does not exist"
+                elif found.kind != kind:
+                    problem = f"is a {found.kind.replace('_', ' ')}, not a {kind.replace('_', ' ')}"
+                else:
+                    continue
+                out.append(
+                    Finding(
+                        "dangling_link",
+                        f"{self._where(record)}: {field} {target!r} {problem}.",
+                        severity="warning",
+                    )
+                )
+        return out
+
+    def _check_criteria(self, experiments: list[Experiment]) -> list[Finding]:
+        out = []
+        for h in self.records(Hypothesis):
+            if h.status == "archived":
+                continue
+            criteria = h.ordered_criteria
+            segments = [c.segment for c in criteria]
+            if len(criteria) >= 2 and all(c.same_as(criteria[0]) for c in criteria[1:]):
+                out.append(
+                    Finding(
+                        "uniform_criteria",
+                        f"{self._where(h)} expects the same outcome in {', '.join(segments)} "
+                        "with one set of criteria. Segments differ in baseline, traffic and "
+                        "effect: give each its own minimum effect and guardrails, or say "
+                        "why they are the same.",
+                        metric=h.metric,
+                        severity="warning",
+                    )
+                )
+                continue
+            if set(segments) <= {ALL_SEGMENTS}:
+                sized = sorted(
+                    {
+                        p.segment
+                        for e in experiments
+                        if e.hypothesis == h.id
+                        for p in e.plan
+                        if p.segment != ALL_SEGMENTS
+                    }
+                )
+                if len(sized) >= 2:
+                    out.append(
+                        Finding(
+                            "uniform_criteria",
+                            f"{self._where(h)} is tested in segments {', '.join(sized)} but "
+                            "has one set of criteria for everyone: the average can hide a "
+                            "segment that loses. Give each segment its own criteria.",
+                            metric=h.metric,
+                            severity="warning",
+                        )
+                    )
+        return out

@@ -1,0 +1,128 @@
+"""The record commands: hypokit learnings / hypotheses / okr / check."""
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hypokit._cli import main
+from hypokit._registry import Registry
+from tests.test_registry import experiment, hypothesis, key_result, learning, objective
+
+AS_OF = "2026-11-10"
+
+
+@pytest.fixture
+def records(tmp_path):
+    path = tmp_path / "records"
+    reg = Registry(path)
+    for record in (objective(), key_result(), hypothesis(), experiment(), learning()):
+        reg.save(record)
+    return path
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_is_clean_then_finds_the_expired_learning(capsys, records):
+    code, out, _ = run(capsys, "check", "--registry", str(records), "--as-of", AS_OF)
+    assert code == 0, out
+    assert "no findings as of 2026-11-10" in out
+    # Half a year later the learning the running hypothesis rests on has expired.
+    code, out, _ = run(capsys, "check", "--registry", str(records), "--as-of", "2027-06-01")
+    assert code == 1
+    assert "expired_learning" in out
+    assert "payment-step" in out
+
+
+def test_check_json(capsys, records):
+    code, out, _ = run(
+        capsys, "check", "--registry", str(records), "--as-of", "2027-06-01", "--json"
+    )
+    assert code == 1
+    kinds = {f["kind"] for f in json.loads(out)}
+    assert "expired_learning" in kinds
+
+
+def test_check_reports_an_unreadable_file_and_exits_non_zero(capsys, records):
+    (records / "learnings" / "broken.yaml").write_text("id: broken\nlearned: [unclosed\n")
+    code, out, _ = run(capsys, "check", "--registry", str(records), "--as-of", AS_OF)
+    assert code == 1
+    assert "broken.yaml" in out
+
+
+def test_learnings_lists_filters_and_renews(capsys, records):
+    code, out, _ = run(capsys, "learnings", "--registry", str(records), "--as-of", AS_OF)
+    assert code == 0
+    assert "payment-step" in out
+    code, out, _ = run(
+        capsys, "learnings", "--registry", str(records), "--as-of", AS_OF, "--expired"
+    )
+    assert "no learnings match" in out
+    code, out, _ = run(
+        capsys, "learnings", "--registry", str(records), "--as-of", "2027-06-01", "--expired"
+    )
+    assert "payment-step" in out
+    code, out, _ = run(
+        capsys, "learnings", "renew", "payment-step", "--until", "2027-12-31",
+        "--registry", str(records), "--as-of", "2027-06-01",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "renewed payment-step until 2027-12-31" in out
+    assert Registry(records).get("payment-step").expires == dt.date(2027, 12, 31)
+
+
+def test_learnings_retire_keeps_the_record(capsys, records):
+    code, out, _ = run(
+        capsys, "learnings", "retire", "payment-step", "--registry", str(records),
+        "--as-of", AS_OF,
+    )  # fmt: skip
+    assert code == 0, out
+    assert (records / "learnings" / "payment-step.yaml").exists()
+    code, out, _ = run(capsys, "learnings", "--registry", str(records), "--as-of", AS_OF, "--json")
+    assert json.loads(out)[0]["status"] == "retired"
+
+
+def test_learnings_unknown_id_exits_2(capsys, records):
+    code, _, err = run(
+        capsys, "learnings", "retire", "nope", "--registry", str(records), "--as-of", AS_OF
+    )
+    assert code == 2
+    assert "nope" in err
+
+
+def test_hypotheses_and_okr(capsys, records):
+    reg = Registry(records)
+    reg.save(hypothesis(id="one-click", status="idea", learnings=[]))
+    code, out, _ = run(capsys, "hypotheses", "--registry", str(records))
+    assert code == 0
+    assert "one-click" in out
+    code, out, _ = run(capsys, "hypotheses", "--registry", str(records), "--all", "--json")
+    assert {h["id"] for h in json.loads(out)} == {"express-pay", "one-click"}
+    code, out, _ = run(capsys, "okr", "--registry", str(records))
+    assert code == 0
+    assert "kr-conversion" in out
+    code, out, _ = run(capsys, "okr", "--registry", str(records), "--mermaid")
+    assert out.startswith(("graph", "flowchart"))
+
+
+def test_bad_date_is_a_usage_error(capsys, records):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--registry", str(records), "--as-of", "tomorrow"])
+    assert exc.value.code == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_check_from_the_shell(records):
+    proc = subprocess.run(
+        [sys.executable, "-m", "hypokit", "check", "--registry", str(records),
+         "--as-of", "2027-06-01"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "expired_learning" in proc.stdout

@@ -1,0 +1,774 @@
+"""Records: validation, statements, statuses, scores, shelf life, conclude and impact maps."""
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pydantic
+import pytest
+from scipy import integrate, stats
+
+import hypokit as hk
+from hypokit._errors import ValidationError
+from hypokit._impact import ImpactMap, impact_map
+from hypokit._records import (
+    DEFAULT_SHELF_LIFE,
+    EVI,
+    ICE,
+    RICE,
+    TRANSITIONS,
+    Evidence,
+    Experiment,
+    Guardrail,
+    Hypothesis,
+    KeyResult,
+    Learning,
+    Objective,
+    SegmentCriteria,
+    prioritize,
+)
+from hypokit.datasets import checkout_experiment
+
+DAY = dt.date(2026, 11, 10)
+
+
+def hypothesis(**kw):
+    fields = {
+        "id": "express-pay",
+        "change": "add express pay to the cart",
+        "metric": "converted",
+        "outcome": "checkout conversion",
+        "expected_effect": 0.10,
+        "time_frame_days": 7,
+        "because": "paying takes new customers five steps",
+    }
+    return Hypothesis(**{**fields, **kw})
+
+
+def learning(**kw):
+    fields = {
+        "id": "payment-step",
+        "believed": "new customers leave at login",
+        "observed": "most leave on the payment step",
+        "learned": "payment loses new customers",
+        "decision": "pivot",
+        "evidence": [Evidence(kind="ab_test")],
+        "recorded": dt.date(2026, 1, 1),
+    }
+    return Learning(**{**fields, **kw})
+
+
+@pytest.fixture(scope="module")
+def checkout_result():
+    return hk.analyze(
+        checkout_experiment(),
+        variant="variant",
+        control="control",
+        segments="segment",
+        metrics=[hk.Proportion("converted")],
+    )
+
+
+# ------------------------------------------------------------------------ ids, fields
+@pytest.mark.parametrize(
+    "good", ["express-pay", "kr-2026q4.1", "a", "x_1", "2026-11-10", "a" * 100]
+)
+def test_valid_ids(good):
+    assert Objective(id=good, title="t").id == good
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["../etc", "a/b", "a\\b", "..", "a..b", "Express", "-x", ".hidden", "", "a b", "a" * 101],
+)
+def test_ids_that_are_not_safe_file_names_are_refused(bad):
+    with pytest.raises(ValidationError, match=r"field 'id' == .* is not a valid id"):
+        Objective(id=bad, title="t")
+
+
+def test_links_are_ids_too():
+    with pytest.raises(ValidationError, match=r"field 'learnings\[1\]' == '\.\./x'"):
+        hypothesis(learnings=["ok", "../x"])
+
+
+def test_unknown_field_is_refused_with_a_suggestion():
+    with pytest.raises(ValidationError, match=r"unknown field 'metrc' \(did you mean 'metric'\?\)"):
+        hypothesis(metrc="converted")
+    with pytest.raises(
+        ValidationError,
+        match=r"unknown field 'criteria\[0\].guardrail' \(did you mean 'guardrails'",
+    ):
+        hypothesis(criteria=[{"segment": "new", "guardrail": []}])
+
+
+def test_bad_values_name_the_field_and_the_rule():
+    with pytest.raises(ValidationError) as info:
+        hypothesis(time_frame_days=0, expected_effect=-0.1)
+    message = str(info.value)
+    assert message.startswith("Hypothesis: ")
+    assert "field 'time_frame_days' == 0: Input should be greater than or equal to 1" in message
+    assert "field 'expected_effect' == -0.1: Input should be greater than 0" in message
+    assert isinstance(info.value, hk.HypokitError)
+    with pytest.raises(ValidationError, match="field 'change' is missing"):
+        Hypothesis(id="x", metric="m", expected_effect=0.1, time_frame_days=1)
+
+
+def test_records_are_frozen_and_changed_by_copy():
+    h = hypothesis()
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        h.metric = "revenue"
+    changed = h.model_copy(update={"metric": "revenue"})
+    assert (h.metric, changed.metric) == ("converted", "revenue")
+
+
+def test_nan_is_refused():
+    with pytest.raises(ValidationError, match="expected_effect"):
+        hypothesis(expected_effect=math.nan)
+
+
+def test_segment_criteria_need_something_to_judge():
+    with pytest.raises(ValidationError, match="neither a min_effect nor guardrails"):
+        SegmentCriteria(segment="business", min_effect=None)
+    with pytest.raises(ValidationError, match="segment 'new' has two sets of criteria"):
+        hypothesis(criteria=[SegmentCriteria(segment="new"), SegmentCriteria(segment="new")])
+
+
+def test_to_dict_keeps_field_order_and_drops_empty_optional_fields():
+    data = hypothesis(criteria=[SegmentCriteria(segment="new")]).to_dict()
+    assert list(data)[:4] == ["id", "change", "metric", "outcome"]
+    assert "key_result" not in data
+    assert "learnings" not in data
+    assert "title" not in data
+    assert data["criteria"] == [{"segment": "new", "min_effect": 0.0, "priority": 1}]
+    assert Hypothesis.model_validate(data) == hypothesis(criteria=[SegmentCriteria(segment="new")])
+
+
+# ----------------------------------------------------------------------- statements
+def test_statement_for_one_segment():
+    h = hypothesis(criteria=[SegmentCriteria(segment="new")])
+    assert h.statement == (
+        "If we add express pay to the cart, checkout conversion will increase by 10% for new "
+        "customers within 7 days, because paying takes new customers five steps."
+    )
+
+
+def test_statement_for_several_segments_in_priority_order():
+    two = hypothesis(
+        criteria=[SegmentCriteria(segment="returning", priority=2), SegmentCriteria(segment="new")]
+    )
+    assert "by 10% for new and returning customers within 7 days" in two.statement
+    three = hypothesis(
+        criteria=[SegmentCriteria(segment=s) for s in ("new", "returning", "business")]
+    )
+    assert "for new, returning and business customers within" in three.statement
+
+
+def test_statement_leaves_out_guardrail_only_segments():
+    h = hypothesis(
+        criteria=[
+            SegmentCriteria(segment="new"),
+            SegmentCriteria(
+                segment="business",
+                min_effect=None,
+                guardrails=[Guardrail(metric="converted", margin=0.05)],
+            ),
+        ]
+    )
+    assert "for new customers within" in h.statement
+    assert h.segments == ("new",)
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected"),
+    [
+        ({}, "checkout conversion will increase by 10% within 7 days, because"),
+        ({"expected_effect": 0.125}, "by 12.5% within"),
+        (
+            {"direction": "decrease", "outcome": "cart abandonment"},
+            "cart abandonment will decrease",
+        ),
+        (
+            {"relative": False, "expected_effect": 2, "unit": "EUR", "metric": "revenue",
+             "outcome": ""},
+            "revenue will increase by 2 EUR within",
+        ),
+        ({"time_frame_days": 1}, "within 1 day,"),
+        ({"criteria": [SegmentCriteria(segment="(all)")]}, "by 10% for all customers within"),
+        (
+            {"criteria": [SegmentCriteria(segment="smb")], "audience": "merchants"},
+            "for smb merchants within",
+        ),
+    ],
+)  # fmt: skip
+def test_statement_variants(kw, expected):
+    assert expected in hypothesis(**kw).statement
+
+
+def test_statement_without_reason_ends_with_the_time_frame():
+    h = hypothesis(because="", change="add express pay.")
+    assert h.statement == (
+        "If we add express pay, checkout conversion will increase by 10% within 7 days."
+    )
+
+
+# -------------------------------------------------------------------------- statuses
+def test_the_status_path_of_a_hypothesis():
+    h = hypothesis()
+    for status in ("planned", "running", "validated", "archived"):
+        h = h.transition(status)
+        assert h.status == status
+
+
+ALL_STATUSES = list(TRANSITIONS)
+
+
+@pytest.mark.parametrize("old", ALL_STATUSES)
+@pytest.mark.parametrize("new", ALL_STATUSES)
+def test_every_transition_is_allowed_or_refused_as_the_table_says(old, new):
+    h = hypothesis(status=old)
+    if new == old or new in TRANSITIONS[old]:
+        assert h.transition(new).status == new
+    else:
+        with pytest.raises(ValidationError, match=f"status '{old}' → '{new}' is not allowed"):
+            h.transition(new)
+
+
+def test_refused_transition_lists_the_allowed_ones():
+    with pytest.raises(ValidationError, match="it can move to 'planned' or 'archived'"):
+        hypothesis().transition("running")
+    with pytest.raises(ValidationError, match=r"nothing \(it is final\)"):
+        hypothesis(status="archived").transition("idea")
+    with pytest.raises(ValidationError, match="status == 'done', must be one of"):
+        hypothesis().transition("done")  # type: ignore[arg-type]
+
+
+def test_concluded_statuses_lead_only_to_archived_or_a_rerun():
+    assert TRANSITIONS["validated"] == ("archived",)
+    assert TRANSITIONS["invalidated"] == ("archived",)
+    assert "running" in TRANSITIONS["inconclusive"]
+
+
+# ---------------------------------------------------------------------------- scores
+def test_ice_and_rice_by_hand():
+    assert ICE(impact=8, confidence=5, ease=6).score == 8 * 5 * 6
+    assert RICE(reach=2000, impact=2, confidence=0.8, effort=4).score == pytest.approx(800.0)
+    with pytest.raises(ValidationError, match="field 'confidence' == 80"):
+        RICE(reach=1, impact=1, confidence=80, effort=1)
+    with pytest.raises(ValidationError, match="field 'ease' == 0"):
+        ICE(impact=1, confidence=1, ease=0)
+
+
+def test_evpi_by_hand():
+    # m = 0.01, s = 0.02, z = 0.5: phi(0.5) = 0.3520653267642995, Phi(-0.5) = 0.3085375387259869
+    evi = EVI(prior_mean=0.01, prior_sd=0.02, value_per_effect=50_000, cost=100)
+    by_hand = 50_000 * (0.02 * 0.3520653267642995 - 0.01 * 0.3085375387259869)
+    assert evi.evpi == pytest.approx(by_hand, rel=1e-12)
+    assert evi.evpi == pytest.approx(197.796557, rel=1e-6)
+    assert evi.score == pytest.approx(by_hand - 100, rel=1e-12)
+    # At a prior centred on break-even: V * s * phi(0).
+    flat = EVI(prior_mean=0.0, prior_sd=0.05, value_per_effect=100_000)
+    assert flat.evpi == pytest.approx(100_000 * 0.05 / math.sqrt(2 * math.pi))
+    assert flat.evpi_per_unit is None
+    # The traffic a sizing plan needs is a cost too.
+    plan = hk.size(hk.Proportion(baseline=0.10), mde=0.02)
+    sized = evi.model_copy(update={"units": plan.n_per_arm * 2, "cost_per_unit": 0.01})
+    assert sized.total_cost == pytest.approx(100 + 7682 * 0.01)
+    assert sized.score == pytest.approx(by_hand - 100 - 76.82, rel=1e-12)
+    assert sized.evpi_per_unit == pytest.approx(by_hand / 7682)
+
+
+@pytest.mark.parametrize(
+    ("mean", "sd", "value", "break_even"),
+    [(0.01, 0.02, 5e4, 0.0), (-0.03, 0.02, 1e3, 0.0), (0.02, 0.01, 7.0, 0.025), (0.0, 1.0, 1.0, 0)],
+)
+def test_evpi_is_the_expected_gain_of_deciding_with_the_true_effect(mean, sd, value, break_even):
+    """EVPI = E[max(V (d - b), 0)] - max(E[V (d - b)], 0), integrated numerically."""
+    prior = stats.norm(mean, sd)
+    perfect, _ = integrate.quad(
+        lambda d: max(value * (d - break_even), 0.0) * prior.pdf(d), mean - 12 * sd, mean + 12 * sd
+    )
+    now = max(value * (mean - break_even), 0.0)
+    evi = EVI(prior_mean=mean, prior_sd=sd, value_per_effect=value, break_even=break_even)
+    assert evi.evpi == pytest.approx(perfect - now, rel=1e-7, abs=1e-12)
+
+
+def test_evpi_falls_as_the_prior_gets_surer_and_is_symmetric():
+    values = [EVI(prior_mean=0.01, prior_sd=s, value_per_effect=1).evpi for s in (0.1, 0.05, 0.01)]
+    assert values == sorted(values, reverse=True)
+    up = EVI(prior_mean=0.01, prior_sd=0.02, value_per_effect=1).evpi
+    down = EVI(prior_mean=-0.01, prior_sd=0.02, value_per_effect=1).evpi
+    assert up == pytest.approx(down)
+
+
+def scored(hid, ice=None, rice=None, evi=None, status="idea"):
+    return hypothesis(id=hid, ice=ice, rice=rice, evi=evi, status=status)
+
+
+def test_prioritize_by_ice_rice_and_evi():
+    hs = [
+        # ICE 5*5*5 = 125; RICE 1000*1*0.5/2 = 250; EVPI at m = 0: 0.1 * phi(0) * 1e4 = 398.9
+        scored(
+            "a",
+            ICE(impact=5, confidence=5, ease=5),
+            RICE(reach=1000, impact=1, confidence=0.5, effort=2),
+            EVI(prior_mean=0, prior_sd=0.1, value_per_effect=1e4, cost=100),
+        ),
+        # ICE 10*4*4 = 160; RICE 300*3*1/1 = 900; EVPI far from break-even: about 0
+        scored(
+            "b",
+            ICE(impact=10, confidence=4, ease=4),
+            RICE(reach=300, impact=3, confidence=1, effort=1),
+            EVI(prior_mean=0.5, prior_sd=0.05, value_per_effect=1e4, cost=100),
+        ),
+        # ICE 2*2*2 = 8; no RICE; EVPI 0.3 * phi(0) * 1e4 = 1196.8
+        scored(
+            "c",
+            ICE(impact=2, confidence=2, ease=2),
+            None,
+            EVI(prior_mean=0, prior_sd=0.3, value_per_effect=1e4, cost=0),
+        ),
+    ]
+    by_ice = prioritize(hs, by="ice")
+    assert list(by_ice["id"]) == ["b", "a", "c"]
+    assert list(by_ice["ice"]) == [160.0, 125.0, 8.0]
+    assert list(by_ice["rank"]) == [1, 2, 3]
+    by_rice = prioritize(hs, by="rice")
+    assert list(by_rice["id"]) == ["b", "a", "c"]
+    assert by_rice["rank"].isna().tolist() == [False, False, True]  # c has no RICE
+    assert math.isnan(by_rice["rice"].iloc[2])
+    by_evi = prioritize(hs, by="evi")
+    assert list(by_evi["id"]) == ["c", "a", "b"]
+    phi0 = 1 / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(by_evi["evi"][:2], [0.3 * phi0 * 1e4, 0.1 * phi0 * 1e4 - 100])
+    assert by_evi["evi"].iloc[2] == pytest.approx(-100, abs=1e-6)
+    assert list(by_evi.columns) == [
+        "rank", "id", "status", "ice", "rice", "evpi", "evi", "statement",
+    ]  # fmt: skip
+
+
+def test_prioritize_breaks_ties_by_id_and_checks_by():
+    same = ICE(impact=3, confidence=3, ease=3)
+    assert list(prioritize([scored("z", same), scored("m", same)])["id"]) == ["m", "z"]
+    with pytest.raises(ValidationError, match="by == 'wsjf'"):
+        prioritize([], by="wsjf")  # type: ignore[arg-type]
+    assert prioritize([]).empty
+
+
+# ----------------------------------------------------------------------- key results
+def test_key_result_progress():
+    kr = KeyResult(
+        id="kr",
+        objective="o",
+        metric="converted",
+        baseline=0.075,
+        target=0.085,
+        deadline=dt.date(2026, 12, 31),
+    )
+    assert kr.progress(0.075) == 0
+    assert kr.progress(0.085) == pytest.approx(1)
+    assert kr.progress(0.07) == pytest.approx(-0.5)
+    down = kr.model_copy(update={"baseline": 0.30, "target": 0.20})
+    assert down.progress(0.25) == pytest.approx(0.5)
+    with pytest.raises(ValidationError, match=r"target == 0\.075, must differ from the baseline"):
+        KeyResult(id="k", objective="o", metric="m", baseline=0.075, target=0.075,
+                  deadline=dt.date(2026, 12, 31))  # fmt: skip
+
+
+def test_key_result_progress_from_an_analysis(checkout_result):
+    kr = KeyResult(
+        id="kr-new",
+        objective="checkout",
+        metric="converted",
+        baseline=0.04,
+        target=0.05,
+        deadline=dt.date(2026, 12, 31),
+        segment="new",
+    )
+    row = checkout_result.row("converted", "new")
+    expected = row["effect"] / 0.01
+    assert kr.progress_from(checkout_result) == pytest.approx(expected)
+    assert kr.progress_from(row) == pytest.approx(expected)
+    frame_row = checkout_result.to_pandas().iloc[0].to_dict()  # (all)
+    assert kr.progress_from(frame_row) == pytest.approx(frame_row["effect"] / 0.01)
+    assert kr.progress_from(checkout_result, segment="(all)") == pytest.approx(
+        frame_row["effect"] / 0.01
+    )
+    with pytest.raises(ValidationError, match="about metric 'revenue'"):
+        kr.progress_from({"metric": "revenue", "effect": 1.0})
+
+
+def test_objective_is_active():
+    o = Objective(id="o", title="t", start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31))
+    assert o.is_active(dt.date(2026, 12, 31))
+    assert not o.is_active(dt.date(2027, 1, 1))
+    assert not o.model_copy(update={"status": "achieved"}).is_active(dt.date(2026, 11, 1))
+    with pytest.raises(ValidationError, match="end == 2026-09-01, must not be before start"):
+        Objective(id="o", title="t", start=dt.date(2026, 10, 1), end=dt.date(2026, 9, 1))
+
+
+# ------------------------------------------------------------------------ learnings
+@pytest.mark.parametrize(("kind", "days"), sorted(DEFAULT_SHELF_LIFE.items()))
+def test_default_shelf_life_per_evidence_kind(kind, days):
+    item = learning(evidence=[Evidence(kind=kind)])
+    assert item.expires == dt.date(2026, 1, 1) + dt.timedelta(days=days)
+
+
+def test_default_shelf_lives_are_documented_values():
+    assert DEFAULT_SHELF_LIFE["ab_test"] == 180
+    assert DEFAULT_SHELF_LIFE["qualitative"] == 90
+    assert DEFAULT_SHELF_LIFE["analytics"] == 120
+
+
+def test_the_shortest_lived_evidence_sets_the_expiry():
+    item = learning(evidence=[Evidence(kind="ab_test"), {"kind": "qualitative"}])
+    assert item.expires == dt.date(2026, 4, 1)  # 90 days
+
+
+def test_explicit_expiry_is_kept_and_must_follow_recorded():
+    assert learning(expires=dt.date(2030, 1, 1)).expires == dt.date(2030, 1, 1)
+    with pytest.raises(ValidationError, match="expires == 2025-12-31, must be after recorded"):
+        learning(expires=dt.date(2025, 12, 31))
+    with pytest.raises(ValidationError, match="expires == 2026-01-01, must be after recorded"):
+        learning(expires=dt.date(2026, 1, 1))
+
+
+def test_shelf_life_override_and_new_kinds():
+    fields = learning().to_dict()
+    del fields["expires"]
+    fields["evidence"] = [{"kind": "usability"}]
+    with pytest.raises(ValidationError, match="no shelf life for evidence kind 'usability'"):
+        Learning(**fields)
+    item = Learning.create(shelf_life={"usability": 45}, **fields)
+    assert item.expires == dt.date(2026, 2, 15)
+    fields["evidence"] = [{"kind": "ab_test"}]
+    assert Learning.create(shelf_life={"ab_test": 365}, **fields).expires == dt.date(2027, 1, 1)
+    with pytest.raises(ValidationError, match="field 'decision'"):
+        Learning.create(**{**fields, "decision": "ship it"})
+
+
+def test_a_learning_needs_evidence():
+    with pytest.raises(ValidationError, match="field 'evidence'"):
+        learning(evidence=[])
+
+
+def test_evidence_interval_is_ordered():
+    with pytest.raises(ValidationError, match=r"ci_low == 0\.2 is above ci_high == 0\.1"):
+        Evidence(ci_low=0.2, ci_high=0.1)
+
+
+def test_learning_status_over_time():
+    item = learning()  # recorded 2026-01-01, A/B test: expires 2026-06-30
+    assert item.expires == dt.date(2026, 6, 30)
+    assert item.status(dt.date(2026, 2, 1)) == "active"
+    assert item.status(dt.date(2026, 5, 30)) == "active"  # 31 days left
+    assert item.status(dt.date(2026, 5, 31)) == "due for review"  # 30 days left
+    assert item.status(dt.date(2026, 5, 31), due_within=29) == "active"
+    assert item.status(dt.date(2026, 5, 21), due_within=40) == "due for review"
+    assert item.status(dt.date(2026, 6, 29)) == "due for review"
+    assert item.status(dt.date(2026, 6, 30)) == "expired"  # the expiry day itself
+    assert item.status(dt.date(2030, 1, 1)) == "expired"
+    assert item.days_left(dt.date(2026, 6, 20)) == 10
+
+
+def test_renew_retire_supersede():
+    item = learning()
+    renewed = item.renew(dt.date(2027, 1, 1), as_of=dt.date(2026, 7, 15))
+    assert renewed.expires == dt.date(2027, 1, 1)
+    assert renewed.revalidated == dt.date(2026, 7, 15)
+    assert renewed.status(dt.date(2026, 7, 20)) == "revalidated"
+    assert renewed.status(dt.date(2026, 12, 20)) == "due for review"
+    assert item.status(dt.date(2026, 7, 20)) == "expired"  # the original is unchanged
+    with pytest.raises(ValidationError, match="until == 2026-07-01, must be after as_of"):
+        item.renew(dt.date(2026, 7, 1), as_of=dt.date(2026, 7, 15))
+    retired = item.retire(as_of=dt.date(2026, 3, 1))
+    assert retired.status(dt.date(2026, 2, 1)) == "active"
+    assert retired.status(dt.date(2026, 3, 1)) == "retired"
+    assert retired.status(dt.date(2030, 1, 1)) == "retired"
+    with pytest.raises(ValidationError, match="already retired on 2026-03-01"):
+        retired.retire(as_of=dt.date(2026, 4, 1))
+    with pytest.raises(ValidationError, match="is retired; it cannot be renewed"):
+        retired.renew(dt.date(2027, 1, 1), as_of=dt.date(2026, 4, 1))
+    superseded = item.supersede("payment-step-v2")
+    assert superseded.status(dt.date(2026, 2, 1)) == "superseded"
+    with pytest.raises(ValidationError, match="is superseded"):
+        superseded.renew(dt.date(2027, 1, 1), as_of=dt.date(2026, 4, 1))
+
+
+# ----------------------------------------------------------------------- experiments
+def test_experiment_plan_dates_and_verdicts():
+    plan = hk.size(
+        hk.Proportion(baseline={"new": 0.04, "returning": 0.11}),
+        mde=0.15,
+        relative=True,
+        traffic={"new": 1500, "returning": 900},
+    )
+    exp = Experiment(
+        id="t",
+        hypothesis="h",
+        plan=plan,
+        status="running",
+        start=dt.date(2026, 10, 19),
+        planned_end=dt.date(2026, 11, 9),
+    )
+    records = plan.to_records()
+    assert [p.segment for p in exp.plan] == ["new", "returning"]
+    assert [p.n_per_arm for p in exp.plan] == [r["n_per_arm"] for r in records]
+    assert [p.days for p in exp.plan] == [r["days"] for r in records]
+    assert exp.units == sum(r["n_total"] for r in records)
+    assert Experiment.model_validate(exp.to_dict()) == exp
+    assert not exp.is_overdue(dt.date(2026, 11, 9))
+    assert exp.is_overdue(dt.date(2026, 11, 10))
+    done = exp.conclude({"new": "met"}, as_of=dt.date(2026, 11, 12))
+    assert (done.status, done.end, done.verdicts) == (
+        "concluded",
+        dt.date(2026, 11, 12),
+        {"new": "met"},
+    )
+    assert not done.is_overdue(dt.date(2027, 1, 1))
+    with pytest.raises(ValidationError, match="planned_end == 2026-10-01, must not be before"):
+        Experiment(id="t", hypothesis="h", start=dt.date(2026, 10, 19),
+                   planned_end=dt.date(2026, 10, 1))  # fmt: skip
+
+
+# -------------------------------------------------------------------------- conclude
+def running(**kw):
+    return hypothesis(status="running", time_frame_days=21, **kw)
+
+
+def test_conclude_validated_in_the_segment_that_matters(checkout_result):
+    h = running(criteria=[SegmentCriteria(segment="new", min_effect=0.05)])
+    done, draft = h.conclude(checkout_result, as_of=DAY, experiment="express-pay-test")
+    assert done.status == "validated"
+    assert done.verdicts == {"new": "met"}
+    assert done.concluded == DAY
+    assert h.status == "running"  # the original is unchanged
+    assert draft.decision == "persevere"
+    assert draft.recorded == DAY
+    assert draft.expires == DAY + dt.timedelta(days=180)
+    assert draft.hypothesis == "express-pay"
+    assert draft.believed == h.statement
+    assert draft.segments == ("new",)
+    row = checkout_result.row("converted", "new")
+    (ev,) = draft.evidence
+    assert ev.kind == "ab_test"
+    assert ev.experiments == ("express-pay-test",)
+    assert ev.segment == "new"
+    assert ev.metric == "converted"
+    assert ev.relative
+    assert ev.effect == pytest.approx(row["lift"], rel=1e-5)
+    assert (ev.ci_low, ev.ci_high) == pytest.approx(
+        (row["lift_ci_low"], row["lift_ci_high"]), rel=1e-5
+    )
+    assert ev.sample_size == row["n_control"] + row["n_variant"]
+    assert ev.strength == "strong"  # adjusted p 0.0097 < 0.05 / 5
+    assert "new: converted +17.1% (95% CI +4.8% to +29.4%)" in draft.observed
+    assert draft.status(DAY) == "active"
+
+
+def test_conclude_uses_the_same_criteria_as_result_verdict(checkout_result):
+    h = running(
+        criteria=[
+            SegmentCriteria(segment="new", min_effect=0.05),
+            SegmentCriteria(segment="returning", priority=2),
+            SegmentCriteria(
+                segment="business",
+                min_effect=None,
+                priority=3,
+                guardrails=[Guardrail(metric="converted", margin=0.05)],
+            ),
+        ]
+    )
+    by_hand = checkout_result.verdict(
+        {
+            "new": [hk.Criterion("converted", min_effect=0.05)],
+            "returning": [hk.Criterion("converted")],
+            "business": [hk.Criterion("converted", margin=0.05)],
+        }
+    ).by_segment()
+    assert by_hand == {"new": "met", "returning": "inconclusive", "business": "not met"}
+    done, draft = h.conclude(checkout_result, as_of=DAY)
+    assert done.verdicts == by_hand
+    assert list(done.verdicts) == ["new", "returning", "business"]
+    # A guardrail breached in business invalidates it; new works, so: pivot.
+    assert done.status == "invalidated"
+    assert draft.decision == "pivot"
+    assert [e.segment for e in draft.evidence] == ["new", "returning", "business"]
+    assert [e.strength for e in draft.evidence] == ["strong", "weak", "strong"]
+    assert "business: converted -24.2%" in draft.observed
+    assert "guardrail converted: no drop beyond" in draft.observed
+    assert "it works for new; it does not for business" in draft.learned
+
+
+def test_conclude_inconclusive_keeps_testing(checkout_result):
+    done, draft = running(criteria=[SegmentCriteria(segment="returning")]).conclude(
+        checkout_result, as_of=DAY
+    )
+    assert (done.status, done.verdicts, draft.decision) == (
+        "inconclusive",
+        {"returning": "inconclusive"},
+        "keep testing",
+    )
+
+
+def test_conclude_invalidated_everywhere_retires_the_idea(checkout_result):
+    # returning's interval (-12.5%, +3.0%) rules out the +5% asked for.
+    h = running(criteria=[SegmentCriteria(segment="returning", min_effect=0.05)])
+    done, draft = h.conclude(checkout_result, as_of=DAY)
+    assert (done.status, done.verdicts, draft.decision) == (
+        "invalidated",
+        {"returning": "not met"},
+        "retire",
+    )
+
+
+def test_conclude_top_priority_decides(checkout_result):
+    h = running(
+        criteria=[
+            SegmentCriteria(segment="new", priority=1),
+            SegmentCriteria(segment="returning", min_effect=0.05, priority=2),
+        ]
+    )
+    done, draft = h.conclude(checkout_result, as_of=DAY)
+    assert done.verdicts == {"new": "met", "returning": "not met"}
+    assert done.status == "validated"  # returning is secondary, and no guardrail broke
+    assert draft.decision == "persevere"
+
+
+def test_conclude_without_criteria_judges_everyone(checkout_result):
+    done, draft = running().conclude(checkout_result, as_of=DAY, learning_id="overall")
+    assert done.verdicts == {"(all)": "inconclusive"}
+    assert draft.id == "overall"
+    assert draft.segments == ()
+
+
+def test_conclude_with_absolute_criteria_and_shelf_life(checkout_result):
+    h = running(relative=False, expected_effect=0.005,
+                criteria=[SegmentCriteria(segment="new", min_effect=0.002)])  # fmt: skip
+    done, draft = h.conclude(
+        checkout_result, as_of=DAY, shelf_life={"ab_test": 30}, objective="checkout"
+    )
+    row = checkout_result.row("converted", "new")
+    assert done.verdicts == {"new": "met"}
+    assert draft.evidence[0].effect == pytest.approx(row["effect"], rel=1e-5)
+    assert not draft.evidence[0].relative
+    assert draft.expires == DAY + dt.timedelta(days=30)
+    assert draft.context.objective == "checkout"
+
+
+def test_conclude_refusals(checkout_result):
+    with pytest.raises(ValidationError, match="is 'planned'; only a running hypothesis"):
+        hypothesis(status="planned").conclude(checkout_result, as_of=DAY)
+    with pytest.raises(ValidationError, match="criteria name segment 'enterprise'"):
+        running(criteria=[SegmentCriteria(segment="enterprise")]).conclude(
+            checkout_result, as_of=DAY
+        )
+    with pytest.raises(ValidationError, match="Criterion metric == 'revenue'"):
+        running(metric="revenue").conclude(checkout_result, as_of=DAY)
+
+
+def test_conclude_needs_a_variant_when_there_are_several():
+    rng = np.random.default_rng(7)
+    n = 3000
+    data = pd.DataFrame(
+        {
+            "variant": rng.choice(["control", "a", "b"], n),
+            "segment": rng.choice(["new", "returning"], n),
+            "converted": rng.random(n) < 0.3,
+        }
+    )
+    data["converted"] = data["converted"].astype(int)
+    result = hk.analyze(
+        data, variant="variant", control="control", segments="segment",
+        metrics=[hk.Proportion("converted")],
+    )  # fmt: skip
+    h = running(criteria=[SegmentCriteria(segment="new")])
+    with pytest.raises(ValidationError, match="variant == None; the result has"):
+        h.conclude(result, as_of=DAY)
+    done, _ = h.conclude(result, as_of=DAY, variant="a")
+    assert set(done.verdicts) == {"new"}
+
+
+# ------------------------------------------------------------------------ impact maps
+def okr_records():
+    goal = Objective(id="checkout", title="Make checkout effortless")
+    other = Objective(id="retention", title="Keep customers")
+    kr = KeyResult(id="kr-conv", objective="checkout", metric="converted", baseline=0.075,
+                   target=0.085, deadline=dt.date(2026, 12, 31))  # fmt: skip
+    hs = [
+        hypothesis(
+            key_result="kr-conv",
+            criteria=[SegmentCriteria(segment="new"), SegmentCriteria(segment="returning")],
+        ),
+        hypothesis(
+            id="one-click",
+            change="offer one-click reorder",
+            key_result="kr-conv",
+            criteria=[SegmentCriteria(segment="returning")],
+            status="planned",
+        ),
+        hypothesis(id="old", key_result="kr-conv", status="archived"),
+        hypothesis(
+            id="loose",
+            change='say "hi" <b>',
+            metric="aov",
+            direction="decrease",
+            outcome="",
+            relative=False,
+            expected_effect=2,
+            unit="EUR",
+        ),
+    ]
+    return [goal, other], [kr], hs
+
+
+def test_impact_map_text_tree():
+    objectives, krs, hs = okr_records()
+    tree = impact_map(objectives, krs, hs)
+    assert isinstance(tree, ImpactMap)
+    assert tree.to_text() == "\n".join(
+        [
+            "Make checkout effortless (checkout)",
+            "├── new customers",
+            "│   └── checkout conversion ↑",
+            "│       └── express-pay: add express pay to the cart (+10% within 7 days) [idea]",
+            "└── returning customers",
+            "    └── checkout conversion ↑",
+            "        ├── express-pay: add express pay to the cart (+10% within 7 days) [idea]",
+            "        └── one-click: offer one-click reorder (+10% within 7 days) [planned]",
+            "Keep customers (retention)",
+            "(no objective)",
+            "└── all customers",
+            "    └── aov ↓",
+            '        └── loose: say "hi" <b> (-2 EUR within 7 days) [idea]',
+        ]
+    )
+    assert str(tree) == tree.to_text()
+    closed = impact_map(objectives, krs, hs, include_closed=True).to_text()
+    assert "old: add express pay" in closed
+
+
+def test_impact_map_mermaid():
+    objectives, krs, hs = okr_records()
+    mermaid = impact_map(objectives, krs, hs).to_mermaid()
+    lines = mermaid.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert '    o1["Make checkout effortless (checkout)"]' in lines
+    assert '    a1(["new customers"])' in lines
+    assert '    c1{{"checkout conversion ↑"}}' in lines
+    assert '    h1("express-pay: add express pay to the cart (+10% within 7 days) [idea]")' in lines
+    # One node per hypothesis, with an edge from each outcome it serves.
+    assert sum(line.startswith("    h1(") for line in lines) == 1
+    assert "    c1 --> h1" in lines
+    assert "    c2 --> h1" in lines
+    assert "    c2 --> h2" in lines
+    assert "    o1 --> a1" in lines
+    assert "    a1 --> c1" in lines
+    # Quotes and angle brackets are escaped for Mermaid.
+    assert "say #quot;hi#quot; #lt;b#gt;" in mermaid
+    assert "    class o1,o2,o3 objective" in lines
+    assert "    classDef hypothesis fill:#fff,stroke:#555" in lines
+    assert len(set(lines)) == len(lines)  # no repeated edges
+    tree = impact_map(objectives, krs, hs)
+    assert tree._repr_markdown_() == f"```mermaid\n{mermaid}\n```"
+    assert tree.to_mermaid("TD").startswith("flowchart TD\n")
