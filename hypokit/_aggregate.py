@@ -3,34 +3,35 @@
 Every analysis in hypokit works from a small table of sums: for each segment and
 variant the number of units and, per metric, the sums, sums of squares and
 cross-products its estimator needs. The table is computed by one generated SQL
-``GROUP BY`` (DuckDB runs it over pandas and polars frames and over CSV/Parquet files
-without loading them whole); the whole population's rows, segment ``"(all)"``, are the
-sums of the segment rows, never a second pass.
+``GROUP BY``, run natively by the engine the data lives in (:mod:`hypokit._engines`:
+DuckDB for pandas frames, Arrow tables and CSV/Parquet files, which it streams; polars
+for polars frames; Ibis for Ibis tables; Spark SQL for PySpark DataFrames), so only the
+small table leaves the engine; the whole population's rows, segment ``"(all)"``, are
+the sums of the segment rows, never a second pass.
 
 Missing values are dropped per metric: a unit counts for a metric when every column
 that metric reads is present. The table keeps both the units (``n``) and each metric's
 own count (``<metric>:n``), so the analysis reports what was dropped.
 
-Only this module and :mod:`hypokit._history` touch data frames.
+Only this module, :mod:`hypokit._engines` and :mod:`hypokit._history` touch data
+frames.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hypokit._engines import Column, Dialect, Engine, resolve
 from hypokit._errors import DataError, ValidationError
 from hypokit._metrics import Mean, Metric, Proportion, Ratio
 from hypokit._results import TableMixin
 
 if TYPE_CHECKING:
-    import duckdb
     import pandas as pd
 
 __all__ = ["ALL", "MISSING", "Aggregates", "MetricSpec", "aggregate", "aggregate_sql"]
@@ -150,17 +151,16 @@ def segment_columns(segments: Any) -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------------------------- SQL
-def _q(name: str, quote: str = '"') -> str:
-    return quote + name.replace(quote, quote * 2) + quote
+#: The dialects :func:`aggregate_sql` writes. polars SQL reads ``"duckdb"`` too; Spark
+#: SQL wants ``STRING`` (its ``VARCHAR`` needs a length).
+DIALECTS: dict[str, Dialect] = {
+    "duckdb": Dialect(),
+    "spark": Dialect(quote="`", string_type="STRING"),
+}
 
 
-def _value(column: str, quote: str) -> str:
-    """A metric column as a DOUBLE, NaN read as missing (as pandas does)."""
-    return f"NULLIF(CAST({_q(column, quote)} AS DOUBLE), CAST('NaN' AS DOUBLE))"
-
-
-def _label_expr(columns: Sequence[str], quote: str) -> str:
-    parts = [f"COALESCE(CAST({_q(c, quote)} AS VARCHAR), '{MISSING}')" for c in columns]
+def _label_expr(columns: Sequence[str], dialect: Dialect) -> str:
+    parts = [f"COALESCE({dialect.text(dialect.ident(c))}, '{MISSING}')" for c in columns]
     return " || ' / ' || ".join(parts)
 
 
@@ -170,20 +170,24 @@ def aggregate_sql(
     variant: str,
     metrics: Any,
     segments: Any = None,
-    quote: str = '"',
+    quote: str | None = None,
+    dialect: Literal["duckdb", "spark"] = "duckdb",
 ) -> str:
     """The SQL ``GROUP BY`` that computes the sufficient statistics, for any SQL engine.
 
     Run it in a warehouse and pass the (small) result to :func:`hypokit.analyze`, so
-    that only aggregates leave the warehouse.
+    that only aggregates leave the warehouse. (:func:`hypokit.aggregate` runs the same
+    query itself on DuckDB, polars, Ibis and Spark data.)
 
     Args:
         source: A table name or a parenthesised subquery.
         variant: The variant column.
         metrics: The metrics.
         segments: A segment column, several, or None.
-        quote: The identifier quote (``'"'`` for most engines, a backtick for Spark SQL
-            and BigQuery).
+        quote: The identifier quote, when it is not the dialect's (``'"'`` for most
+            engines, a backtick for BigQuery).
+        dialect: ``"duckdb"`` (also read by polars) or ``"spark"`` (Spark SQL and
+            Databricks: backticks, ``STRING``).
 
     Examples:
         >>> import hypokit as hk
@@ -193,24 +197,33 @@ def aggregate_sql(
         ...
         FROM events GROUP BY 1, 2
     """
+    from hypokit._validate import check_choice
+
+    base = DIALECTS[check_choice("dialect", dialect, tuple(DIALECTS))]
+    if quote is not None:
+        base = Dialect(quote=quote, string_type=base.string_type, double_type=base.double_type)
     specs = metric_specs(metrics)
     segs = segment_columns(segments)
-    return _build_sql(source, variant, segs, specs, quote)
+    return _build_sql(source, variant, segs, specs, base)
 
 
-def _keys(variant: str, segs: tuple[str, ...], quote: str, raw: bool) -> tuple[list[str], str]:
+def _keys(
+    variant: str, segs: tuple[str, ...], dialect: Dialect, raw: bool
+) -> tuple[list[str], str]:
     """The grouping columns of the SELECT list, and the GROUP BY clause.
 
-    ``raw`` groups by the columns as they are (fast for categorical and integer keys)
-    and leaves the labels to :func:`_labels`; otherwise the SQL builds the labels.
+    ``raw`` groups by the columns as they are (fast for categorical and integer keys,
+    and no cast that differs between dialects) and leaves the labels to
+    :func:`_labels`; otherwise the SQL builds the labels.
     """
+    q = dialect.ident
     if raw:
-        cols = [f"{_q(c, quote)} AS {_q(f'_s{i}', quote)}" for i, c in enumerate(segs)]
-        cols.append(f"{_q(variant, quote)} AS {_q('variant', quote)}")
+        cols = [f"{q(c)} AS {q(f'_s{i}')}" for i, c in enumerate(segs)]
+        cols.append(f"{q(variant)} AS {q('variant')}")
         return cols, "GROUP BY " + ", ".join(str(i + 1) for i in range(len(cols)))
     return [
-        (_label_expr(segs, quote) if segs else f"'{ALL}'") + f" AS {_q('segment', quote)}",
-        f"CAST({_q(variant, quote)} AS VARCHAR) AS {_q('variant', quote)}",
+        (_label_expr(segs, dialect) if segs else f"'{ALL}'") + f" AS {q('segment')}",
+        f"{dialect.text(q(variant))} AS {q('variant')}",
     ], "GROUP BY 1, 2"
 
 
@@ -219,18 +232,18 @@ def _build_sql(
     variant: str,
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
-    quote: str,
+    dialect: Dialect,
     raw: bool = False,
 ) -> str:
-    select, group_by = _keys(variant, segs, quote, raw)
-    select.append(f"COUNT(*) AS {_q('n', quote)}")
+    select, group_by = _keys(variant, segs, dialect, raw)
+    select.append(f"COUNT(*) AS {dialect.ident('n')}")
     for spec in specs:
-        cols = {r: _value(c, quote) for r, c in spec.columns.items()}
-        valid = " AND ".join(f"{_value(c, quote)} IS NOT NULL" for c in spec.column_names())
+        cols = {r: dialect.value(c) for r, c in spec.columns.items()}
+        valid = " AND ".join(f"{dialect.value(c)} IS NOT NULL" for c in spec.column_names())
         alias = spec.label
 
         def add(stat: str, expr: str, alias: str = alias) -> None:
-            select.append(f"{expr} AS {_q(f'{alias}:{stat}', quote)}")
+            select.append(f"{expr} AS {dialect.ident(f'{alias}:{stat}')}")
 
         add("n", f"COUNT(CASE WHEN {valid} THEN 1 END)")
         if spec.kind == "proportion":
@@ -251,7 +264,11 @@ def _build_sql(
 
 
 def _build_fast_sql(
-    source: str, variant: str, segs: tuple[str, ...], specs: tuple[MetricSpec, ...], quote: str
+    source: str,
+    variant: str,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+    dialect: Dialect,
 ) -> tuple[str, dict[str, str], list[str]]:
     """The same statistics with each distinct sum computed once and no per-metric masks.
 
@@ -262,18 +279,18 @@ def _build_fast_sql(
     metrics' count aliases to check; when a check fails, or a sum is NaN, the masked
     query (:func:`_build_sql`) is run instead.
     """
-    select, group_by = _keys(variant, segs, quote, raw=True)
-    select.append(f"COUNT(*) AS {_q('n', quote)}")
+    select, group_by = _keys(variant, segs, dialect, raw=True)
+    select.append(f"COUNT(*) AS {dialect.ident('n')}")
     exprs: dict[str, str] = {}  # SQL expression -> alias
 
     def alias(expr: str) -> str:
         if expr not in exprs:
             exprs[expr] = f"_e{len(exprs)}"
-            select.append(f"{expr} AS {_q(exprs[expr], quote)}")
+            select.append(f"{expr} AS {dialect.ident(exprs[expr])}")
         return exprs[expr]
 
     def col(c: str) -> str:
-        return f"CAST({_q(c, quote)} AS DOUBLE)"
+        return dialect.double(dialect.ident(c))
 
     mapping: dict[str, str] = {}
     checks: list[str] = []
@@ -416,77 +433,33 @@ class Aggregates(TableMixin):
         return frame
 
 
-# ------------------------------------------------------------------------------ sources
-def _duckdb_source(con: duckdb.DuckDBPyConnection, data: Any) -> str:
-    """Register ``data`` with DuckDB and return the SQL ``FROM`` target."""
-    if isinstance(data, str | os.PathLike):
-        return _file_source(os.fspath(data))
-    if isinstance(data, Sequence) and data and all(isinstance(p, str | os.PathLike) for p in data):
-        paths = [os.fspath(p) for p in data]
-        for p in paths:
-            _file_source(p)  # validates each
-        return _file_source(paths[0], many=paths)
-    module = type(data).__module__.split(".")[0]
-    if module in ("pandas", "polars", "pyarrow"):
-        con.register("hk_source", data)
-        return "hk_source"
-    raise ValidationError(
-        f"data == {type(data).__name__} object, must be a pandas or polars DataFrame, a "
-        "DuckDB relation, a CSV/Parquet path or glob, or a table from hk.aggregate."
-    )
-
-
-def _file_source(path: str, many: list[str] | None = None) -> str:
-    lower = path.lower()
-    if any(ch in path for ch in "*?["):
-        if not glob.glob(path, recursive=True):
-            raise DataError(f"data == {path!r}: the pattern matches no file.")
-    elif not os.path.exists(path):
-        raise DataError(f"data == {path!r}: no such file.")
-    files = many or [path]
-    literal = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-    if lower.endswith((".parquet", ".pq")) or os.path.isdir(path):
-        return f"read_parquet({literal}, union_by_name = false)"
-    if lower.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-        return f"read_csv({literal}, header = true)"
-    raise DataError(f"data == {path!r}: expected .parquet, .csv, .csv.gz or .tsv files.")
-
-
+# ------------------------------------------------------------------------------ columns
 def _check_columns(
-    run: Callable[[str], Any],
-    source: str,
+    columns: Mapping[str, Column],
     variant: str,
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
 ) -> None:
-    try:
-        described = run(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    except Exception as exc:  # duckdb raises its own error types
-        raise DataError(f"data cannot be read: {exc}") from None
-    types = {row[0]: str(row[1]) for row in described}
-    have = ", ".join(map(repr, types))
+    """Every column the query reads exists, and the metrics' columns hold numbers."""
+    have = ", ".join(map(repr, columns))
 
     def need(column: str, role: str) -> None:
-        if column not in types:
+        if column not in columns:
             raise DataError(f"{role} == {column!r}: no such column; data has {have}.")
 
     need(variant, "variant")
     for s in segs:
         need(s, "segments")
-    numeric = {
-        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-        "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "BOOLEAN",
-    }  # fmt: skip
     for spec in specs:
         for role, column in spec.columns.items():
             name = {"y": "column", "x": "denominator", "c": "covariate", "d": "covariate"}[role]
             if spec.kind == "ratio" and role == "y":
                 name = "numerator"
             need(column, f"{spec.label} {name}")
-            kind = types[column].upper()
-            if kind not in numeric and not kind.startswith(("DECIMAL", "NUMERIC")):
+            if not columns[column].numeric:
                 raise DataError(
-                    f"{spec.label} {name} == {column!r}: expected numbers, found {types[column]}."
+                    f"{spec.label} {name} == {column!r}: expected numbers, found "
+                    f"{columns[column].type}."
                 )
 
 
@@ -575,21 +548,48 @@ def aggregate(
     variant: str,
     metrics: Any,
     segments: Any = None,
+    progress: bool | None = None,
 ) -> Aggregates:
     """Sufficient statistics per (segment, variant) in one pass over the data.
 
+    The aggregation is one SQL ``GROUP BY``, run by the engine the data lives in, and
+    only its small result is fetched:
+
+    * pandas DataFrames, pyarrow Tables and Datasets, and CSV/Parquet files (a path, a
+      glob such as ``"events/*.parquet"``, or a list of paths): DuckDB, which streams
+      files, so data larger than memory works. Parquet files must share one schema.
+    * DuckDB relations (``con.table("events")``, ``con.sql("SELECT ...")``): DuckDB, in
+      the relation's own connection.
+    * polars DataFrames and LazyFrames: polars' own SQL engine, lazily (only the columns
+      the metrics read are touched, only the result is collected). It is the default
+      for eager frames too: on 5 million rows it is 2.7x as fast as DuckDB over the
+      same frame (1.7x when missing values need the masked query).
+    * Ibis tables: their backend, the SQL transpiled by Ibis to its dialect.
+    * PySpark DataFrames: Spark SQL over a temporary view, dropped afterwards.
+
     Args:
-        data: A pandas or polars DataFrame, a DuckDB relation, or a path or glob of
-            Parquet/CSV files (read by DuckDB, so files larger than memory work). One row
-            per unit.
+        data: The unit-level data, one row per unit: any of the above.
         variant: The column naming each unit's variant.
         metrics: A metric or a list of ``hk.Proportion``, ``hk.Mean``, ``hk.Ratio``.
         segments: A segment column, a list of columns (their combinations are the
             segments, labelled ``"a / b"``), or None.
+        progress: Show a progress bar while the query runs: True always, False never,
+            None (the default) only to someone watching (a terminal or Jupyter) and
+            only once the query has run for 2 seconds, as DuckDB does by default.
+            DuckDB draws the bar (as a widget in Jupyter), also for Ibis tables on the
+            DuckDB backend; Spark shows its own console progress as configured by
+            ``spark.ui.showConsoleProgress``; polars has none.
 
     Returns:
         An :class:`Aggregates` table; ``hk.analyze`` accepts it (or its
         ``to_pandas()``) in place of the data.
+
+    Raises:
+        ValidationError: An argument is of the wrong kind, ``data`` among them (a DuckDB
+            connection is a whole database: pass ``con.table("name")``).
+        DataError: A file is missing, files disagree on their columns, a column is
+            missing or not numeric, a Proportion has values other than 0 and 1, or the
+            Spark session is not running.
 
     The query computes each distinct sum once. When a metric that reads several
     columns (a covariate, a ratio) has missing values there, the exact per-metric
@@ -603,41 +603,17 @@ def aggregate(
         0   (all)       a  2      2              1            0
         1   (all)       b  2      2              2            0
     """
-    import duckdb
-
     if not isinstance(variant, str):
         raise ValidationError(f"variant == {variant!r}, must be a column name.")
     specs = metric_specs(metrics)
     segs = segment_columns(segments)
     if variant in segs:
         raise ValidationError(f"variant == {variant!r} is also a segment column.")
-    con = _connection().cursor()  # a cursor of one shared in-memory database: no start-up cost
-    try:
-        run: Callable[[str], Any]
-        if isinstance(data, duckdb.DuckDBPyRelation):
-            # A relation runs in its own connection: query it under a view name.
-            source = "hk_source"
-
-            def run(sql: str) -> Any:
-                return data.query("hk_source", sql)
-        else:
-            source = _duckdb_source(con, data)
-            run = con.execute
-        _check_columns(run, source, variant, segs, specs)
-        sql, mapping, checks = _build_fast_sql(source, variant, segs, specs, '"')
-        fast = run(sql).fetchnumpy()
-        n = np.asarray(fast["n"], dtype=np.float64)
-        complete = all(np.array_equal(np.asarray(fast[a], dtype=np.float64), n) for a in checks)
-        if complete and not any(
-            np.isnan(np.asarray(fast[a], np.float64)).any() for a in mapping.values()
-        ):
-            result = {k: fast[a] for k, a in mapping.items()}
-            result.update({k: fast[k] for k in fast if k.startswith("_s") or k in ("variant", "n")})
-        else:  # a metric over several columns has missing values: mask per metric
-            result = run(_build_sql(source, variant, segs, specs, '"', raw=True)).fetchnumpy()
-        result = _labels(result, len(segs))
-    finally:
-        con.close()
+    if progress is not None and not isinstance(progress, bool):
+        raise ValidationError(f"progress == {progress!r}, must be True, False or None.")
+    with resolve(data, progress=progress) as engine:
+        _check_columns(engine.describe(), variant, segs, specs)
+        result = _run(engine, variant, segs, specs)
     if segs and ALL in set(np.ma.getdata(result["segment"]).tolist()):
         raise DataError(
             f"segments == {segments!r} has the value {ALL!r}, which hypokit keeps for the "
@@ -646,41 +622,69 @@ def aggregate(
     return _from_sql_result(result, variant, segs, specs)
 
 
-_SHARED: list[duckdb.DuckDBPyConnection] = []
+def _run(
+    engine: Engine, variant: str, segs: tuple[str, ...], specs: tuple[MetricSpec, ...]
+) -> dict[str, Any]:
+    """The statistics from the fast query, or from the masked one when it must."""
+    sql, mapping, checks = _build_fast_sql(engine.source, variant, segs, specs, engine.dialect)
+    fast = engine.run(sql)
+    n = np.asarray(fast["n"], dtype=np.float64)
+    complete = all(np.array_equal(np.asarray(fast[a], dtype=np.float64), n) for a in checks)
+    result: dict[str, Any]
+    if complete and not any(
+        np.isnan(np.asarray(fast[a], np.float64)).any() for a in mapping.values()
+    ):
+        result = {k: fast[a] for k, a in mapping.items()}
+        result.update({k: fast[k] for k in fast if k.startswith("_s") or k in ("variant", "n")})
+    else:  # a metric over several columns has missing values: mask per metric
+        result = engine.run(_build_sql(engine.source, variant, segs, specs, engine.dialect, True))
+    return _labels(result, len(segs))
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    """The in-memory DuckDB database hypokit queries through (created on first use)."""
-    import duckdb
-
-    if not _SHARED:
-        _SHARED.append(duckdb.connect(":memory:"))
-    return _SHARED[0]
+def _column_names(table: Any) -> list[str] | None:
+    """A table's column names without reading it; None for what is not a table."""
+    module = type(table).__module__.split(".")[0]
+    try:
+        if module == "polars" and hasattr(table, "collect_schema"):
+            return [str(c) for c in table.collect_schema().names()]
+        if module == "pyarrow":
+            names = getattr(table, "column_names", None)
+        else:
+            names = getattr(table, "columns", None)
+        return None if names is None else [str(c) for c in names]
+    except Exception:  # a stopped Spark session, an unreadable file: aggregate() says
+        return None
 
 
 def from_table(table: Any, metrics: tuple[MetricSpec, ...]) -> Aggregates | None:
-    """Read an aggregates table (from ``hk.aggregate`` or a warehouse); None if it is not one."""
+    """Read an aggregates table (from ``hk.aggregate`` or a warehouse); None if it is not one.
+
+    A pandas table is read directly; any other table hypokit can aggregate (polars,
+    Arrow, DuckDB, Ibis, Spark) is fetched by its engine.
+    """
     if isinstance(table, Aggregates):
         return table
-    columns = getattr(table, "columns", None)
-    if columns is None:
+    names = _column_names(table)
+    if names is None:
         return None
-    names = {str(c) for c in columns}
     needed = {"segment", "variant", "n"} | {f"{s.label}:{st}" for s in metrics for st in s.stats}
-    if not {"segment", "variant", "n"} <= names or not any(":" in c for c in names):
+    if not {"segment", "variant", "n"} <= set(names) or not any(":" in c for c in names):
         return None
-    missing = sorted(needed - names)
+    missing = sorted(needed - set(names))
     if missing:
         raise DataError(
             f"the aggregates table lacks {', '.join(map(repr, missing))}; compute it with "
             "hk.aggregate or hk.aggregate_sql for the same metrics."
         )
-    frame = (
-        table.to_pandas() if hasattr(table, "to_pandas") and not hasattr(table, "iloc") else table
+    if hasattr(table, "iloc"):  # pandas
+        result = {c: table[c].to_numpy() for c in needed}
+        result["variant"] = table["variant"].astype(object).to_numpy()
+    else:
+        with resolve(table, progress=False) as engine:
+            result = engine.run(f"SELECT * FROM {engine.source}")
+    result["segment"] = np.array(
+        [str(s) for s in np.ma.getdata(result["segment"]).tolist()], dtype=object
     )
-    result = {c: frame[c].to_numpy() for c in needed}
-    result["variant"] = frame["variant"].astype(object).to_numpy()
-    result["segment"] = frame["segment"].astype(str).to_numpy()
     out = _from_sql_result(result, "variant", ("segment",), metrics)
     if any(s != ALL for s in out.segment):
         keep = [i for i, s in enumerate(out.segment) if s != ALL]
