@@ -208,7 +208,7 @@ def aggregate_sql(
 
 
 def _keys(
-    variant: str, segs: tuple[str, ...], dialect: Dialect, raw: bool
+    variant: str | None, segs: tuple[str, ...], dialect: Dialect, raw: bool
 ) -> tuple[list[str], str]:
     """The grouping columns of the SELECT list, and the GROUP BY clause.
 
@@ -219,8 +219,15 @@ def _keys(
     q = dialect.ident
     if raw:
         cols = [f"{q(c)} AS {q(f'_s{i}')}" for i, c in enumerate(segs)]
-        cols.append(f"{q(variant)} AS {q('variant')}")
-        return cols, "GROUP BY " + ", ".join(str(i + 1) for i in range(len(cols)))
+        keys = len(cols)
+        if variant is None:  # no variant (historical data): one group per segment
+            cols.append(f"'{ALL}' AS {q('variant')}")
+        else:
+            cols.append(f"{q(variant)} AS {q('variant')}")
+            keys += 1
+        group_by = "GROUP BY " + ", ".join(str(i + 1) for i in range(keys)) if keys else ""
+        return cols, group_by
+    assert variant is not None
     return [
         (_label_expr(segs, dialect) if segs else f"'{ALL}'") + f" AS {q('segment')}",
         f"{dialect.text(q(variant))} AS {q('variant')}",
@@ -229,7 +236,7 @@ def _keys(
 
 def _build_sql(
     source: str,
-    variant: str,
+    variant: str | None,
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
     dialect: Dialect,
@@ -265,7 +272,7 @@ def _build_sql(
 
 def _build_fast_sql(
     source: str,
-    variant: str,
+    variant: str | None,
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
     dialect: Dialect,
@@ -436,7 +443,7 @@ class Aggregates(TableMixin):
 # ------------------------------------------------------------------------------ columns
 def _check_columns(
     columns: Mapping[str, Column],
-    variant: str,
+    variant: str | None,
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
 ) -> None:
@@ -447,7 +454,8 @@ def _check_columns(
         if column not in columns:
             raise DataError(f"{role} == {column!r}: no such column; data has {have}.")
 
-    need(variant, "variant")
+    if variant is not None:
+        need(variant, "variant")
     for s in segs:
         need(s, "segments")
     for spec in specs:
@@ -526,9 +534,10 @@ def _from_sql_result(
         if s.kind == "proportion":
             bad = stats[f"{s.label}:invalid"]
             if bad.sum() > 0:
+                count = int(bad.sum())
                 raise DataError(
-                    f"{s.label} column == {s.columns['y']!r}: a Proportion needs 0/1 values; "
-                    f"{int(bad.sum()):,} units have other values."
+                    f"column == {s.columns['y']!r}: a Proportion needs 0/1 values; "
+                    f"{count:,} unit{'s have' if count != 1 else ' has'} other values."
                 )
     return Aggregates(
         segment=tuple(str(x) for x in np.asarray(result["segment"], dtype=object)[keep]),
@@ -611,6 +620,18 @@ def aggregate(
         raise ValidationError(f"variant == {variant!r} is also a segment column.")
     if progress is not None and not isinstance(progress, bool):
         raise ValidationError(f"progress == {progress!r}, must be True, False or None.")
+    return _aggregate(data, variant, segs, specs, progress, segments)
+
+
+def _aggregate(
+    data: Any,
+    variant: str | None,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+    progress: bool | None,
+    segments: Any,
+) -> Aggregates:
+    """:func:`aggregate` without argument checks; ``variant=None`` groups by segment only."""
     with resolve(data, progress=progress) as engine:
         _check_columns(engine.describe(), variant, segs, specs)
         result = _run(engine, variant, segs, specs)
@@ -619,11 +640,30 @@ def aggregate(
             f"segments == {segments!r} has the value {ALL!r}, which hypokit keeps for the "
             "whole population; rename it."
         )
-    return _from_sql_result(result, variant, segs, specs)
+    return _from_sql_result(result, variant or "", segs, specs)
+
+
+def aggregate_units(
+    data: Any,
+    metric: Metric,
+    *,
+    segments: str | None = None,
+    by: str | None = None,
+    progress: bool | None = None,
+) -> Aggregates:
+    """Sufficient statistics of historical data: per segment, or per (segment, ``by``).
+
+    The sizing side of :func:`aggregate`: the same query and engines, with no variant.
+    ``by`` (a date column) becomes the table's ``variant`` key, so that the distinct
+    dates of each segment can be counted from the result.
+    """
+    specs = metric_specs([metric])
+    segs = segment_columns(segments)
+    return _aggregate(data, by, segs, specs, progress, segments)
 
 
 def _run(
-    engine: Engine, variant: str, segs: tuple[str, ...], specs: tuple[MetricSpec, ...]
+    engine: Engine, variant: str | None, segs: tuple[str, ...], specs: tuple[MetricSpec, ...]
 ) -> dict[str, Any]:
     """The statistics from the fast query, or from the masked one when it must."""
     sql, mapping, checks = _build_fast_sql(engine.source, variant, segs, specs, engine.dialect)

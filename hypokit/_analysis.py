@@ -594,6 +594,7 @@ def analyze(
     plan: SizingPlan | None = None,
     srm_alpha: float = 0.001,
     theta_pooling: str = "total",
+    progress: bool | None = None,
 ) -> AnalysisResult:
     """Analyze an A/B test per segment and overall, never trusting the average alone.
 
@@ -626,10 +627,13 @@ def analyze(
     data for the ``plan``.
 
     Args:
-        data: A pandas or polars DataFrame, a path or glob of CSV/Parquet files, a
-            DuckDB relation, or the table from :func:`hypokit.aggregate` (or its
-            ``to_pandas()``, or the result of :func:`hypokit.aggregate_sql` in a
-            warehouse). One row per unit.
+        data: One row per unit, wherever it lives: a pandas DataFrame, a polars
+            DataFrame or LazyFrame, a pyarrow Table, a DuckDB relation, a path, glob or
+            list of CSV/Parquet files (streamed by DuckDB), an Ibis table (any
+            backend) or a PySpark DataFrame; the aggregation runs in that engine and
+            only the small table of sums comes back. Or the table from
+            :func:`hypokit.aggregate` (or its ``to_pandas()``, or the result of
+            :func:`hypokit.aggregate_sql` run in a warehouse).
         variant: The variant column.
         control: The control variant's label.
         metrics: A metric or a list of them.
@@ -646,6 +650,8 @@ def analyze(
             planned get a finding.
         srm_alpha: The p-value below which the sample ratio is flagged.
         theta_pooling: CUPED's theta from both arms pooled (``"total"``) or within arms.
+        progress: Show the aggregation's progress bar: None shows it in terminals and
+            notebooks when the query runs longer than 2 s; True always; False never.
 
     Returns:
         An :class:`AnalysisResult`.
@@ -685,7 +691,13 @@ def analyze(
     agg = (
         table
         if table is not None
-        else aggregate(data, variant=variant, metrics=[s.metric for s in specs], segments=segments)
+        else aggregate(
+            data,
+            variant=variant,
+            metrics=[s.metric for s in specs],
+            segments=segments,
+            progress=progress,
+        )
     )
     if table is not None:
         if segment_columns(segments) and all(s == ALL for s in table.segment):

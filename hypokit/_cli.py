@@ -368,6 +368,12 @@ def _add_analyze_parser(sub: Any) -> None:
     )
     o.add_argument("--quiet", action="store_true", help="print only the table")
     o.add_argument(
+        "--progress",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="the aggregation's progress bar: auto (terminals, after 2 s), on or off",
+    )
+    o.add_argument(
         "--fail-on-warning",
         action="store_true",
         help="exit 1 when there are warning-severity findings (for CI pipelines)",
@@ -505,6 +511,7 @@ def _run_analyze(ns: argparse.Namespace) -> int:
         lift=ns.lift,
         allocation=allocation,
         srm_alpha=ns.srm_alpha,
+        progress={"auto": None, "on": True, "off": False}[ns.progress],
     )
     serious = [f for f in result.warnings if f.severity == "warning"]
     if ns.format == "json":

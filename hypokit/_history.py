@@ -74,8 +74,13 @@ def baselines(
 ) -> pd.DataFrame:
     """Estimate a metric's sizing inputs per segment from historical data, one row per unit.
 
+    The data is read by the same one-pass aggregation as :func:`hypokit.analyze`, so it
+    may be anything ``hk.analyze`` accepts (pandas, polars, files, Ibis, Spark, ...).
+    A unit counts for the moments when every column the metric reads is present; all
+    units count for traffic.
+
     Args:
-        data: A pandas DataFrame or a CSV/Parquet path.
+        data: One row per unit: a DataFrame, a CSV/Parquet path or glob, a table.
         metric: The metric; its columns name what to read.
         segments: The segment column, or None for the whole population.
         date: A date column: daily traffic is the units per distinct date.
@@ -89,81 +94,88 @@ def baselines(
     """
     import pandas as pd
 
-    frame = read_frame(data)
+    from hypokit._aggregate import aggregate_units
+    from hypokit._validate import check_positive
+
+    if not isinstance(metric, Proportion | Mean | Ratio):
+        raise ValidationError(f"metric == {metric!r}, must be hk.Proportion, hk.Mean or hk.Ratio.")
     if date is not None and days is not None:
         raise ValidationError("give date= or days=, not both.")
     if days is not None:
-        from hypokit._validate import check_positive
-
         days = check_positive("days", days)
-    cols: dict[str, str] = {}
-    if isinstance(metric, Proportion):
-        cols["x"] = _require(frame, metric.column, "column")
-    elif isinstance(metric, Mean):
-        cols["x"] = _require(frame, metric.column, "column")
-        if metric.covariate:
-            cols["c"] = _require(frame, metric.covariate, "covariate")
-    elif isinstance(metric, Ratio):
-        cols["x"] = _require(frame, metric.numerator, "numerator")
-        cols["y"] = _require(frame, metric.denominator, "denominator")
-        if metric.covariate:
-            cols["c"] = _require(frame, metric.covariate, "covariate")
-    else:
-        raise ValidationError(f"metric == {metric!r}, must be hk.Proportion, hk.Mean or hk.Ratio.")
-    work = pd.DataFrame({k: _numeric(frame, v, k) for k, v in cols.items()})
-    missing = work.isna().any(axis=1)
-    if missing.all():
-        raise DataError("every row has a missing value in the metric's columns.")
-    if isinstance(metric, Proportion):
-        bad = ~work["x"].dropna().isin([0.0, 1.0])
-        if bad.any():
-            raise DataError(
-                f"column == {metric.column!r}: a Proportion needs 0/1 values, found "
-                f"{float(work['x'].dropna()[bad].iloc[0])!r}."
-            )
-    if segments is not None:
-        work["segment"] = frame[_require(frame, segments, "segments")].astype(str)
-    else:
-        work["segment"] = ALL
-    if date is not None:
-        work["date"] = frame[_require(frame, date, "date")]
-    work = work[~missing]
+    if segments is not None and not isinstance(segments, str):
+        raise ValidationError(f"segments == {segments!r}, must be one column name or None.")
+    table = aggregate_units(data, metric, segments=segments, by=date)
+    label = metric.label
+    keep = [i for i, s in enumerate(table.segment) if s != ALL] or list(range(len(table.segment)))
+    names = sorted({table.segment[i] for i in keep})
+    if not names:
+        raise DataError("data has no rows.")
+
+    def total(stat: str, seg: str) -> float:
+        values = table.n if stat == "units" else table.stats[f"{label}:{stat}"]
+        return float(sum(values[i] for i in keep if table.segment[i] == seg))
+
+    def moments(seg: str, a: str, b: str, n: float) -> float:
+        """The sample (co)variance of roles ``a`` and ``b``, ddof=1."""
+        pair = (
+            f"sum_{a}2"
+            if a == b
+            else next(k for k in (f"sum_{a}{b}", f"sum_{b}{a}") if f"{label}:{k}" in table.stats)
+        )
+        return (total(pair, seg) - total(f"sum_{a}", seg) * total(f"sum_{b}", seg) / n) / (n - 1)
 
     records = []
-    for seg, g in work.groupby("segment", sort=True):
-        n = len(g)
+    for seg in names:
+        units = total("units", seg)
+        n = total("n", seg)
         if n < 2:
-            raise DataError(f"segment {seg!r} has {n} unit; at least 2 are needed to estimate.")
-        n_days = float(g["date"].nunique()) if date is not None else days
+            raise DataError(
+                f"segment {seg!r} has {int(n)} unit(s) with {label}; at least 2 are needed to "
+                "estimate."
+            )
+        n_days = float(sum(1 for i in keep if table.segment[i] == seg)) if date else days
         rec: dict[str, Any] = {
             "segment": seg,
-            "units": n,
+            "units": int(units),
             "days": n_days,
-            "traffic": n / n_days if n_days else math.nan,
+            "traffic": units / n_days if n_days else math.nan,
         }
         if isinstance(metric, Proportion):
-            p = float(g["x"].mean())
+            p = total("successes", seg) / n
             if not 0 < p < 1:
                 raise DataError(
                     f"segment {seg!r}: the rate of {metric.column!r} is {p:g}; sizing needs a "
                     "baseline in (0, 1)."
                 )
             rec["baseline"] = p
-        elif isinstance(metric, Mean):
-            rec["mean"] = float(g["x"].mean())
-            rec["sd"] = float(g["x"].std(ddof=1))
-            if not rec["sd"] > 0:
-                raise DataError(f"segment {seg!r}: {metric.column!r} is constant (sd 0).")
-            rec["correlation"] = float(g["x"].corr(g["c"])) if "c" in g else 0.0
         else:
-            rec["numerator_mean"] = float(g["x"].mean())
-            rec["numerator_sd"] = float(g["x"].std(ddof=1))
-            rec["denominator_mean"] = float(g["y"].mean())
-            rec["denominator_sd"] = float(g["y"].std(ddof=1))
-            rec["covariance"] = float(g["x"].cov(g["y"]))
-            rec["correlation"] = float(g["x"].corr(g["c"])) if "c" in g else 0.0
-            if not rec["denominator_mean"] > 0:
-                raise DataError(f"segment {seg!r}: the mean of {metric.denominator!r} is not > 0.")
+            var_y = moments(seg, "y", "y", n)
+            if not var_y > 1e-12 * max(1.0, (total("sum_y", seg) / n) ** 2):
+                column = metric.column if isinstance(metric, Mean) else metric.numerator
+                raise DataError(f"segment {seg!r}: {column!r} is constant (sd 0).")
+            rho = 0.0
+            if f"{label}:sum_c" in table.stats:
+                var_c = moments(seg, "c", "c", n)
+                rho = moments(seg, "y", "c", n) / math.sqrt(var_y * var_c) if var_c > 0 else 0.0
+            if isinstance(metric, Mean):
+                rec.update(
+                    mean=total("sum_y", seg) / n, sd=math.sqrt(var_y), correlation=float(rho)
+                )
+            else:
+                mean_x = total("sum_x", seg) / n
+                if not mean_x > 0:
+                    raise DataError(
+                        f"segment {seg!r}: the mean of {metric.denominator!r} is not > 0."
+                    )
+                rec.update(
+                    numerator_mean=total("sum_y", seg) / n,
+                    numerator_sd=math.sqrt(var_y),
+                    denominator_mean=mean_x,
+                    denominator_sd=math.sqrt(max(moments(seg, "x", "x", n), 0.0)),
+                    covariance=moments(seg, "x", "y", n),
+                    correlation=float(rho),
+                )
         records.append(rec)
     return pd.DataFrame.from_records(records)
 

@@ -602,7 +602,7 @@ def test_proportion_with_values_other_than_0_and_1(bad: float) -> None:
     df = _small_frame()
     df["buy"] = df["buy"].astype(float)
     df.loc[3, "buy"] = bad
-    with pytest.raises(hk.DataError, match=r"buy column == 'buy': a Proportion needs 0/1.*1 units"):
+    with pytest.raises(hk.DataError, match=r"column == 'buy': a Proportion needs 0/1.*1 unit has"):
         hk.aggregate(df, variant="arm", metrics=[hk.Proportion("buy")], segments="seg")
 
 

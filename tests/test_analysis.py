@@ -913,7 +913,7 @@ def test_only_the_control_variant(units: pd.DataFrame) -> None:
 def test_proportion_column_with_a_two(units: pd.DataFrame) -> None:
     df = units.copy()
     df.loc[17, "buy"] = 2
-    with pytest.raises(hk.DataError, match=r"buy column == 'buy'.*0/1.*1 units"):
+    with pytest.raises(hk.DataError, match=r"column == 'buy'.*0/1.*1 unit has"):
         _bad(df, metrics=[hk.Proportion("buy")])
 
 

@@ -394,3 +394,12 @@ def test_python_dash_m_hypokit_analyze(csv_path):
     assert re.search(r"^business\s+converted\s+express_pay.*-24\.2%", proc.stdout, re.M)
     assert "Warnings:" in proc.stdout
     assert "Sample ratio: ok" in proc.stdout
+
+
+@pytest.mark.parametrize("mode", ["on", "off", "auto"])
+def test_progress_option(capsys, csv_path, mode):
+    code = main(
+        ["analyze", csv_path, *BASE, "--metric", "converted:proportion", "--progress", mode]
+    )
+    assert code == 0
+    assert "converted" in capsys.readouterr().out
