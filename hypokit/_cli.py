@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-_PLANNED = {
-    "new": "create a notebook from a template",
-}
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -141,9 +137,34 @@ def _parser() -> argparse.ArgumentParser:
     from hypokit import _cli_records
 
     _cli_records.add_parsers(sub)
-    for name, text in _PLANNED.items():
-        p = sub.add_parser(name, help=f"{text} (not available yet)", add_help=True)
-        p.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    new = sub.add_parser(
+        "new",
+        help="create a notebook from a template",
+        description=(
+            "Write notebooks/NAME.ipynb from a template, with parameters filled in after "
+            "its 'parameters' cell (values are Python literals, or text)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  hypokit new --list\n"
+            "  hypokit new sizing checkout-sizing -p mde=0.05 -p correction=bonferroni\n"
+            "  hypokit new analysis express-pay -p data_path=events.parquet"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new.add_argument("kind", nargs="?", metavar="KIND", help="the template (see --list)")
+    new.add_argument("name", nargs="?", metavar="NAME", help="the notebook's name")
+    new.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a parameter (repeatable)",
+    )
+    new.add_argument("--list", action="store_true", help="list the template kinds")
+    new.add_argument("--folder", default="notebooks", help="where to write (default notebooks)")
+    new.add_argument("--force", action="store_true", help="replace an existing notebook")
     return parser
 
 
@@ -718,6 +739,26 @@ def _write_output(result: AnalysisResult, path: str, kind: str, sources: Sequenc
         raise HypokitError(f"--output {path!r}: cannot write it ({reason}).") from None
 
 
+def _run_new(ns: argparse.Namespace) -> int:
+    from hypokit._templates import kinds, new_notebook
+
+    if ns.list:
+        for kind in kinds():
+            print(kind)
+        return 0
+    if not ns.kind or not ns.name:
+        raise HypokitError("give KIND and NAME (hypokit new KIND NAME), or --list.")
+    parameters = {}
+    for item in ns.parameter:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise HypokitError(f"-p {item!r}: expected KEY=VALUE with KEY a parameter name.")
+        parameters[key] = value
+    path = new_notebook(ns.kind, ns.name, parameters, folder=ns.folder, overwrite=ns.force)
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage or input error)."""
     parser = _parser()
@@ -732,16 +773,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_analyze(ns)
         if ns.command == "demo":
             return _run_demo()
-        if ns.command in ("learnings", "hypotheses", "okr", "check"):
-            from hypokit import _cli_records
+        if ns.command == "new":
+            return _run_new(ns)
+        from hypokit import _cli_records
 
-            return _cli_records.run(ns)
-        print(
-            f"hypokit {ns.command}: not available yet in hypokit {__version__} "
-            f"({_PLANNED[ns.command]}). See CHANGELOG.md.",
-            file=sys.stderr,
-        )
-        return 2
+        return _cli_records.run(ns)
     except HypokitError as exc:
         print(f"hypokit {ns.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -109,10 +109,10 @@ def test_segments_csv_with_a_bad_value_names_the_line(capsys, tmp_path):
     assert "'traffic'" in err
 
 
-def test_planned_commands_say_not_yet(capsys):
-    code, _, err = run(capsys, "new", "analysis", "my-test")
+def test_new_without_a_kind_says_what_to_give(capsys):
+    code, _, err = run(capsys, "new")
     assert code == 2
-    assert "not available yet" in err
+    assert "give KIND and NAME" in err
 
 
 def test_no_command_prints_help(capsys):
