@@ -165,6 +165,16 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--list", action="store_true", help="list the template kinds")
     new.add_argument("--folder", default="notebooks", help="where to write (default notebooks)")
     new.add_argument("--force", action="store_true", help="replace an existing notebook")
+    report = sub.add_parser(
+        "report",
+        help="export a notebook as a standalone HTML report (code hidden)",
+        description="Write NOTEBOOK as one HTML file with the code hidden, for readers "
+        "who do not open Jupyter; --execute runs it first.",
+    )
+    report.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file")
+    report.add_argument("-o", "--output", help="the HTML file (default: NOTEBOOK.html)")
+    report.add_argument("--execute", action="store_true", help="run the notebook first")
+    report.add_argument("--show-code", action="store_true", help="keep the code cells")
     return parser
 
 
@@ -775,6 +785,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_demo()
         if ns.command == "new":
             return _run_new(ns)
+        if ns.command == "report":
+            from hypokit._report import render_report
+
+            out = render_report(ns.notebook, ns.output, execute=ns.execute, show_code=ns.show_code)
+            print(f"wrote {out}")
+            return 0
         from hypokit import _cli_records
 
         return _cli_records.run(ns)
