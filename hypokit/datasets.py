@@ -25,6 +25,8 @@ __all__ = [
     "demo_sizing",
     "make_checkout_experiment",
     "make_checkout_history",
+    "make_video_uploads",
+    "video_uploads",
 ]
 
 #: Segment: (users per day, checkout conversion, mean order value, sessions per user).
@@ -135,6 +137,76 @@ def checkout_history() -> pd.DataFrame:
         ['business', 'new', 'returning']
     """
     return _read(CHECKOUT_FILE)
+
+
+#: Segment: (uploaders per day, share who publish their upload within a day).
+VIDEO_SEGMENTS: dict[str, tuple[int, float]] = {
+    "casual": (900, 0.32),
+    "professional": (130, 0.68),
+}
+VIDEO_FILE = "video_uploads.csv.gz"
+
+#: The true relative effect of the "your video is ready" notification on publishing.
+READY_NOTIFICATION_EFFECT = {"casual": 0.14, "professional": -0.10}
+
+
+def make_video_uploads(seed: int = 20261124, days: int = 14) -> pd.DataFrame:
+    """Generate the upload-notification experiment (deterministic for a given ``seed``).
+
+    A video platform tells uploaders "your video is ready" as soon as the first,
+    low-resolution rendition is processed (``variant == "notify_ready"``), instead of
+    saying nothing (``control``). Casual uploaders publish more often; professional
+    creators, who wait for the full-quality rendition and its checks, are pulled back
+    too early and publish less. The pooled result looks fine; one segment got worse.
+
+    Columns: ``user_id, date, segment, variant, published, pre_uploads``:
+    ``published`` is 1 when the upload was published within a day, ``pre_uploads``
+    the uploads in the four weeks before.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    start = dt.date(2026, 10, 26)
+    frames = []
+    for segment, (per_day, rate) in VIDEO_SEGMENTS.items():
+        counts = rng.poisson(per_day, size=days)
+        n = int(counts.sum())
+        dates = np.repeat([start + dt.timedelta(days=i) for i in range(days)], counts)
+        treated = rng.random(n) < 0.5
+        lift = np.where(treated, 1 + READY_NOTIFICATION_EFFECT[segment], 1.0)
+        published = rng.random(n) < np.clip(rate * lift, 0, 1)
+        activity = 2.0 if segment == "casual" else 14.0
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": pd.to_datetime(dates).strftime("%Y-%m-%d"),
+                    "segment": segment,
+                    "variant": np.where(treated, "notify_ready", "control"),
+                    "published": published.astype(np.int8),
+                    "pre_uploads": rng.poisson(activity, size=n),
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.sort_values(["date", "segment"], kind="stable", ignore_index=True)
+    frame.insert(0, "user_id", [f"v{i:06d}" for i in range(len(frame))])
+    return frame
+
+
+def video_uploads() -> pd.DataFrame:
+    """The shipped upload-notification experiment: one row per uploader, two weeks.
+
+    Columns: ``user_id, date, segment, variant, published, pre_uploads``; ``segment``
+    is ``casual`` or ``professional``, ``variant`` is ``control`` or ``notify_ready``
+    (see :func:`make_video_uploads`).
+
+    Examples:
+        >>> from hypokit.datasets import video_uploads
+        >>> sorted(video_uploads()["segment"].unique())
+        ['casual', 'professional']
+    """
+    return _read(VIDEO_FILE)
 
 
 def demo_sizing() -> str:

@@ -9,8 +9,10 @@ from pathlib import Path
 from hypokit.datasets import (
     CHECKOUT_FILE,
     EXPERIMENT_FILE,
+    VIDEO_FILE,
     make_checkout_experiment,
     make_checkout_history,
+    make_video_uploads,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +30,7 @@ def write(name: str, frame) -> None:
 def main() -> None:
     write(CHECKOUT_FILE, make_checkout_history())
     write(EXPERIMENT_FILE, make_checkout_experiment())
+    write(VIDEO_FILE, make_video_uploads())
 
 
 if __name__ == "__main__":

@@ -298,3 +298,666 @@ over six tests, and each variant arm needs its own users."""),
 three_arms.to_pandas()[["segment", "alpha", "n_per_arm", "n_total", "days"]]"""),
     ],
 )
+
+# ------------------------------------------------------------------ record templates
+# Example records for the templates' temporary registry (registry_path = None): the
+# video platform of notebooks/video-uploads.ipynb, so the templates run in CI without
+# touching a real registry.
+EXAMPLE_OKR = """objective = hk.Objective(
+    id="creators-publish",
+    title="Creators publish what they upload",
+    start=datetime.date(2026, 10, 1),
+    end=datetime.date(2027, 3, 31),
+)
+key_result = hk.KeyResult(
+    id="kr-published",
+    objective="creators-publish",
+    title="Uploads published within a day from 38% to 45%",
+    metric="published",
+    baseline=0.38,
+    target=0.45,
+    deadline=datetime.date(2027, 3, 31),
+)"""
+
+hypothesis_params = code("""# Parameters: edit these, then run all cells.
+import datetime
+
+registry_path = None  # your registry folder; None: a temporary one with example records
+as_of = datetime.date(2026, 11, 22)  # the date to check on (a date or "YYYY-MM-DD")
+rank_by = "ice"  # "ice", "rice" or "evi"
+save = True  # save the objective, key result and hypotheses to the registry""")
+hypothesis_params.metadata["tags"] = ["parameters"]
+
+save(
+    "templates/hypothesis.ipynb",
+    [
+        md("""# Write and rank hypotheses for a key result
+
+A hypothesis names a change, the metric it should move, by how much, within how long,
+and **for whom**: each segment gets its own success criterion or guardrail, because the
+same change can help one segment and hurt another. This notebook writes an objective,
+a key result and the hypotheses that could move it, prints each as a sentence, and ranks
+them.
+
+1. Set the **parameters** (`registry_path = None` works in a temporary folder with
+   example records; point it at your registry to keep what you write).
+2. Edit the objective, key result and hypotheses below.
+3. Run all cells, then read the statements aloud: if one sounds vague, make it precise."""),
+        hypothesis_params,
+        code("""import datetime
+import tempfile
+
+import hypokit as hk
+
+as_of = datetime.date.fromisoformat(str(as_of))
+example = registry_path is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+if example:
+    # A learning the hypotheses below build on.
+    registry.save(
+        hk.Learning(
+            id="pros-wait-for-hd",
+            believed="creators publish as soon as a video is playable",
+            observed="82% of professional uploads are published after the HD rendition",
+            learned="professional creators wait for full quality before publishing",
+            decision="pivot",
+            evidence=[hk.Evidence(kind="analytics", sample_size=4100, segment="professional")],
+            segments=["professional"],
+            recorded=datetime.date(2026, 10, 12),
+        )
+    )
+len(registry)"""),
+        md("## The objective and the key result it is measured by"),
+        code(EXAMPLE_OKR),
+        md("""## Hypotheses
+
+Give each hypothesis its segments' criteria (`hk.SegmentCriteria`): `min_effect` is the
+smallest lift that counts as success there; a `hk.Guardrail` is the largest harm a
+segment may suffer. Score them with ICE (1-10 each), RICE or EVI to rank them."""),
+        code("""hypotheses = [
+    hk.Hypothesis(
+        id="notify-ready",
+        change="notify uploaders as soon as their video is playable",
+        metric="published",
+        outcome="the share of uploads published within a day",
+        expected_effect=0.10,
+        time_frame_days=14,
+        audience="uploaders",
+        key_result="kr-published",
+        because="casual uploaders forget to come back to publish",
+        criteria=[
+            hk.SegmentCriteria(segment="casual", min_effect=0.05),
+            hk.SegmentCriteria(
+                segment="professional",
+                min_effect=None,
+                priority=2,
+                guardrails=[hk.Guardrail(metric="published", margin=0.02)],
+            ),
+        ],
+        ice=hk.ICE(impact=6, confidence=7, ease=9),
+    ),
+    hk.Hypothesis(
+        id="notify-hd-ready",
+        change="notify professional creators when the HD rendition has passed its checks",
+        metric="published",
+        outcome="the share of uploads published within a day",
+        expected_effect=0.08,
+        time_frame_days=14,
+        audience="creators",
+        key_result="kr-published",
+        because="professional creators wait for full quality before publishing",
+        learnings=["pros-wait-for-hd"],
+        criteria=[hk.SegmentCriteria(segment="professional", min_effect=0.04)],
+        ice=hk.ICE(impact=5, confidence=8, ease=6),
+    ),
+    hk.Hypothesis(
+        id="publish-from-notification",
+        change="let casual uploaders publish straight from the notification",
+        metric="published",
+        outcome="the share of uploads published within a day",
+        expected_effect=0.15,
+        time_frame_days=21,
+        audience="uploaders",
+        key_result="kr-published",
+        criteria=[hk.SegmentCriteria(segment="casual", min_effect=0.05)],
+        ice=hk.ICE(impact=8, confidence=4, ease=4),
+    ),
+]
+for h in hypotheses:
+    print(f"{h.id}: {h.statement}")"""),
+        md("## Rank them"),
+        code("hk.prioritize(hypotheses, by=rank_by)"),
+        md("""## Save them and check the registry
+
+`registry.check` warns, for example, when a hypothesis cites a learning that has expired
+or links to a record that does not exist."""),
+        code("""if save:
+    for record in [objective, key_result, *hypotheses]:
+        registry.save(record)
+for finding in registry.check(as_of=as_of):
+    print(f"[{finding.kind}] {finding.message}")
+registry.hypotheses()[["id", "status", "key_result", "segments", "expected_effect", "ice"]]"""),
+        md("""## What next
+
+- Size the top hypothesis per segment (`hypokit new sizing NAME`): each segment needs
+  enough users for its own criterion.
+- Move a hypothesis on with `h.transition("planned")` and `registry.save(...)`."""),
+    ],
+)
+
+review_params = code("""# Parameters: edit these, then run all cells.
+import datetime
+
+registry_path = None  # your registry folder; None: a temporary one with example records
+as_of = datetime.date(2026, 11, 22)  # the date to review on (a date or "YYYY-MM-DD")
+due_within = 30  # days: learnings expiring this soon are due for review
+renew = {"pros-wait-for-hd": datetime.date(2027, 5, 31)}  # learning id: valid until
+retire = []  # ids of learnings that no longer hold""")
+review_params.metadata["tags"] = ["parameters"]
+
+EXAMPLE_LEARNINGS = """if example:
+    registry.save(
+        hk.Learning(
+            id="upload-email-ignored",
+            title="Upload emails are ignored",
+            believed="an email when processing ends brings uploaders back",
+            observed="the 'video processed' email changed publishing by +0.4% (CI -1.1% to +1.9%)",
+            learned="an email does not bring uploaders back to publish",
+            decision="retire",
+            evidence=[hk.Evidence(kind="ab_test", sample_size=18000, effect=0.004)],
+            recorded=datetime.date(2025, 11, 3),
+        )
+    )
+    registry.save(
+        hk.Learning(
+            id="pros-wait-for-hd",
+            believed="creators publish as soon as a video is playable",
+            observed="82% of professional uploads are published after the HD rendition",
+            learned="professional creators wait for full quality before publishing",
+            decision="pivot",
+            evidence=[hk.Evidence(kind="analytics", sample_size=4100, segment="professional")],
+            segments=["professional"],
+            recorded=datetime.date(2026, 8, 10),
+        )
+    )
+    registry.save(
+        hk.Learning(
+            id="casual-mobile",
+            believed="casual uploaders upload from a desktop",
+            observed="71% of casual uploads come from the mobile app",
+            learned="casual uploaders live in the mobile app",
+            decision="persevere",
+            evidence=[hk.Evidence(kind="analytics", sample_size=52000, segment="casual")],
+            segments=["casual"],
+            recorded=datetime.date(2026, 11, 2),
+        )
+    )
+    registry.save(
+        hk.Hypothesis(
+            id="push-processed",
+            change="send a push notification when processing ends",
+            metric="published",
+            expected_effect=0.05,
+            time_frame_days=14,
+            audience="uploaders",
+            because="the email failed because nobody reads it",
+            learnings=["upload-email-ignored"],
+            status="planned",
+        )
+    )"""
+
+save(
+    "templates/learning-review.ipynb",
+    [
+        md("""# Review learnings that have expired or are due
+
+A learning has a shelf life: what held a year ago may not hold now. This notebook lists
+the learnings that need attention on `as_of`, the hypotheses that still rest on them,
+and renews or retires them.
+
+1. Set the **parameters** (`registry_path = None` works in a temporary folder with
+   example records).
+2. Run all cells; read the table and the findings.
+3. For each learning, decide: **renew** it (checked again, still true: `renew`),
+   **retire** it (no longer true: `retire`), or **supersede** it with a new learning
+   after a new test. Then run the notebook again."""),
+        review_params,
+        code(f"""import datetime
+import tempfile
+
+import hypokit as hk
+
+as_of = datetime.date.fromisoformat(str(as_of))
+example = registry_path is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+{EXAMPLE_LEARNINGS}
+len(registry)"""),
+        md("## Expired, and due for review within `due_within` days"),
+        code("""due = registry.learnings(expired=True, due_within=due_within, as_of=as_of)
+due[["id", "status", "expires", "days_left", "decision", "evidence", "learned"]]"""),
+        md("""## What rests on them
+
+`registry.check` names the open hypotheses that cite an expired, retired or superseded
+learning: re-test before you build on them."""),
+        code("""findings = registry.check(as_of=as_of)
+for finding in findings:
+    print(f"[{finding.kind}] {finding.message}")"""),
+        md("""## Renew or retire
+
+Renew only what you have checked again (a new test, fresh analytics, a recent survey):
+`registry.renew(id, until, as_of=as_of)` records when it was checked and keeps it valid
+until `until`. Retire what no longer holds: `registry.retire(id, as_of=as_of)` keeps the
+record (never delete a learning). When a new test replaces a learning, save the new
+learning and `registry.save(old.supersede(new.id))`."""),
+        code("""for learning_id, until in renew.items():
+    if learning_id in registry:
+        renewed = registry.renew(learning_id, datetime.date.fromisoformat(str(until)), as_of=as_of)
+        print(f"renewed {renewed.id} until {renewed.expires}")
+for learning_id in retire:
+    registry.retire(learning_id, as_of=as_of)
+    print(f"retired {learning_id}")
+registry.learnings(as_of=as_of)[["id", "status", "expires", "days_left"]]"""),
+        md("""## What next
+
+- For an expired learning that an open hypothesis cites, size a new test
+  (`hypokit new sizing NAME`) rather than renewing it on faith.
+- Run `hypokit check` in CI: it exits 1 when a hypothesis rests on an expired learning."""),
+    ],
+)
+
+okr_params = code("""# Parameters: edit these, then run all cells.
+import datetime
+
+registry_path = None  # your registry folder; None: a temporary one with example records
+as_of = datetime.date(2026, 11, 22)  # the date to review on (a date or "YYYY-MM-DD")
+objective = None  # one objective's id, or None for all
+current = {"kr-published": 0.405, "kr-pro-weekly": 1450}  # key result: its latest value
+include_closed = False  # show concluded hypotheses in the impact map too""")
+okr_params.metadata["tags"] = ["parameters"]
+
+EXAMPLE_OKR_RECORDS = """if example:
+    registry.save(
+        hk.Objective(
+            id="creators-publish",
+            title="Creators publish what they upload",
+            start=datetime.date(2026, 10, 1),
+            end=datetime.date(2027, 3, 31),
+        )
+    )
+    registry.save(
+        hk.KeyResult(
+            id="kr-published",
+            objective="creators-publish",
+            title="Uploads published within a day from 38% to 45%",
+            metric="published",
+            baseline=0.38,
+            target=0.45,
+            deadline=datetime.date(2027, 3, 31),
+        )
+    )
+    registry.save(
+        hk.KeyResult(
+            id="kr-pro-weekly",
+            objective="creators-publish",
+            title="Professional creators publishing weekly from 1,200 to 1,800",
+            metric="weekly_publishers",
+            baseline=1200,
+            target=1800,
+            deadline=datetime.date(2027, 3, 31),
+            segment="professional",
+        )
+    )
+    common = dict(metric="published", time_frame_days=14, audience="uploaders")
+    registry.save(
+        hk.Hypothesis(
+            id="notify-ready",
+            change="notify uploaders as soon as their video is playable",
+            expected_effect=0.10,
+            key_result="kr-published",
+            criteria=[hk.SegmentCriteria(segment="casual", min_effect=0.05)],
+            status="running",
+            **common,
+        )
+    )
+    registry.save(
+        hk.Hypothesis(
+            id="notify-hd-ready",
+            change="notify professional creators when the HD rendition has passed its checks",
+            expected_effect=0.08,
+            key_result="kr-pro-weekly",
+            criteria=[hk.SegmentCriteria(segment="professional", min_effect=0.04)],
+            status="planned",
+            **common,
+        )
+    )
+    registry.save(
+        hk.Hypothesis(
+            id="publish-from-notification",
+            change="let casual uploaders publish straight from the notification",
+            expected_effect=0.15,
+            key_result="kr-published",
+            criteria=[hk.SegmentCriteria(segment="casual", min_effect=0.05)],
+            **common,
+        )
+    )"""
+
+save(
+    "templates/okr-review.ipynb",
+    [
+        md("""# Review objectives, key results and the hypotheses behind them
+
+An objective is reached through its key results, and a key result moves only through the
+changes we ship. This notebook shows how far each key result has come, which hypotheses
+serve it (and which are running), and the impact map from objective to change.
+
+1. Set the **parameters**: `current` holds each key result's latest measured value
+   (`registry_path = None` works in a temporary folder with example records).
+2. Run all cells. A key result with no running hypothesis and little progress needs new
+   ideas (`hypokit new hypothesis NAME`)."""),
+        okr_params,
+        code(f"""import datetime
+import tempfile
+
+import hypokit as hk
+
+as_of = datetime.date.fromisoformat(str(as_of))
+example = registry_path is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+{EXAMPLE_OKR_RECORDS}
+len(registry)"""),
+        md("""## Key-result progress
+
+`progress` is the share of the way from baseline to target (0 at the baseline, 1 at the
+target); `days_left` counts to the deadline."""),
+        code("""okr = registry.okr()
+if objective is not None:
+    okr = okr[okr["objective"] == objective].copy()
+krs = {kr.id: kr for kr in registry.records(hk.KeyResult)}
+okr["current"] = [current.get(kr_id) for kr_id in okr["key_result"]]
+okr["progress"] = [
+    krs[kr_id].progress(current[kr_id]) if kr_id in current else None
+    for kr_id in okr["key_result"]
+]
+okr["days_left"] = [None if d is None else (d - as_of).days for d in okr["deadline"]]
+okr[["objective", "key_result", "title", "baseline", "target", "current", "progress",
+     "days_left", "hypotheses", "running"]]"""),
+        md("## The hypotheses behind each key result"),
+        code("""table = registry.hypotheses()
+if objective is not None:
+    table = table[table["key_result"].isin(okr["key_result"])]
+table[["key_result", "id", "status", "segments", "expected_effect", "statement"]]"""),
+        md("""## The impact map
+
+Objective → key result → the segments each hypothesis is for → the change. It renders as
+a Mermaid diagram in JupyterLab and on GitHub; `to_text()` prints it as a tree."""),
+        code("""impact = registry.impact_map(objective, include_closed=include_closed)
+impact"""),
+        code("print(impact.to_text())"),
+        md("""## Checks
+
+Findings such as a running experiment past its planned end, or a hypothesis citing an
+expired learning:"""),
+        code("""for finding in registry.check(as_of=as_of):
+    print(f"[{finding.kind}] {finding.message}")"""),
+    ],
+)
+
+# ------------------------------------------------------------------ worked examples
+save(
+    "notebooks/video-uploads.ipynb",
+    [
+        md("""# Worked example: same outcome, different segments
+
+A video platform wants uploads to be **published**: too many videos are uploaded, left
+processing, and forgotten. Two segments share this problem:
+
+- **casual uploaders** (most of the traffic) upload from their phone and forget to come
+  back once the video is processed;
+- **professional creators** (few, but most of the watch time) come back only when the
+  full-quality rendition has passed its checks, because they publish nothing less.
+
+**Hypothesis:** if we notify uploaders as soon as their video is playable, the share of
+uploads published within a day will rise by 10% for casual uploaders within 14 days,
+without costing professional creators more than 2%.
+
+Same outcome, different needs: the criteria differ per segment, so the test is sized
+per segment and judged per segment."""),
+        code("""import hypokit as hk
+from hypokit.datasets import video_uploads
+
+data = video_uploads()
+data.head()"""),
+        md("""## Size per segment
+
+Each segment has its own baseline (the share published within a day) and its own daily
+traffic. Professional creators are few, so they set the test's length."""),
+        code("""plan = hk.size(
+    hk.Proportion(baseline={"casual": 0.32, "professional": 0.68}),
+    mde=0.10,
+    relative=True,
+    traffic={"casual": 900, "professional": 130},  # uploaders per day
+    correction="holm",
+    whole_weeks=True,
+)
+plan"""),
+        code("""# NBVAL_CHECK_OUTPUT
+plan.to_pandas()[["segment", "n_per_arm", "n_total", "days"]]"""),
+        md("""Two weeks cover both segments. The test ran for 14 days with half of each day's
+uploaders notified (`notify_ready`)."""),
+        code("""result = hk.analyze(
+    data,
+    variant="variant",
+    control="control",
+    segments="segment",
+    metrics=[hk.Proportion("published")],
+    plan=plan,
+)
+result.srm"""),
+        md("## Pooled, it looks fine"),
+        code("""# NBVAL_CHECK_OUTPUT
+columns = ["segment", "n_control", "n_variant", "control_mean", "variant_mean", "lift",
+           "lift_ci_low", "lift_ci_high", "p_adjusted", "significant"]
+result.to_pandas()[columns].round(4)"""),
+        md("""Over all uploaders, publishing rose significantly. Per segment, casual uploaders
+publish more, and professional creators publish **less**: a notification on the
+low-resolution rendition pulls them back before their video is ready. The findings say
+so:"""),
+        code('for finding in result.warnings:\n    print(f"[{finding.kind}] {finding.message}")'),
+        code("result.plot();"),
+        md("""## Verdicts against each segment's own criteria
+
+The hypothesis's criteria as records: a success criterion for casual uploaders, a
+guardrail for professional creators. `criteria_for_analysis()` turns them into the
+criteria `result.verdict` judges; the pooled row is judged too, to show what the average
+alone would have said."""),
+        code("""notify_ready = hk.Hypothesis(
+    id="notify-ready",
+    change="notify uploaders as soon as their video is playable",
+    metric="published",
+    outcome="the share of uploads published within a day",
+    expected_effect=0.10,
+    time_frame_days=14,
+    audience="uploaders",
+    criteria=[
+        hk.SegmentCriteria(segment="casual", min_effect=0.10),
+        hk.SegmentCriteria(
+            segment="professional",
+            min_effect=None,
+            priority=2,
+            guardrails=[hk.Guardrail(metric="published", margin=0.02)],
+        ),
+    ],
+)
+print(notify_ready.statement)
+criteria = {"(all)": [hk.Criterion("published")], **notify_ready.criteria_for_analysis()}
+criteria"""),
+        code("""# NBVAL_CHECK_OUTPUT
+verdicts = result.verdict(criteria)
+verdicts.by_segment()"""),
+        code("verdicts"),
+        md("""The pooled verdict is *met*; the casual criterion of +10% is met; the professional
+guardrail is **not met**. Shipping to everyone would have hurt the segment that matters
+most for watch time.
+
+## Different solutions for different segments
+
+Ship the notification to casual uploaders only, and test a different change for
+professional creators: notify them when the HD rendition has passed its checks. Their
+traffic alone decides how long that test takes."""),
+        code("""notify_hd = hk.Hypothesis(
+    id="notify-hd-ready",
+    change="notify professional creators when the HD rendition has passed its checks",
+    metric="published",
+    outcome="the share of uploads published within a day",
+    expected_effect=0.06,
+    time_frame_days=35,
+    audience="creators",
+    because="professional creators wait for full quality before publishing",
+    criteria=[hk.SegmentCriteria(segment="professional", min_effect=0.06)],
+)
+print(notify_hd.statement)
+pro_plan = hk.size(
+    hk.Proportion(baseline={"professional": 0.68}),
+    mde=0.06,
+    relative=True,
+    traffic={"professional": 130},
+    whole_weeks=True,
+)
+pro_plan.to_pandas()[["segment", "n_per_arm", "n_total", "days"]]"""),
+        md("""A +6% lift for professional creators needs five weeks of their traffic: the
+hypothesis's 35 days are realistic. Had we sized for the pooled population, the casual
+majority would have hidden both the harm and the time this segment needs."""),
+    ],
+)
+
+save(
+    "notebooks/retest-expired-learning.ipynb",
+    [
+        md("""# Worked example: re-testing a learning that has expired
+
+In March 2025 an A/B test of express pay "didn't work": checkout conversion barely moved
+overall, and the team recorded the learning and retired the idea. A/B-test learnings
+keep for 180 days by default; since then, mobile wallets have spread. A new hypothesis
+cites the old learning, and `registry.check` flags it: the learning it rests on has
+expired.
+
+This notebook works in a temporary registry: it records the old learning and the new
+hypothesis, checks the registry, sizes and analyses a new test per segment, and
+supersedes the old learning with the new one."""),
+        code("""import datetime
+import tempfile
+
+import hypokit as hk
+from hypokit.datasets import checkout_experiment, checkout_history
+
+as_of = datetime.date(2026, 11, 22)
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-"))"""),
+        md("## The old learning, and a hypothesis that cites it"),
+        code("""registry.save(
+    hk.Learning(
+        id="express-pay-2025",
+        title="Express pay didn't work",
+        believed="express pay in the cart lifts checkout conversion",
+        observed="conversion moved +0.8% (CI -3.1% to +4.7%) over all customers",
+        learned="express pay does not move checkout conversion",
+        decision="retire",
+        evidence=[
+            hk.Evidence(kind="ab_test", sample_size=41000, effect=0.008, ci_low=-0.031,
+                        ci_high=0.047, metric="converted")
+        ],
+        recorded=datetime.date(2025, 3, 10),
+    )
+)
+registry.save(
+    hk.Hypothesis(
+        id="express-pay-again",
+        change="add express pay to the cart",
+        metric="converted",
+        outcome="checkout conversion",
+        expected_effect=0.10,
+        time_frame_days=21,
+        because="mobile wallets have spread since the 2025 test, which pooled all customers",
+        learnings=["express-pay-2025"],
+        criteria=[
+            hk.SegmentCriteria(segment="new", min_effect=0.05),
+            hk.SegmentCriteria(segment="returning", min_effect=0.0, priority=2),
+            hk.SegmentCriteria(
+                segment="business",
+                min_effect=None,
+                priority=3,
+                guardrails=[hk.Guardrail(metric="converted", margin=0.05)],
+            ),
+        ],
+        status="planned",
+    )
+)
+print(registry.get("express-pay-again").statement)"""),
+        md("## The check flags it"),
+        code("""# NBVAL_CHECK_OUTPUT
+expired = registry.learnings(expired=True, as_of=as_of)
+expired[["id", "status", "expires", "days_left", "decision"]]"""),
+        code("""# NBVAL_CHECK_OUTPUT
+for finding in registry.check(as_of=as_of):
+    print(f"[{finding.kind}] {finding.message}")"""),
+        md("""Renewing the learning on faith would be wrong: nothing was checked again. We test
+again, this time per segment.
+
+## Size the new test per segment, from two weeks of history"""),
+        code("""plan = hk.size(
+    hk.Proportion("converted"),
+    mde=0.10,
+    relative=True,
+    correction="holm",
+    whole_weeks=True,
+    data=checkout_history(),
+    segments="segment",
+    date="date",
+)
+plan.to_pandas()[["segment", "baseline", "traffic", "n_per_arm", "days"]]"""),
+        md("""## Run it, then analyse it per segment
+
+The test ran for three weeks (`checkout_experiment`, shipped with hypokit)."""),
+        code("""hypothesis = registry.get("express-pay-again", hk.Hypothesis).transition("running")
+registry.save(hypothesis)
+result = hk.analyze(
+    checkout_experiment(),
+    variant="variant",
+    control="control",
+    segments="segment",
+    metrics=[hk.Proportion("converted")],
+    plan=plan,
+)
+for finding in result.warnings:
+    print(f"[{finding.kind}] {finding.message}")"""),
+        code("""# NBVAL_CHECK_OUTPUT
+columns = ["segment", "lift", "lift_ci_low", "lift_ci_high", "p_adjusted", "significant"]
+result.to_pandas()[columns].round(4)"""),
+        md("""Overall, conversion again barely moved, as in 2025. Per segment, express pay lifts
+new customers and costs business buyers.
+
+## Conclude, and supersede the old learning"""),
+        code("""concluded, learning, _ = registry.conclude(
+    "express-pay-again", result, as_of=as_of
+)
+learning = learning.model_copy(
+    update={
+        "id": "express-pay-2026",
+        "title": "Express pay works for new customers, not for business buyers",
+        "contradicts": ("express-pay-2025",),
+    }
+)
+print(concluded.status, concluded.verdicts)
+print(learning.decision, "|", learning.learned)"""),
+        code("""registry.save(concluded)
+registry.save(learning)
+registry.save(registry.get("express-pay-2025", hk.Learning).supersede(learning.id))"""),
+        code("""# NBVAL_CHECK_OUTPUT
+registry.learnings(as_of=as_of)[["id", "status", "expires", "decision"]]"""),
+        code("""# NBVAL_CHECK_OUTPUT
+registry.check(as_of=as_of)"""),
+        md("""The old learning is kept, marked superseded; the new one expires in 180 days like any
+A/B-test learning, and the check is clean. Next: a hypothesis for new customers only
+(ship express pay to them), and one for business buyers that solves their real need
+(invoices)."""),
+    ],
+)

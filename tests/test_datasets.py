@@ -2,7 +2,12 @@
 
 import pandas as pd
 
-from hypokit.datasets import checkout_history, make_checkout_history
+from hypokit.datasets import (
+    checkout_history,
+    make_checkout_history,
+    make_video_uploads,
+    video_uploads,
+)
 
 
 def test_shipped_history_matches_the_generator():
@@ -23,3 +28,23 @@ def test_history_shape():
     assert set(history["converted"].unique()) == {0, 1}
     # CUPED has something to work with: revenue correlates with its pre-period.
     assert history["revenue"].corr(history["pre_revenue"]) > 0.1
+
+
+def test_shipped_video_uploads_match_the_generator():
+    shipped = video_uploads()
+    made = make_video_uploads()
+    pd.testing.assert_frame_equal(shipped, made.astype(shipped.dtypes.to_dict()))
+
+
+def test_video_uploads_pooled_fine_but_professionals_worse():
+    data = video_uploads()
+    assert list(data.columns) == [
+        "user_id", "date", "segment", "variant", "published", "pre_uploads",
+    ]  # fmt: skip
+    assert data["user_id"].is_unique
+    assert set(data["segment"]) == {"casual", "professional"}
+    rate = data.groupby(["segment", "variant"])["published"].mean()
+    pooled = data.groupby("variant")["published"].mean()
+    assert pooled["notify_ready"] > pooled["control"]
+    assert rate["casual", "notify_ready"] > rate["casual", "control"]
+    assert rate["professional", "notify_ready"] < rate["professional", "control"]
