@@ -131,9 +131,19 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _add_analyze_parser(sub)
-    sub.add_parser(
-        "demo", help="size and analyze the shipped checkout example per segment and print both"
+    demo = sub.add_parser(
+        "demo",
+        help="size and analyze the shipped checkout example per segment, and write its report",
+        description=(
+            "Print per-segment sizing plans and the analysis of the shipped express-pay "
+            "experiment, then write the analysis notebook (from the 'analysis' template) "
+            "and its HTML report to --output-dir."
+        ),
     )
+    demo.add_argument(
+        "--output-dir", default="hypokit-demo", help="where to write the notebook and report"
+    )
+    demo.add_argument("--no-report", action="store_true", help="print only, write nothing")
     from hypokit import _cli_records
 
     _cli_records.add_parsers(sub)
@@ -265,12 +275,23 @@ def _print_plan(plan: Any, fmt: str) -> None:
         print(json.dumps(plan.to_records(), indent=2, default=float))
 
 
-def _run_demo() -> int:
+def _run_demo(ns: argparse.Namespace) -> int:
     from hypokit.datasets import demo_analysis, demo_sizing
 
     print(demo_sizing())
     print()
     print(demo_analysis())
+    if not ns.no_report:
+        from hypokit._report import render_report
+        from hypokit._templates import new_notebook
+
+        notebook = new_notebook(
+            "analysis", "checkout-analysis", folder=ns.output_dir, overwrite=True
+        )
+        report = render_report(notebook, execute=True)
+        print()
+        print(f"notebook: {notebook}")
+        print(f"HTML report: {report}")
     return 0
 
 
@@ -782,7 +803,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.command == "analyze":
             return _run_analyze(ns)
         if ns.command == "demo":
-            return _run_demo()
+            return _run_demo(ns)
         if ns.command == "new":
             return _run_new(ns)
         if ns.command == "report":

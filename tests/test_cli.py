@@ -121,9 +121,12 @@ def test_no_command_prints_help(capsys):
     assert "usage: hypokit" in out
 
 
-def test_demo_prints_per_segment_plans(capsys):
-    code, out, _ = run(capsys, "demo")
+def test_demo_prints_per_segment_plans_and_writes_the_report(capsys, tmp_path):
+    code, out, _ = run(capsys, "demo", "--output-dir", str(tmp_path / "demo"))
     assert code == 0
+    report = tmp_path / "demo" / "checkout-analysis.html"
+    assert f"HTML report: {report}" in out
+    assert "Sample ratio" in report.read_text(encoding="utf-8")
     for segment in ("new", "returning", "business"):
         assert segment in out
     assert "n_per_arm" in out
