@@ -108,6 +108,8 @@ plan"""),
 )
 
 analysis_params = code("""# Parameters: edit these, then run all cells.
+import datetime
+
 data_path = None  # a CSV/Parquet path or glob; None uses the shipped checkout example
 variant_column = "variant"
 control = "control"
@@ -116,7 +118,22 @@ proportion_metrics = ["converted"]  # 0/1 columns
 mean_metrics = {"revenue": "pre_revenue"}  # column: CUPED covariate (or None)
 ratio_metrics = [("revenue", "sessions")]  # (numerator, denominator)
 alpha = 0.05
-correction = "holm"  # "holm", "bonferroni", "bh" or None""")
+correction = "holm"  # "holm", "bonferroni", "bh" or None
+# Criteria per segment: a success criterion gives min_effect (the smallest relative lift
+# that counts); a guardrail gives margin (the largest relative harm tolerated) instead.
+criteria = {
+    "new": {"metric": "converted", "min_effect": 0.10, "margin": None},
+    "returning": {"metric": "converted", "min_effect": 0.10, "margin": None},
+    "business": {"metric": "converted", "min_effect": None, "margin": 0.05},
+}
+# The hypothesis the test judges, to draft its learning.
+hypothesis_id = "express-pay"
+change = "add express pay to the cart"  # as it reads after "If we"
+outcome = "checkout conversion"  # the metric of the success criteria, in plain words
+expected_effect = 0.10  # relative
+time_frame_days = 7
+registry_path = None  # a registry folder; None drafts in a temporary registry
+as_of = datetime.date(2026, 11, 22)  # the date of the conclusion (a date or "YYYY-MM-DD")""")
 analysis_params.metadata["tags"] = ["parameters"]
 
 save(
@@ -159,6 +176,66 @@ result = hk.analyze(
         code("result.plot();"),
         md("## In one paragraph"),
         code("print(result.summary())"),
+        md("""## Verdicts against each segment's own criteria
+
+Each segment is judged against its own `criteria`: a success criterion is met when the
+effect is significant and reaches `min_effect`; a guardrail is met when the interval
+rules out a harm of `margin` or more."""),
+        code("""verdicts = result.verdict(
+    {
+        segment: hk.Criterion(
+            c["metric"],
+            min_effect=c.get("min_effect") or 0.0,
+            margin=c.get("margin"),
+        )
+        for segment, c in criteria.items()
+    }
+)
+verdicts.by_segment()"""),
+        code("verdicts"),
+        md("""## Draft the learning
+
+The hypothesis, with the same criteria per segment (segments with only a guardrail come
+second: they can invalidate it, not validate it), is concluded in a registry: a
+temporary one unless `registry_path` is given (there, a recorded hypothesis with the
+same id is used). The draft learning expires like any A/B-test learning; edit it, then
+record both with `registry.save(concluded)` and `registry.save(learning)`."""),
+        code("""import tempfile
+
+
+def segment_criteria(segment, c):
+    if c.get("margin") is None:
+        return hk.SegmentCriteria(segment=segment, min_effect=c.get("min_effect") or 0.0)
+    return hk.SegmentCriteria(
+        segment=segment,
+        min_effect=None,
+        priority=2,
+        guardrails=[hk.Guardrail(metric=c["metric"], margin=c["margin"])],
+    )
+
+
+judged = {c["metric"] for c in criteria.values() if c.get("margin") is None}
+if len(judged) > 1:
+    raise ValueError(f"a hypothesis has one metric; the success criteria name {judged}")
+hypothesis = hk.Hypothesis(
+    id=hypothesis_id,
+    change=change,
+    metric=judged.pop() if judged else next(iter(criteria.values()))["metric"],
+    outcome=outcome,
+    expected_effect=expected_effect,
+    time_frame_days=time_frame_days,
+    criteria=[segment_criteria(segment, c) for segment, c in criteria.items()],
+    status="running",
+)
+as_of = datetime.date.fromisoformat(str(as_of))
+registry = hk.Registry(registry_path or tempfile.mkdtemp(prefix="hypokit-"))
+if hypothesis_id not in registry:
+    registry.save(hypothesis)
+concluded, learning, _ = registry.conclude(hypothesis_id, result, as_of=as_of)
+print(registry.get(hypothesis_id).statement)
+print(concluded.status, concluded.verdicts)
+print(learning.decision, "|", learning.learned)"""),
+        code('print(f"recorded {learning.recorded}, expires {learning.expires}")'),
     ],
 )
 
@@ -222,6 +299,48 @@ verdicts = result.verdict(
 verdicts.by_segment()"""),
         code("verdicts"),
         code("print(result.summary())"),
+        md("""## Conclude the hypothesis and record the learning
+
+In a temporary registry: the hypothesis, running, with the same criteria (business
+buyers come second: their guardrail can invalidate it, not validate it), concluded on
+the analysis. The drafted learning is recorded with its expiry date."""),
+        code("""import datetime
+import tempfile
+
+as_of = datetime.date(2026, 11, 22)
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-"))
+registry.save(
+    hk.Hypothesis(
+        id="express-pay",
+        change="add express pay to the cart",
+        metric="converted",
+        outcome="checkout conversion",
+        expected_effect=0.10,
+        time_frame_days=7,
+        criteria=[
+            hk.SegmentCriteria(segment="new", min_effect=0.10),
+            hk.SegmentCriteria(segment="returning", min_effect=0.10),
+            hk.SegmentCriteria(
+                segment="business",
+                min_effect=None,
+                priority=2,
+                guardrails=[hk.Guardrail(metric="converted", margin=0.05)],
+            ),
+        ],
+        status="running",
+    )
+)
+concluded, learning, _ = registry.conclude("express-pay", result, as_of=as_of)
+registry.save(concluded)
+registry.save(learning)
+print(learning.learned)"""),
+        code("""# NBVAL_CHECK_OUTPUT
+recorded = registry.get(learning.id, hk.Learning)
+print("hypothesis:", registry.get("express-pay", hk.Hypothesis).status)
+for segment, verdict in concluded.verdicts.items():
+    print(f"  {segment}: {verdict}")
+print(f"learning {recorded.id} ({recorded.decision})")
+print(f"recorded {recorded.recorded}, expires {recorded.expires}")"""),
     ],
 )
 
