@@ -9,6 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests._paths import machine_path_in
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "templates").glob("*.ipynb"))
 EXAMPLES = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -25,7 +27,7 @@ def test_notebook_hygiene(path):
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     text = path.read_text()
-    assert not re.search(r"(?:/home/|/root/|/tmp/|[A-Z]:\\\\)", text)
+    assert machine_path_in(text) is None
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
