@@ -222,3 +222,30 @@ def test_simpson_bad_arguments() -> None:
         simpson_proportions(A, [1, 2])  # type: ignore[arg-type]
     with pytest.raises(DataError, match="last axis must hold the segments"):
         simpson_proportions(ProportionStats(10, 2), ProportionStats(10, 3))
+
+
+def test_standardized_effect_equals_the_pooled_difference_under_balanced_allocation() -> None:
+    # With every segment split between the arms in the same proportion, the pooled mean
+    # difference is exactly the size-weighted average of the segment differences (direct
+    # standardisation), whatever the segments' variances: the identity the Simpson check
+    # relies on. Computed here from raw values, independently of hypokit.
+    import numpy as np
+
+    from hypokit.stats import standardized
+
+    rng = np.random.default_rng(7)
+    sizes = [40, 100, 260]  # per arm, per segment
+    scales = [1.0, 5.0, 0.2]
+    shifts = [0.5, -1.0, 0.1]
+    ctrl = [rng.normal(0, s, n) for n, s in zip(sizes, scales, strict=True)]
+    var = [rng.normal(d, s, n) for n, s, d in zip(sizes, scales, shifts, strict=True)]
+    pooled = np.concatenate(var).mean() - np.concatenate(ctrl).mean()
+    effects = [v.mean() - c.mean() for c, v in zip(ctrl, var, strict=True)]
+    ses = [
+        np.sqrt(c.var(ddof=1) / len(c) + v.var(ddof=1) / len(v))
+        for c, v in zip(ctrl, var, strict=True)
+    ]
+    res = standardized(effects, ses, [2 * n for n in sizes])
+    assert float(res.estimate) == pytest.approx(pooled, rel=1e-12)
+    w = np.array(sizes) / sum(sizes)
+    assert float(res.se) == pytest.approx(np.sqrt(np.sum(w**2 * np.square(ses))), rel=1e-12)
