@@ -29,6 +29,7 @@ from hypokit._aggregate import (
 )
 from hypokit._errors import DataError, NotYetAvailableError, ValidationError
 from hypokit._findings import Finding
+from hypokit._over_time import DailyAggregates, OverTime, aggregate_by_date
 from hypokit._results import TableMixin, format_number, html_table
 from hypokit._validate import check_choice, check_open_unit, check_positive
 
@@ -233,6 +234,9 @@ class AnalysisResult(TableMixin):
     segments: tuple[str, ...]
     metrics: tuple[str, ...]
     aggregates: Aggregates = field(repr=False)
+    method: str = "frequentist"
+    options: _Options | None = field(default=None, repr=False)
+    daily: DailyAggregates | None = field(default=None, repr=False)
 
     _display_columns = CONTRACT_COLUMNS
 
@@ -263,6 +267,30 @@ class AnalysisResult(TableMixin):
             f"no row for segment {segment!r}, metric {metric!r}, variant {variant!r}"
             " (see result.warnings for rows that could not be computed)"
         )
+
+    def over_time(self) -> OverTime:
+        """The analysis repeated on the data up to each day, to see how it evolved.
+
+        Needs ``hk.analyze(..., date="<column>")``. Returns an :class:`OverTime` table
+        (one row per day and table row) with ``.plot()``: the estimate and its interval
+        by day. With ``method="frequentist"`` each day's interval is valid for that day
+        alone (reading it daily is peeking); with ``method="sequential"`` the intervals
+        hold at every day at once.
+
+        Examples:
+            >>> import hypokit as hk
+            >>> from hypokit.datasets import checkout_experiment
+            >>> result = hk.analyze(
+            ...     checkout_experiment(), variant="variant", control="control",
+            ...     metrics=[hk.Proportion("converted")], date="date",
+            ... )
+            >>> days = result.over_time().to_pandas()
+            >>> len(days), days["n_control"].is_monotonic_increasing
+            (21, True)
+        """
+        from hypokit._over_time import over_time
+
+        return over_time(self)
 
     # ---------------------------------------------------------------- verdicts
     def verdict(
@@ -595,6 +623,7 @@ def analyze(
     srm_alpha: float = 0.001,
     theta_pooling: str = "total",
     progress: bool | None = None,
+    date: str | None = None,
 ) -> AnalysisResult:
     """Analyze an A/B test per segment and overall, never trusting the average alone.
 
@@ -652,6 +681,10 @@ def analyze(
         theta_pooling: CUPED's theta from both arms pooled (``"total"``) or within arms.
         progress: Show the aggregation's progress bar: None shows it in terminals and
             notebooks when the query runs longer than 2 s; True always; False never.
+        date: The column holding the day each unit entered the experiment (dates, day
+            numbers, or text that sorts in time order): the data are aggregated per day
+            in the same query, and :meth:`AnalysisResult.over_time` shows the estimate
+            and its interval day by day. The analysis itself is unchanged.
 
     Returns:
         An :class:`AnalysisResult`.
@@ -688,18 +721,12 @@ def analyze(
     specs = metric_specs(metrics)
 
     table = from_table(data, specs)
-    agg = (
-        table
-        if table is not None
-        else aggregate(
-            data,
-            variant=variant,
-            metrics=[s.metric for s in specs],
-            segments=segments,
-            progress=progress,
-        )
-    )
+    daily: DailyAggregates | None = None
     if table is not None:
+        if date is not None:
+            raise ValidationError(
+                f"date == {date!r} needs one row per unit; an aggregates table has no dates."
+            )
         if segment_columns(segments) and all(s == ALL for s in table.segment):
             raise ValidationError(
                 f"segments == {segments!r}, but the aggregates table has no segments; "
@@ -711,6 +738,20 @@ def analyze(
             raise DataError(
                 f"the aggregates table has no statistics for {', '.join(map(repr, missing))}."
             )
+        agg = table
+    elif date is not None:
+        daily = aggregate_by_date(
+            data, variant=variant, specs=specs, segments=segments, date=date, progress=progress
+        )
+        agg = daily.total
+    else:
+        agg = aggregate(
+            data,
+            variant=variant,
+            metrics=[s.metric for s in specs],
+            segments=segments,
+            progress=progress,
+        )
     agg = agg.with_totals()
 
     present = sorted(set(agg.variant))
@@ -726,6 +767,15 @@ def analyze(
         )
     segs = (ALL, *sorted(s for s in set(agg.segment) if s != ALL))
     findings: list[Finding] = []
+    if daily is not None and daily.undated:
+        findings.append(
+            Finding(
+                "missing",
+                f"{daily.undated:,} units have no {daily.column!r} date; they count in the "
+                "analysis but in no day of result.over_time().",
+                severity="info",
+            )
+        )
     if agg.missing_variant:
         findings.append(
             Finding(
@@ -735,21 +785,77 @@ def analyze(
             )
         )
 
-    # Index the aggregate rows; a (segment, variant) pair absent from the data has 0 units.
-    index = {(s, v): i for i, (s, v) in enumerate(zip(agg.segment, agg.variant, strict=True))}
     arms = (control, *variants)
-    grid = np.array([[index.get((s, v), -1) for v in arms] for s in segs])
-    if (grid < 0).any():
-        agg = _pad(agg, segs, arms, grid)
-        index = {(s, v): i for i, (s, v) in enumerate(zip(agg.segment, agg.variant, strict=True))}
-        grid = np.array([[index[(s, v)] for v in arms] for s in segs])
+    agg, grid = _grid(agg, segs, arms)
 
     units = agg.n[grid]  # (segments, arms)
     srm_table = _srm(segs, arms, units, allocation, srm_alpha, findings)
 
     # Compare every metric: control rows (S, 1) against variant rows (S, V).
+    options = _Options(
+        alpha=alpha,
+        alternative=alternative,
+        lift=lift,
+        theta_pooling=theta_pooling,
+        method=method,
+    )
+    columns, families = _compare_all(agg, specs, segs, control, variants, grid, options, findings)
+
+    rows = _finish_rows(columns, correction, alpha)
+
+    if len(segs) > 2:
+        for spec, comp, _ in families:
+            _segment_checks(spec, comp, agg, grid, segs, variants, alpha, rows, findings)
+    if plan is not None:
+        _plan_check(plan, segs, arms, units, findings)
+
+    return AnalysisResult(
+        rows=rows,
+        srm=srm_table,
+        warnings=tuple(findings),
+        alpha=alpha,
+        correction=correction,
+        alternative=alternative,
+        lift_method=lift,
+        control=control,
+        variants=variants,
+        segments=segs,
+        metrics=tuple(s.label for s in specs),
+        aggregates=agg,
+        method=method,
+        options=options,
+        daily=daily,
+    )
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The options of one analysis, kept so that the day-by-day view can reuse them."""
+
+    alpha: float
+    alternative: str
+    lift: str
+    theta_pooling: str
+    method: str = "frequentist"
+    n_tune: Any = None
+    prior: Any = None
+
+
+def _compare_all(
+    agg: Aggregates,
+    specs: tuple[MetricSpec, ...],
+    segs: tuple[str, ...],
+    control: str,
+    variants: tuple[str, ...],
+    grid: np.ndarray,
+    options: _Options,
+    findings: list[Finding],
+) -> tuple[dict[str, list[Any]], list[tuple[MetricSpec, stats.Comparison, np.ndarray]]]:
+    """Every (segment, metric, variant) row as columns, before the multiple-testing step."""
+    units = agg.n[grid]
     columns: dict[str, list[Any]] = {c: [] for c in (*CONTRACT_COLUMNS, *EXTRA_COLUMNS)}
     families: list[tuple[MetricSpec, stats.Comparison, np.ndarray]] = []
+    alpha, alternative = options.alpha, options.alternative
     for spec in specs:
         ctrl = _stats_for(spec, agg, grid[:, :1])
         var = _stats_for(spec, agg, grid[:, 1:])
@@ -759,8 +865,8 @@ def analyze(
             var,
             alpha=alpha,
             alternative=alternative,
-            lift_method=lift,
-            theta_pooling=theta_pooling,
+            lift_method=options.lift,
+            theta_pooling=options.theta_pooling,
         )
         metric_n = agg.stats[f"{spec.label}:n"][grid]
         families.append((spec, comp, metric_n))
@@ -820,38 +926,39 @@ def analyze(
                 }
                 for key, value in values.items():
                     columns[key].append(value)
+    return columns, families
 
+
+def _finish_rows(
+    columns: dict[str, list[Any]], correction: Correction | None, alpha: float
+) -> tuple[dict[str, Any], ...]:
+    """Adjust the p-values over the whole table and turn the columns into rows."""
     p_adj = stats.p_adjust(np.array(columns["p_value"], dtype=np.float64), correction)
     columns["p_adjusted"] = [float(x) for x in p_adj]
     columns["significant"] = [bool(x < alpha) for x in p_adj]
     keys = list(columns)
-    rows = tuple(dict(zip(keys, vals, strict=True)) for vals in zip(*columns.values(), strict=True))
-
-    if len(segs) > 2:
-        for spec, comp, _ in families:
-            _segment_checks(spec, comp, agg, grid, segs, variants, alpha, rows, findings)
-    if plan is not None:
-        _plan_check(plan, segs, arms, units, findings)
-
-    return AnalysisResult(
-        rows=rows,
-        srm=srm_table,
-        warnings=tuple(findings),
-        alpha=alpha,
-        correction=correction,
-        alternative=alternative,
-        lift_method=lift,
-        control=control,
-        variants=variants,
-        segments=segs,
-        metrics=tuple(s.label for s in specs),
-        aggregates=agg,
-    )
+    return tuple(dict(zip(keys, vals, strict=True)) for vals in zip(*columns.values(), strict=True))
 
 
 def _seg(segment: str, *, start: bool = False) -> str:
     text = "the whole population" if segment == ALL else f"segment {segment!r}"
     return text[:1].upper() + text[1:] if start else text
+
+
+def _grid(
+    agg: Aggregates, segs: tuple[str, ...], arms: tuple[str, ...]
+) -> tuple[Aggregates, np.ndarray]:
+    """The table padded with empty rows, and the index of each (segment, arm) in it.
+
+    A (segment, variant) pair absent from the data has 0 units.
+    """
+    index = {(s, v): i for i, (s, v) in enumerate(zip(agg.segment, agg.variant, strict=True))}
+    grid = np.array([[index.get((s, v), -1) for v in arms] for s in segs])
+    if (grid < 0).any():
+        agg = _pad(agg, segs, arms, grid)
+        index = {(s, v): i for i, (s, v) in enumerate(zip(agg.segment, agg.variant, strict=True))}
+        grid = np.array([[index[(s, v)] for v in arms] for s in segs])
+    return agg, grid
 
 
 def _pad(

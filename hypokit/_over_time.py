@@ -1,0 +1,361 @@
+"""Day by day: how the estimate and its interval evolved as the data came in.
+
+``hk.analyze(..., date="day")`` aggregates once by (segment, variant, day) and keeps the
+table (:class:`DailyAggregates`). The analysis itself uses the sum over the days; the
+day-by-day view (:meth:`hypokit.AnalysisResult.over_time`) adds the days up one at a
+time and analyses each cumulative table with the same options, so the last day equals
+the analysis itself (for ``method="sequential"`` its intervals are intersected over the
+days, see :class:`OverTime`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hypokit._aggregate import (
+    ALL,
+    MISSING,
+    Aggregates,
+    MetricSpec,
+    _aggregate,
+    segment_columns,
+)
+from hypokit._errors import DataError, ValidationError
+from hypokit._results import TableMixin
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from hypokit._analysis import AnalysisResult
+
+__all__ = ["DailyAggregates", "OverTime", "aggregate_by_date"]
+
+#: More distinct dates than this is not a day column (timestamps, most likely).
+MAX_DATES = 1000
+
+
+@dataclass(frozen=True)
+class DailyAggregates:
+    """Sufficient statistics per day: the total, and the running sums up to each day.
+
+    Attributes:
+        column: The date column.
+        dates: The dates in time order, as labels (ISO text for dates).
+        cumulative: The table of all units up to and including each date.
+        total: The table of every unit (units without a date included).
+        undated: Units without a date (they count in ``total`` only).
+    """
+
+    column: str
+    dates: tuple[str, ...]
+    cumulative: tuple[Aggregates, ...]
+    total: Aggregates
+    undated: int
+
+
+def _date_key(label: str) -> tuple[int, Any]:
+    """Sort dates in time order: numbers as numbers, ISO dates and times as dates."""
+    try:
+        return (0, float(label))
+    except ValueError:
+        pass
+    try:
+        return (1, dt.datetime.fromisoformat(label))
+    except ValueError:
+        return (2, label)
+
+
+def _day(label: str) -> str:
+    """A midnight timestamp as its date (engines read Python dates as timestamps)."""
+    if _MIDNIGHT.fullmatch(label):
+        return label[:10]
+    return label
+
+
+_MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]00:00:00(\.0+)?")
+
+
+def _collapse(
+    daily: Aggregates, segments: Sequence[str], keep: np.ndarray, segment_cols: tuple[str, ...]
+) -> Aggregates:
+    """Sum the rows where ``keep`` is true by (segment, variant)."""
+    kept = [int(i) for i in np.flatnonzero(keep)]
+    keys = sorted({(segments[i], daily.variant[i]) for i in kept})
+    index = {k: r for r, k in enumerate(keys)}
+    rows = np.array([index[(segments[i], daily.variant[i])] for i in kept], dtype=np.intp)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(rows, weights=values[keep], minlength=len(keys)).astype(np.float64)
+
+    return Aggregates(
+        segment=tuple(k[0] for k in keys),
+        variant=tuple(k[1] for k in keys),
+        n=total(daily.n),
+        stats={k: total(v) for k, v in daily.stats.items()},
+        metrics=daily.metrics,
+        segment_columns=segment_cols,
+        variant_column=daily.variant_column,
+        missing_variant=daily.missing_variant,
+    )
+
+
+def aggregate_by_date(
+    data: Any,
+    *,
+    variant: str,
+    specs: tuple[MetricSpec, ...],
+    segments: Any,
+    date: str,
+    progress: bool | None = None,
+) -> DailyAggregates:
+    """One query by (segment, variant, date); the running sums per date from it.
+
+    ``date`` is the day each unit entered the experiment (a date, a day number, or
+    any value that sorts in time order). Units without a date count in the total
+    but in no day.
+    """
+    if not isinstance(date, str) or not date:
+        raise ValidationError(f"date == {date!r}, must be a column name.")
+    segs = segment_columns(segments)
+    if date in segs:
+        raise ValidationError(f"date == {date!r} is also a segment column; it cannot be both.")
+    try:
+        daily = _aggregate(data, variant, (*segs, date), specs, progress, segments)
+    except DataError as exc:
+        text = str(exc)
+        prefix = f"segments == {date!r}: no such column"
+        if text.startswith(prefix):
+            raise DataError(f"date == {date!r}: no such column" + text[len(prefix) :]) from None
+        raise
+    labels = [s.rsplit(" / ", 1) if segs else [ALL, s] for s in daily.segment]
+    seg_of = [parts[0] for parts in labels]
+    date_of = np.array([_day(parts[1]) for parts in labels], dtype=object)
+    dates = tuple(sorted({d for d in date_of if d != MISSING}, key=_date_key))
+    if len(dates) > MAX_DATES:
+        raise DataError(
+            f"date == {date!r} has {len(dates):,} distinct values; give the day each unit "
+            f"entered (truncate timestamps to dates), at most {MAX_DATES:,} days."
+        )
+    if not dates:
+        raise DataError(f"date == {date!r}: every unit's date is missing.")
+    rank = {d: k for k, d in enumerate(dates)}
+    order = np.array([rank.get(d, -1) for d in date_of])
+    cumulative = tuple(
+        _collapse(daily, seg_of, (order >= 0) & (order <= k), segs) for k in range(len(dates))
+    )
+    total = _collapse(daily, seg_of, np.ones(len(order), dtype=bool), segs)
+    undated = float(daily.n[order < 0].sum())
+    return DailyAggregates(
+        column=date,
+        dates=dates,
+        cumulative=cumulative,
+        total=total,
+        undated=int(undated),
+    )
+
+
+@dataclass(frozen=True)
+class OverTime(TableMixin):
+    """The analysis repeated on the data up to each day: one row per (day, table row).
+
+    Each day's rows are what :func:`hypokit.analyze` would have said on that day, with
+    the same method, options and multiple-testing family. With
+    ``method="frequentist"`` a day's interval and p-value are valid for that day
+    only: reading them every day and stopping at the first significant one inflates
+    the false-positive rate (the peeking problem). With ``method="sequential"``
+    the intervals are intersected and the p-values are running minima over the days
+    (``running`` in :mod:`hypokit.stats`), which the confidence sequence allows: they
+    are valid however often they are looked at.
+
+    Attributes:
+        rows: One dict per (date, segment, metric, variant).
+        date: The date column.
+        method: The analysis method.
+        alpha: The level of the intervals.
+        control: The control variant.
+    """
+
+    rows: tuple[dict[str, Any], ...]
+    date: str
+    method: str
+    alpha: float
+    control: str
+
+    _display_columns = (
+        "date",
+        "segment",
+        "metric",
+        "variant",
+        "n_control",
+        "n_variant",
+        "effect",
+        "effect_ci_low",
+        "effect_ci_high",
+        "lift",
+        "lift_ci_low",
+        "lift_ci_high",
+        "p_value",
+        "significant",
+    )
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per (date, segment, metric, variant)."""
+        return [dict(r) for r in self.rows]
+
+    def _caption(self) -> str:
+        return f"Day by day ({self.method}, {round((1 - self.alpha) * 100)}% intervals)"
+
+    def plot(
+        self,
+        metric: str | None = None,
+        *,
+        segment: str = ALL,
+        variant: str | None = None,
+        scale: str = "lift",
+        ax: Axes | None = None,
+        label: str | None = None,
+    ) -> Figure:
+        """The estimate and its interval by day, for one metric, segment and variant.
+
+        Args:
+            metric: The metric (may be left out when there is one).
+            segment: The segment (default: the whole population).
+            variant: The variant (may be left out when there is one).
+            scale: ``"lift"`` (relative) or ``"effect"`` (in the metric's units).
+            ax: An Axes to draw on (e.g. to compare two methods side by side).
+            label: The legend label of the line (default: the method).
+
+        Returns:
+            The matplotlib Figure.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import PercentFormatter
+
+        if scale not in ("lift", "effect"):
+            raise ValidationError(f"scale == {scale!r}, must be 'lift' or 'effect'.")
+        metric = self._one("metric", metric)
+        variant = self._one("variant", variant)
+        rows = [
+            r
+            for r in self.rows
+            if r["metric"] == metric and r["variant"] == variant and r["segment"] == segment
+        ]
+        if not rows:
+            segs = sorted({r["segment"] for r in self.rows})
+            raise ValidationError(f"segment == {segment!r}; the days have {segs}.")
+        x = np.arange(len(rows))
+        est = np.array([r[scale] for r in rows], dtype=float)
+        lo = np.array([r[f"{scale}_ci_low"] for r in rows], dtype=float)
+        hi = np.array([r[f"{scale}_ci_high"] for r in rows], dtype=float)
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, 3.5))
+        else:
+            fig = ax.figure  # type: ignore[assignment]
+        name = label or self.method
+        line = ax.plot(x, est, marker="o", ms=3, label=name)[0]
+        finite = np.isfinite(lo) & np.isfinite(hi)
+        ax.fill_between(
+            x,
+            np.where(finite, lo, np.nan),
+            np.where(finite, hi, np.nan),
+            alpha=0.2,
+            color=line.get_color(),
+        )
+        ax.axhline(0, color="grey", lw=1, ls="--")
+        step = max(1, math.ceil(len(rows) / 10))
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels([str(r["date"]) for r in rows][::step], rotation=30, ha="right")
+        ax.set_xlabel(self.date)
+        where = "the whole population" if segment == ALL else f"segment {segment!r}"
+        ax.set_ylabel(f"{scale} vs {self.control}")
+        ax.set_title(f"{metric}, {variant!r} in {where}")
+        if scale == "lift":
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+        ax.legend(fontsize="small")
+        fig.tight_layout()
+        return fig
+
+    def _one(self, name: str, value: str | None) -> str:
+        values = sorted({r[name] for r in self.rows})
+        if value is None:
+            if len(values) != 1:
+                raise ValidationError(f"{name} == None; name one of {', '.join(values)}.")
+            return str(values[0])
+        if value not in values:
+            raise ValidationError(f"{name} == {value!r}; the days have {', '.join(values)}.")
+        return value
+
+
+def over_time(result: AnalysisResult) -> OverTime:
+    """Analyse the running sums of every day with the result's own options."""
+    from hypokit._analysis import _compare_all, _finish_rows, _grid
+
+    daily, options = result.daily, result.options
+    if daily is None or options is None:
+        raise ValidationError(
+            "this result has no dates; analyse with date='<column>' (the day each unit "
+            "entered) to see it day by day."
+        )
+    arms = (result.control, *result.variants)
+    out: list[dict[str, Any]] = []
+    specs = result.aggregates.metrics
+    for day, table in zip(daily.dates, daily.cumulative, strict=True):
+        agg, grid = _grid(table.with_totals(), result.segments, arms)
+        columns, _ = _compare_all(
+            agg,
+            specs,
+            result.segments,
+            result.control,
+            result.variants,
+            grid,
+            options,
+            [],
+        )
+        for row in _finish_rows(columns, result.correction, result.alpha):
+            out.append({"date": day, **row})
+    if result.method == "sequential":
+        _running(out, result)
+    return OverTime(
+        rows=tuple(out),
+        date=daily.column,
+        method=result.method,
+        alpha=result.alpha,
+        control=result.control,
+    )
+
+
+def _running(out: list[dict[str, Any]], result: AnalysisResult) -> None:
+    """Intersect the confidence sequences and take running minima of the p-values.
+
+    A confidence sequence covers the truth at every day at once, so the intersection
+    of the intervals up to a day does too; the running minimum of an always-valid
+    p-value is an always-valid p-value. The correction is then applied to each day's
+    running p-values, as the analysis applies it to one day's.
+    """
+    from hypokit import stats
+
+    keys = dict.fromkeys((r["segment"], r["metric"], r["variant"]) for r in out)
+    for key in keys:
+        mine = [r for r in out if (r["segment"], r["metric"], r["variant"]) == key]
+        for name in ("effect", "lift"):
+            lo = np.fmax.accumulate(np.array([r[f"{name}_ci_low"] for r in mine], dtype=float))
+            hi = np.fmin.accumulate(np.array([r[f"{name}_ci_high"] for r in mine], dtype=float))
+            for r, a, b in zip(mine, lo, hi, strict=True):
+                r[f"{name}_ci_low"], r[f"{name}_ci_high"] = float(a), float(b)
+        p = np.fmin.accumulate(np.array([r["p_value"] for r in mine], dtype=float))
+        for r, a in zip(mine, p, strict=True):
+            r["p_value"] = float(a)
+    for day in dict.fromkeys(r["date"] for r in out):
+        rows = [r for r in out if r["date"] == day]
+        adjusted = stats.p_adjust(np.array([r["p_value"] for r in rows]), result.correction)
+        for r, a in zip(rows, adjusted, strict=True):
+            r["p_adjusted"] = float(a)
+            r["significant"] = bool(a < result.alpha)
