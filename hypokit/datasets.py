@@ -25,7 +25,9 @@ __all__ = [
     "demo_sizing",
     "make_checkout_experiment",
     "make_checkout_history",
+    "make_pricing_page",
     "make_video_uploads",
+    "pricing_page",
     "video_uploads",
 ]
 
@@ -207,6 +209,74 @@ def video_uploads() -> pd.DataFrame:
         ['casual', 'professional']
     """
     return _read(VIDEO_FILE)
+
+
+#: Device: (visitors per day, sign-up rate).
+PRICING_DEVICES: dict[str, tuple[int, float]] = {
+    "mobile": (520, 0.045),
+    "desktop": (280, 0.085),
+}
+PRICING_FILE = "pricing_page.csv.gz"
+
+
+def make_pricing_page(seed: int = 20261183, days: int = 28) -> pd.DataFrame:
+    """Generate the pricing-page experiment (deterministic for a given ``seed``).
+
+    A redesigned pricing page (``variant == "redesign"``) that, as generated, changes
+    nothing: both arms sign up at the same rate. Four weeks of visitors on mobile and
+    desktop. Read every day with a fixed-horizon test, it looks like a winner on the
+    eighth day (a lift of about +24%, p about 0.01) and fades to nothing by the end:
+    the peeking problem on real-looking data. The seed was picked among the first 60
+    from 20261125 as the first whose daily reading crosses p < 0.05 after the first
+    week while the final reading is far from significant (about one seed in ten
+    does; a daily reading crosses at some day in about a quarter of them).
+
+    Columns: ``user_id, date, device, variant, signed_up, pre_visits``:
+    ``pre_visits`` is the visits in the four weeks before.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    start = dt.date(2026, 9, 7)
+    frames = []
+    for device, (per_day, rate) in PRICING_DEVICES.items():
+        counts = rng.poisson(per_day, size=days)
+        n = int(counts.sum())
+        dates = np.repeat([start + dt.timedelta(days=i) for i in range(days)], counts)
+        treated = rng.random(n) < 0.5
+        intent = rng.lognormal(-0.3, 0.8, size=n)
+        signed_up = rng.random(n) < np.clip(rate * intent, 0, 1)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": pd.to_datetime(dates).strftime("%Y-%m-%d"),
+                    "device": device,
+                    "variant": np.where(treated, "redesign", "control"),
+                    "signed_up": signed_up.astype(np.int8),
+                    "pre_visits": rng.poisson(3 * intent),
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.sort_values(["date", "device"], kind="stable", ignore_index=True)
+    frame.insert(0, "user_id", [f"p{i:06d}" for i in range(len(frame))])
+    return frame
+
+
+def pricing_page() -> pd.DataFrame:
+    """The shipped pricing-page experiment: one row per visitor, four weeks, no true effect.
+
+    Columns: ``user_id, date, device, variant, signed_up, pre_visits``; ``variant`` is
+    ``control`` or ``redesign`` (see :func:`make_pricing_page`).
+
+    Examples:
+        >>> from hypokit.datasets import pricing_page
+        >>> data = pricing_page()
+        >>> data["date"].nunique(), sorted(data["variant"].unique())
+        (28, ['control', 'redesign'])
+    """
+    return _read(PRICING_FILE)
 
 
 def demo_sizing() -> str:

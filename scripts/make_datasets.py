@@ -9,9 +9,11 @@ from pathlib import Path
 from hypokit.datasets import (
     CHECKOUT_FILE,
     EXPERIMENT_FILE,
+    PRICING_FILE,
     VIDEO_FILE,
     make_checkout_experiment,
     make_checkout_history,
+    make_pricing_page,
     make_video_uploads,
 )
 
@@ -31,6 +33,7 @@ def main() -> None:
     write(CHECKOUT_FILE, make_checkout_history())
     write(EXPERIMENT_FILE, make_checkout_experiment())
     write(VIDEO_FILE, make_video_uploads())
+    write(PRICING_FILE, make_pricing_page())
 
 
 if __name__ == "__main__":

@@ -48,3 +48,29 @@ def test_video_uploads_pooled_fine_but_professionals_worse():
     assert pooled["notify_ready"] > pooled["control"]
     assert rate["casual", "notify_ready"] > rate["casual", "control"]
     assert rate["professional", "notify_ready"] < rate["professional", "control"]
+
+
+def test_shipped_pricing_page_matches_the_generator():
+    from hypokit.datasets import make_pricing_page, pricing_page
+
+    shipped = pricing_page()
+    made = make_pricing_page()
+    pd.testing.assert_frame_equal(shipped, made.astype(shipped.dtypes.to_dict()))
+
+
+def test_pricing_page_looks_like_a_winner_on_day_eight_only():
+    import hypokit as hk
+    from hypokit.datasets import pricing_page
+
+    result = hk.analyze(
+        pricing_page(),
+        variant="variant",
+        control="control",
+        metrics=[hk.Proportion("signed_up")],
+        date="date",
+    )
+    days = result.over_time().to_pandas()
+    crossed = days.index[days["p_value"] < 0.05].tolist()
+    assert crossed[:1] == [7]  # the eighth day
+    assert days.loc[7, "lift"] > 0.2
+    assert result.row("signed_up")["p_value"] > 0.9
