@@ -132,7 +132,13 @@ _LAZY = {
 }
 
 
+#: Subpackages reachable as attributes (``hk.widgets.HypothesisForm``), imported on first use.
+_SUBMODULES = ("datasets", "stats", "widgets")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"hypokit.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'hypokit' has no attribute {name!r}")

@@ -98,6 +98,28 @@ plan = hk.size(
 plan"""),
         md("Power against days of traffic: the dotted lines mark each segment's planned duration."),
         code("plan.plot();"),
+        md("""## Explore with the panel
+
+Move a slider, change the MDE or edit the traffic table: the plan and the plot follow on
+every change. The panel starts from the parameters above and does not change them."""),
+        code("""from hypokit.widgets import SizingPanel
+
+SizingPanel(
+    metric_kind,
+    baseline=baseline,
+    mean=mean,
+    sd=sd,
+    correlation=correlation,
+    traffic=traffic,
+    mde=mde,
+    relative=relative,
+    alpha=alpha,
+    power=power,
+    alternative=alternative,
+    arms=arms,
+    correction=correction,
+    whole_weeks=whole_weeks,
+)"""),
         md("""## What next
 
 - If a segment needs far too long, size it for a larger MDE, pool it with a similar
@@ -174,6 +196,13 @@ result = hk.analyze(
         md("## What the average may hide"),
         code('for finding in result.warnings:\n    print(f"[{finding.kind}] {finding.message}")'),
         code("result.plot();"),
+        md("""## Explore one metric and segment at a time
+
+Pick a metric, a segment and a variant: the forest plot, the rows and the findings that
+name them follow."""),
+        code("""from hypokit.widgets import ResultsExplorer
+
+ResultsExplorer(result)"""),
         md("## In one paragraph"),
         code("print(result.summary())"),
         md("""## Verdicts against each segment's own criteria
@@ -486,6 +515,17 @@ if example:
         )
     )
 len(registry)"""),
+        md("""## Fill it in with the form
+
+Fill in the fields and press **Save**: the hypothesis is written to the registry as a
+YAML file, and each field that is missing or wrong says so beside it. The sentence under
+*Statement* is how the hypothesis will read. To edit a hypothesis, pick it and press
+**Load**. Analysts can skip the form: the cells below do the same in code (after running
+them, `form.reload()` shows the objective and key result they save)."""),
+        code("""from hypokit.widgets import HypothesisForm
+
+form = HypothesisForm(registry, as_of=as_of)
+form"""),
         md("## The objective and the key result it is measured by"),
         code(EXAMPLE_OKR),
         md("""## Hypotheses
@@ -661,6 +701,15 @@ learning: re-test before you build on them."""),
         code("""findings = registry.check(as_of=as_of)
 for finding in findings:
     print(f"[{finding.kind}] {finding.message}")"""),
+        md("""## Review with the queue
+
+Each learning that has expired or is due has three actions: **Renew** (checked again and
+still true, valid until the date picked), **Retire** (no longer true; the record stays)
+and **Re-test** (a hypothesis form that cites it). The registry's files change at once;
+the cells below do the same in code."""),
+        code("""from hypokit.widgets import LearningForm, ReviewQueue
+
+ReviewQueue(registry, as_of=as_of, due_within=due_within)"""),
         md("""## Renew or retire
 
 Renew only what you have checked again (a new test, fresh analytics, a recent survey):
@@ -676,6 +725,11 @@ for learning_id in retire:
     registry.retire(learning_id, as_of=as_of)
     print(f"retired {learning_id}")
 registry.learnings(as_of=as_of)[["id", "status", "expires", "days_left"]]"""),
+        md("""## Record a new learning
+
+What we believed, observed and learned, and what we decided. The expiry follows the
+shelf life of the evidence (180 days for an A/B test) until you pick a date yourself."""),
+        code("LearningForm(registry, as_of=as_of)"),
         md("""## What next
 
 - For an expired learning that an open hypothesis cites, size a new test

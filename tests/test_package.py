@@ -95,3 +95,13 @@ def test_error_hierarchy():
 def test_version_is_a_string():
     assert isinstance(hk.__version__, str)
     assert hk.__version__
+
+
+def test_subpackages_are_attributes_loaded_on_first_use() -> None:
+    code = (
+        "import sys, hypokit as hk; before = 'ipywidgets' in sys.modules; "
+        "form = hk.widgets.HypothesisForm; print(before, 'ipywidgets' in sys.modules, "
+        "form.__name__, callable(hk.datasets.pricing_page))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "HypothesisForm", "True"]

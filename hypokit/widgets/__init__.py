@@ -1,0 +1,29 @@
+"""Forms for Jupyter: hypotheses, learnings, sizing, results and the review queue.
+
+Product managers fill the templates through these forms; analysts use them to go fast.
+The YAML registry stays the source of truth: a form reads the registry when it is
+created (and on ``reload()``), writes with ``registry.save``, and never keeps a record
+of its own. Every form is an object whose widgets are attributes (``form.fields``,
+``form.save_button``, ``form.messages``), displayed through ``form.widget``.
+
+* :class:`HypothesisForm`: a hypothesis, its key result, cited learnings and
+  per-segment criteria, with the statement previewed live.
+* :class:`LearningForm`: a learning and its evidence; the expiry follows the
+  evidence's shelf life until it is edited.
+* :class:`ReviewQueue`: learnings expired or due, with Renew, Retire and Re-test.
+* :class:`SizingPanel`: sizing per segment, recomputed on every change.
+* :class:`ResultsExplorer`: an analysis, one metric, segment and variant at a time.
+
+``import hypokit`` does not load this module (nor ipywidgets): import it explicitly,
+``from hypokit.widgets import HypothesisForm``.
+"""
+
+from __future__ import annotations
+
+from hypokit.widgets._hypothesis import HypothesisForm
+from hypokit.widgets._learning import LearningForm
+from hypokit.widgets._results import ResultsExplorer
+from hypokit.widgets._review import ReviewQueue
+from hypokit.widgets._sizing import SizingPanel
+
+__all__ = ["HypothesisForm", "LearningForm", "ResultsExplorer", "ReviewQueue", "SizingPanel"]

@@ -1,0 +1,222 @@
+"""What the forms share: outputs, field widgets, error labels, figures, the registry."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import os
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Literal
+
+import ipywidgets as w
+
+from hypokit._errors import HypokitError
+from hypokit._registry import Registry, _as_of
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "Level",
+    "Panel",
+    "as_date",
+    "error_label",
+    "figure_output",
+    "html_output",
+    "open_registry",
+    "say",
+]
+
+Level = Literal["info", "success", "warning", "error"]
+
+_COLORS: dict[str, str] = {
+    "info": "#1f4e79",
+    "success": "#1b5e20",
+    "warning": "#8a5300",
+    "error": "#b00020",
+}
+ERROR_COLOR = _COLORS["error"]
+DESCRIPTION = {"description_width": "10em"}
+WIDE = w.Layout(width="44em")
+NARROW = w.Layout(width="22em")
+
+
+def as_date(as_of: dt.date | str | None) -> dt.date:
+    """``as_of`` as a date (None: today, as the registry and the command line do)."""
+    return _as_of(as_of)
+
+
+def html_output(text: str, level: Level = "info") -> dict[str, Any]:
+    """An output of an ``Output`` widget: ``text`` as HTML, coloured by ``level``."""
+    color = _COLORS[level]
+    markup = f'<div class="hk-message hk-{level}" style="color:{color}">{html.escape(text)}</div>'
+    return {
+        "output_type": "display_data",
+        "data": {"text/plain": text, "text/html": markup},
+        "metadata": {},
+    }
+
+
+def say(out: Any, text: str, level: Level = "info") -> None:
+    """Add a message to an ``Output`` widget (works with or without a kernel)."""
+    out.outputs = (*out.outputs, html_output(text, level))
+
+
+def show_html(out: Any, markup: str, text: str = "") -> None:
+    """Replace an ``Output`` widget's content with HTML."""
+    out.outputs = (
+        {
+            "output_type": "display_data",
+            "data": {"text/plain": text or markup, "text/html": markup},
+            "metadata": {},
+        },
+    )
+
+
+def figure_output(fig: Figure) -> dict[str, Any]:
+    """A PNG output of a figure that pyplot never saw (so nothing is left open)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    fig.clear()
+    return {
+        "output_type": "display_data",
+        "data": {
+            "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "text/plain": "<figure>",
+        },
+        "metadata": {},
+    }
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A matplotlib figure outside pyplot: drawn with Agg, never registered, never leaked."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def error_label(name: str) -> Any:
+    """The label that shows the message of the field ``name`` (class ``hk-error-<name>``)."""
+    label = w.Label(value="", style={"text_color": ERROR_COLOR})
+    label.add_class(f"hk-error-{name}")
+    return label
+
+
+def field(widget: Any, name: str) -> Any:
+    """Give ``widget`` the class ``hk-field-<name>`` and return it."""
+    widget.add_class(f"hk-field-{name}")
+    return widget
+
+
+def text(
+    name: str,
+    description: str,
+    *,
+    placeholder: str = "",
+    area: bool = False,
+    width: str = "44em",
+) -> Any:
+    """A text input that syncs on every key stroke."""
+    cls = w.Textarea if area else w.Text
+    widget = cls(
+        value="",
+        description=description,
+        placeholder=placeholder,
+        continuous_update=True,
+        style=DESCRIPTION,
+        layout=w.Layout(width=width, height="4.5em" if area else None),
+    )
+    return field(widget, name)
+
+
+def float_input(name: str, description: str, value: float = 0.0, **layout: Any) -> Any:
+    """A number input that syncs on every key stroke (no bounds: the form checks)."""
+    widget = w.FloatText(
+        value=value,
+        description=description,
+        continuous_update=True,
+        style=DESCRIPTION,
+        layout=w.Layout(**({"width": "22em"} | layout)),
+    )
+    return field(widget, name)
+
+
+def int_input(name: str, description: str, value: int = 0, **layout: Any) -> Any:
+    """A whole-number input that syncs on every key stroke."""
+    widget = w.IntText(
+        value=value,
+        description=description,
+        continuous_update=True,
+        style=DESCRIPTION,
+        layout=w.Layout(**({"width": "22em"} | layout)),
+    )
+    return field(widget, name)
+
+
+def with_error(widget: Any, label: Any) -> Any:
+    """The widget with its message beside it."""
+    return w.HBox([widget, label])
+
+
+def button(description: str, cls: str, *, style: str = "", tooltip: str = "") -> Any:
+    """A button with the class ``cls``."""
+    b = w.Button(description=description, button_style=style, tooltip=tooltip)
+    b.add_class(cls)
+    return b
+
+
+def open_registry(source: Registry | str | os.PathLike[str]) -> tuple[Registry | None, str]:
+    """The registry (read again from disk), or None and the reason it cannot be used."""
+    try:
+        if isinstance(source, Registry):
+            source.reload()
+            return source, ""
+        return Registry(source), ""
+    except (HypokitError, OSError, TypeError) as exc:
+        return None, f"The registry cannot be used: {exc}"
+
+
+class Panel:
+    """The base of every form: a root ``VBox`` in :attr:`widget` and a messages ``Output``.
+
+    Attributes:
+        widget: The root box, to display or to place in a layout.
+        messages: The ``Output`` widget that shows what actions did (class
+            ``hk-messages``).
+    """
+
+    def __init__(self, root_class: str) -> None:
+        self.messages: Any = w.Output()
+        self.messages.add_class("hk-messages")
+        self.widget: Any = w.VBox([])
+        self.widget.add_class(root_class)
+        self._notices: list[dict[str, Any]] = []
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)  # type: ignore[no-untyped-call]
+
+    def _reset_messages(self) -> None:
+        """Keep only the standing notices (registry problems) in the messages."""
+        self.messages.outputs = tuple(self._notices)
+
+    def _notice(self, text: str, level: Level) -> None:
+        """A message that stays until the next reload (a registry problem)."""
+        self._notices.append(html_output(text, level))
+        say(self.messages, text, level)
+
+    def message_texts(self) -> list[str]:
+        """The messages shown, as plain text (for tests and logs)."""
+        return [
+            str(o.get("data", {}).get("text/plain", o.get("text", "")))
+            for o in self.messages.outputs
+        ]
+
+
+def observe_all(widgets: Iterable[Any], handler: Callable[[Any], None]) -> None:
+    """Call ``handler`` whenever one of ``widgets`` changes its value."""
+    for widget in widgets:
+        widget.observe(handler, names="value")

@@ -1,0 +1,410 @@
+"""SizingPanel: size an A/B test per segment with sliders, and watch the plan follow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ipywidgets as w
+
+from hypokit._errors import HypokitError, ValidationError
+from hypokit._metrics import Mean, PerSegment, Proportion
+from hypokit._sizing import SizingPlan, size
+from hypokit._validate import check_choice
+from hypokit.widgets._common import (
+    DESCRIPTION,
+    Panel,
+    button,
+    field,
+    figure_output,
+    float_input,
+    new_figure,
+    say,
+    show_html,
+    text,
+)
+
+__all__ = ["SizingPanel", "TrafficRow"]
+
+KINDS = ("proportion", "mean")
+ALL = "(all)"
+_CORRECTIONS: list[tuple[str, str | None]] = [
+    ("none", None),
+    ("holm", "holm"),
+    ("bonferroni", "bonferroni"),
+]
+
+
+def _slider(name: str, description: str, value: float, lo: float, hi: float, step: float) -> Any:
+    widget = w.FloatSlider(
+        value=min(max(value, lo), hi),
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        continuous_update=False,
+        readout_format=".3g",
+        style=DESCRIPTION,
+        layout=w.Layout(width="36em"),
+    )
+    return field(widget, name)
+
+
+def _number(label: str, raw: str) -> float | None:
+    """A number typed in a text box; None when it is empty."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValidationError(f"{label} == {raw!r}, must be a number.") from None
+
+
+def _typical(value: PerSegment | None, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, Mapping):
+        return float(sum(value.values()) / len(value)) if value else default
+    return float(value)
+
+
+class TrafficRow:
+    """One segment of the traffic table (class ``hk-traffic-row``).
+
+    Attributes:
+        fields: ``segment``, ``traffic`` (units per day; 0: unknown), ``baseline``
+            (proportions) or ``mean`` and ``sd`` (means): the segment's own value, or
+            empty to use the panel's.
+        remove_button: Removes the row (``hk-remove-traffic-row``).
+        box: The row's box.
+    """
+
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        on_change: Callable[[Any], None],
+        on_remove: Callable[[TrafficRow], None],
+    ) -> None:
+        def own(name: str) -> Any:
+            widget = text(name, name, placeholder="(panel's)", width="14em")
+            widget.style.description_width = "4em"
+            value = values.get(name)
+            widget.value = "" if value is None else f"{float(value):g}"
+            return widget
+
+        self.fields: dict[str, Any] = {
+            "segment": text("segment", "segment", width="16em"),
+            "traffic": float_input("traffic", "units/day", float(values.get("traffic") or 0)),
+            "baseline": own("baseline"),
+            "mean": own("mean"),
+            "sd": own("sd"),
+        }
+        self.fields["segment"].style.description_width = "5em"
+        self.fields["segment"].value = str(values.get("segment", ""))
+        self.remove_button = button("Remove", "hk-remove-traffic-row", style="warning")
+        self.remove_button.on_click(lambda _: on_remove(self))
+        self.box = w.HBox([])
+        self.box.add_class("hk-traffic-row")
+        for widget in self.fields.values():
+            widget.observe(on_change, names="value")
+
+    def show(self, kind: str) -> None:
+        """Show the fields of a metric kind."""
+        own = ["baseline"] if kind == "proportion" else ["mean", "sd"]
+        f = self.fields
+        self.box.children = [f["segment"], f["traffic"], *[f[n] for n in own], self.remove_button]
+
+
+class SizingPanel(Panel):
+    """Size an A/B test per segment: inputs and sliders on the left, the plan live.
+
+    Every change recomputes the plan with :func:`hypokit.size` (the same method and
+    numbers: proportions as R's ``power.prop.test``, means as R's ``power.t.test``),
+    shows its table and the power-against-days plot (:meth:`SizingPlan.plot`); an
+    impossible combination shows the reason instead.
+
+    Args:
+        metric_kind: ``"proportion"`` or ``"mean"``.
+        baseline: The control rate, one number or ``{segment: rate}`` (proportions).
+        mean, sd: The control mean and standard deviation, one number or per segment
+            (means).
+        correlation: A pre-period correlation for CUPED (means), kept as given.
+        traffic: Units per day, one number or ``{segment: units_per_day}``: one row
+            of the traffic table per segment.
+        mde, relative, alpha, power, alternative, ratio, arms, correction, whole_weeks:
+            As :func:`hypokit.size`.
+        plot: Draw the power-against-days plot.
+
+    Attributes:
+        plan: The current :class:`~hypokit.SizingPlan` (None when the inputs are bad).
+        fields: The input widgets (``"baseline"``, ``"mde"``, ``"alpha"``, ...).
+        rows: The :class:`TrafficRow` objects.
+        table, figure: The ``Output`` widgets of the plan table and the plot.
+        messages: Why there is no plan, when there is none.
+        widget: The root box (class ``hk-sizing-panel``).
+
+    Examples:
+        >>> from hypokit.widgets import SizingPanel
+        >>> panel = SizingPanel(baseline=0.10, mde=0.02, relative=False, plot=False)
+        >>> panel.plan.n_per_arm  # R's power.prop.test(p1 = .10, p2 = .12, power = .8)
+        3841
+        >>> panel.fields["power"].value = 0.9
+        >>> panel.plan.n_per_arm
+        5142
+    """
+
+    def __init__(
+        self,
+        metric_kind: str = "proportion",
+        *,
+        baseline: PerSegment | None = 0.1,
+        mean: PerSegment | None = None,
+        sd: PerSegment | None = None,
+        correlation: PerSegment | None = None,
+        traffic: PerSegment | None = None,
+        mde: float = 0.1,
+        relative: bool = True,
+        alpha: float = 0.05,
+        power: float = 0.8,
+        alternative: str = "two-sided",
+        ratio: float = 1.0,
+        arms: int = 2,
+        correction: str | None = None,
+        whole_weeks: bool = False,
+        plot: bool = True,
+    ) -> None:
+        super().__init__("hk-sizing-panel")
+        check_choice("metric_kind", metric_kind, KINDS)
+        self.plan: SizingPlan | None = None
+        self.correlation = correlation
+        self.draw = plot
+        self._quiet = True
+        f: dict[str, Any] = {
+            "metric_kind": w.ToggleButtons(options=list(KINDS), value=metric_kind),
+            "baseline": _slider(
+                "baseline", "baseline rate", _typical(baseline, 0.1), 0.001, 0.999, 0.001
+            ),
+            "mean": float_input("mean", "mean", _typical(mean, 1.0)),
+            "sd": float_input("sd", "sd", _typical(sd, 1.0)),
+            "mde": float_input("mde", "MDE", float(mde)),
+            "relative": w.ToggleButtons(
+                options=[("relative", True), ("absolute", False)], value=bool(relative)
+            ),
+            "alpha": _slider("alpha", "alpha", float(alpha), 0.001, 0.2, 0.001),
+            "power": _slider("power", "power", float(power), 0.5, 0.99, 0.01),
+            "ratio": _slider("ratio", "allocation ratio", float(ratio), 0.1, 4.0, 0.05),
+            "arms": w.IntSlider(
+                value=int(arms), min=2, max=6, description="arms", style=DESCRIPTION,
+                continuous_update=False,
+            ),
+            "alternative": w.Dropdown(
+                options=["two-sided", "greater", "less"], value=alternative,
+                description="alternative", style=DESCRIPTION,
+            ),
+            "correction": w.Dropdown(
+                options=_CORRECTIONS, value=correction, description="correction",
+                style=DESCRIPTION,
+            ),
+            "whole_weeks": w.Checkbox(value=bool(whole_weeks), description="whole weeks"),
+        }  # fmt: skip
+        for name in ("metric_kind", "relative", "arms", "alternative", "correction", "whole_weeks"):
+            field(f[name], name)
+        self.fields = f
+        self.rows: list[TrafficRow] = []
+        self.rows_box = w.VBox([])
+        self.add_row_button = button("Add segment", "hk-add-traffic-row", style="info")
+        self.add_row_button.on_click(lambda _: self.add_row())
+        self.table = w.Output()
+        self.table.add_class("hk-plan")
+        self.figure = w.Output()
+        self.figure.add_class("hk-plot")
+        self.metric_box = w.VBox([])
+        self.widget.children = [
+            w.HTML("<h3>Sizing</h3>"),
+            f["metric_kind"],
+            self.metric_box,
+            w.HBox([f["mde"], f["relative"]]),
+            f["alpha"],
+            f["power"],
+            f["ratio"],
+            f["arms"],
+            f["alternative"],
+            f["correction"],
+            f["whole_weeks"],
+            w.HTML("<b>Segments: traffic and own baselines</b>"),
+            self.rows_box,
+            self.add_row_button,
+            self.messages,
+            self.table,
+            self.figure,
+        ]
+        for row in self._initial_rows(metric_kind, baseline, mean, sd, traffic):
+            self.add_row(row)
+        for widget in f.values():
+            widget.observe(self._changed, names="value")
+        self._quiet = False
+        self._show_kind()
+        self.update()
+
+    @staticmethod
+    def _initial_rows(
+        kind: str,
+        baseline: PerSegment | None,
+        mean: PerSegment | None,
+        sd: PerSegment | None,
+        traffic: PerSegment | None,
+    ) -> list[dict[str, Any]]:
+        own = {"baseline": baseline} if kind == "proportion" else {"mean": mean, "sd": sd}
+        names: list[str] = []
+        if isinstance(traffic, Mapping):
+            names = [str(k) for k in traffic]
+        elif traffic is not None:
+            names = [ALL]
+        else:
+            for value in own.values():
+                if isinstance(value, Mapping):
+                    names += [str(k) for k in value if str(k) not in names]
+        rows = []
+        for name in names:
+            row: dict[str, Any] = {"segment": name}
+            if isinstance(traffic, Mapping):
+                row["traffic"] = traffic[name]
+            elif traffic is not None:
+                row["traffic"] = traffic
+            for key, value in (("baseline", baseline), ("mean", mean), ("sd", sd)):
+                if isinstance(value, Mapping) and name in value:
+                    row[key] = value[name]
+            rows.append(row)
+        return rows
+
+    # ----------------------------------------------------------------- rows
+    def add_row(self, values: Mapping[str, Any] | None = None) -> TrafficRow:
+        """Add a segment to the traffic table and return its row."""
+        row = TrafficRow(
+            values or {"segment": f"segment-{len(self.rows) + 1}"}, self._changed, self.remove_row
+        )
+        row.show(self.fields["metric_kind"].value)
+        self.rows.append(row)
+        self.rows_box.children = [r.box for r in self.rows]
+        self._changed()
+        return row
+
+    def remove_row(self, row: TrafficRow) -> None:
+        """Remove a segment from the traffic table."""
+        self.rows.remove(row)
+        self.rows_box.children = [r.box for r in self.rows]
+        self._changed()
+
+    def _show_kind(self) -> None:
+        f = self.fields
+        kind = f["metric_kind"].value
+        self.metric_box.children = (
+            [f["baseline"]] if kind == "proportion" else [w.HBox([f["mean"], f["sd"]])]
+        )
+        for row in self.rows:
+            row.show(kind)
+
+    def _changed(self, change: Any = None) -> None:
+        if self._quiet:
+            return
+        if change is not None and change.get("owner") is self.fields["metric_kind"]:
+            self._show_kind()
+        self.update()
+
+    # ----------------------------------------------------------------- sizing
+    def inputs(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`hypokit.size` that the panel's values make.
+
+        Raises:
+            ValidationError: A segment without a name, twice the same name, a typed
+                baseline that is not a number, or traffic for some segments only.
+        """
+        f = self.fields
+        kind = f["metric_kind"].value
+        names = [r.fields["segment"].value.strip() for r in self.rows]
+        for i, name in enumerate(names):
+            if not name:
+                raise ValidationError(f"segment {i + 1} has no name; name it or remove it.")
+            if name in names[:i]:
+                raise ValidationError(f"segment {name!r} is in the table twice.")
+        whole = names == [ALL]  # one row for the whole population: plain numbers
+        if ALL in names and not whole:
+            raise ValidationError(
+                f"segment {ALL!r} is the whole population; it cannot sit beside segments."
+            )
+        rates = [r.fields["traffic"].value for r in self.rows]
+        traffic: dict[str, float] | None = None
+        if self.rows and any(rates):
+            if not all(rates):
+                missing = [n for n, t in zip(names, rates, strict=True) if not t]
+                raise ValidationError(
+                    f"traffic is missing for {', '.join(map(repr, missing))}: give every "
+                    "segment its units per day, or none."
+                )
+            traffic = dict(zip(names, rates, strict=True))
+
+        def per_segment(key: str, default: float) -> PerSegment:
+            if not self.rows:
+                return default
+            out = {}
+            for name, row in zip(names, self.rows, strict=True):
+                value = _number(f"{key}[{name!r}]", row.fields[key].value)
+                out[name] = default if value is None else value
+            return out[ALL] if whole else out
+
+        metric: Proportion | Mean
+        if kind == "proportion":
+            metric = Proportion(baseline=per_segment("baseline", f["baseline"].value))
+        else:
+            metric = Mean(
+                mean=per_segment("mean", f["mean"].value),
+                sd=per_segment("sd", f["sd"].value),
+                correlation=self.correlation,
+            )
+        return {
+            "metric": metric,
+            "mde": f["mde"].value,
+            "relative": f["relative"].value,
+            "alpha": f["alpha"].value,
+            "power": f["power"].value,
+            "alternative": f["alternative"].value,
+            "ratio": f["ratio"].value,
+            "arms": f["arms"].value,
+            "correction": f["correction"].value,
+            "traffic": traffic[ALL] if whole and traffic else traffic,
+            "whole_weeks": f["whole_weeks"].value,
+        }
+
+    def update(self) -> None:
+        """Size again from the current values; show the plan and the plot, or the reason."""
+        self.messages.outputs = ()
+        try:
+            inputs = self.inputs()
+            metric = inputs.pop("metric")
+            plan = size(metric, **inputs)
+        except (HypokitError, ValueError, ArithmeticError) as exc:
+            self.plan = None
+            say(self.messages, f"No plan: {exc}", "error")
+            self.table.outputs = ()
+            self.figure.outputs = ()
+            return
+        self.plan = plan
+        show_html(self.table, plan._repr_html_(), str(plan))
+        self._plot(plan)
+
+    def _plot(self, plan: SizingPlan) -> None:
+        if not self.draw:
+            self.figure.outputs = ()
+            return
+        if any(r.traffic is None for r in plan.rows):
+            show_html(self.figure, "<i>Give each segment's traffic to see power against days.</i>")
+            return
+        fig = new_figure(7, 4)
+        try:
+            plan.plot(ax=fig.subplots())
+        except (HypokitError, ValueError, ArithmeticError) as exc:
+            self.figure.outputs = ()
+            say(self.messages, f"No plot: {exc}", "warning")
+            return
+        self.figure.outputs = (figure_output(fig),)
