@@ -780,3 +780,13 @@ def test_aa_false_positive_rates() -> None:
 
     res = compare_ratios(ratio_arm(300), ratio_arm(250), alpha=alpha)
     assert low_c <= np.mean(res.p_value < alpha) <= high_c
+
+
+def test_arm_standard_errors_add_up_to_the_effects() -> None:
+    ctrl = ProportionStats(n=np.array([400.0, 900.0]), successes=np.array([40.0, 300.0]))
+    var = ProportionStats(n=np.array([500.0, 800.0]), successes=np.array([65.0, 250.0]))
+    comp = compare_proportions(ctrl, var)
+    p_c, p_v = ctrl.successes / ctrl.n, var.successes / var.n
+    np.testing.assert_allclose(comp.control_se, np.sqrt(p_c * (1 - p_c) / ctrl.n), rtol=1e-12)
+    np.testing.assert_allclose(comp.variant_se, np.sqrt(p_v * (1 - p_v) / var.n), rtol=1e-12)
+    np.testing.assert_allclose(comp.se**2, comp.control_se**2 + comp.variant_se**2, rtol=1e-12)

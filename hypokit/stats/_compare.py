@@ -636,6 +636,8 @@ class Comparison:
     Attributes:
         effect: ``variant_mean - control_mean`` (CUPED-adjusted when a covariate is given).
         se: The standard error of ``effect``.
+        control_se, variant_se: The standard errors of the two arm means (``se`` is the
+            root of the sum of their squares; CUPED-adjusted with a covariate).
         ci_low, ci_high: Its confidence interval (one-sided tests: one bound infinite,
             or ``-1``/``1`` for proportions, as R's ``prop.test``).
         lift: ``effect / control_mean``.
@@ -654,6 +656,8 @@ class Comparison:
 
     effect: FloatArray
     se: FloatArray
+    control_se: FloatArray
+    variant_se: FloatArray
     ci_low: FloatArray
     ci_high: FloatArray
     lift: FloatArray
@@ -786,6 +790,8 @@ def _finish(
     return Comparison(
         effect=f(effect),
         se=f(se),
+        control_se=f(np.sqrt(var_c)),
+        variant_se=f(np.sqrt(var_v)),
         ci_low=f(ci_low),
         ci_high=f(ci_high),
         lift=f(lift),
