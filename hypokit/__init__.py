@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from hypokit._history import baselines
     from hypokit._impact import ImpactMap, impact_map
     from hypokit._metrics import Mean, Proportion, Ratio
+    from hypokit._over_time import OverTime
     from hypokit._records import (
         EVI,
         ICE,
@@ -49,7 +50,8 @@ if TYPE_CHECKING:
         prioritize,
     )
     from hypokit._registry import RecordFileError, Registry
-    from hypokit._sizing import SegmentPlan, SizingPlan, mde, power, size
+    from hypokit._sizing import LookSchedule, SegmentPlan, SizingPlan, mde, power, size
+    from hypokit.stats import Prior
 
 __all__ = [
     "EVI",
@@ -69,10 +71,13 @@ __all__ = [
     "ImpactMap",
     "KeyResult",
     "Learning",
+    "LookSchedule",
     "Mean",
     "NotYetAvailableError",
     "Objective",
+    "OverTime",
     "PlanSegment",
+    "Prior",
     "Proportion",
     "Ratio",
     "RecordFileError",
@@ -109,9 +114,12 @@ _LAZY = {
     "ImpactMap": "hypokit._impact",
     "KeyResult": "hypokit._records",
     "Learning": "hypokit._records",
+    "LookSchedule": "hypokit._sizing",
     "Mean": "hypokit._metrics",
     "Objective": "hypokit._records",
+    "OverTime": "hypokit._over_time",
     "PlanSegment": "hypokit._records",
+    "Prior": "hypokit.stats",
     "Proportion": "hypokit._metrics",
     "RICE": "hypokit._records",
     "Ratio": "hypokit._metrics",

@@ -27,7 +27,7 @@ from hypokit._aggregate import (
     metric_specs,
     segment_columns,
 )
-from hypokit._errors import DataError, NotYetAvailableError, ValidationError
+from hypokit._errors import DataError, ValidationError
 from hypokit._findings import Finding
 from hypokit._over_time import DailyAggregates, OverTime, aggregate_by_date
 from hypokit._results import TableMixin, format_number, html_table
@@ -74,6 +74,9 @@ EXTRA_COLUMNS = (
     "variance_reduction",
     "n_missing",
 )
+
+#: The columns ``method="bayesian"`` adds.
+BAYES_COLUMNS = ("prob_beats_control", "expected_loss", "expected_loss_control")
 
 #: Reasons that leave no estimate: such rows become findings, not table rows.
 _FATAL = int(
@@ -200,6 +203,12 @@ def _num(x: Any) -> str:
     if isinstance(x, float) and math.isfinite(x) and x != 0 and abs(x) < 1e-3:
         return f"{x:.2e}"
     return format_number(x)
+
+
+def _prob(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:.1%}"
 
 
 def _p(x: Any) -> str:
@@ -411,11 +420,14 @@ class AnalysisResult(TableMixin):
 
     # ---------------------------------------------------------------- presentation
     def _caption(self) -> str:
-        corr = self.correction or "no correction"
+        corr: str = self.correction or "no correction"
+        if self.method == "bayesian":
+            corr = "posterior probabilities, no correction"
+        method = "" if self.method == "frequentist" else f", {self.method}"
         return (
             f"A/B test analysis: {len(self.variants)} variant(s) against {self.control!r}, "
             f"{len(self.segments) - 1} segment(s) and (all), alpha {self.alpha:g}, {corr}, "
-            f"{self.alternative}"
+            f"{self.alternative}{method}"
         )
 
     def _repr_html_(self) -> str:
@@ -439,6 +451,11 @@ class AnalysisResult(TableMixin):
                     "significant": "yes" if r["significant"] else "no",
                 }
             )
+            if self.method == "bayesian":
+                del records[-1]["p (adjusted)"]
+                records[-1]["P(beats control)"] = _prob(r["prob_beats_control"])
+                records[-1]["expected loss"] = _num(r["expected_loss"])
+                records[-1]["credible"] = records[-1].pop("significant")
         columns = list(records[0]) if records else []
         table = html_table(records, columns, dict.fromkeys(columns, str), caption=self._caption())
         items = (
@@ -468,12 +485,27 @@ class AnalysisResult(TableMixin):
                     overall = self.row(metric, ALL, var)
                 except KeyError:
                     continue
-                verdict = "significant" if overall["significant"] else "not significant"
-                parts.append(
-                    f"Overall, {var!r} changed {metric} by {_pct(overall['lift'])} "
-                    f"(CI {_pct(overall['lift_ci_low'])} to {_pct(overall['lift_ci_high'])}, "
-                    f"adjusted p {_p(overall['p_adjusted'])}): {verdict}."
-                )
+                if self.method == "bayesian":
+                    verdict = (
+                        "the credible interval excludes 0"
+                        if overall["significant"]
+                        else "the credible interval includes 0"
+                    )
+                    parts.append(
+                        f"Overall, {var!r} changed {metric} by {_pct(overall['lift'])} "
+                        f"(credible interval {_pct(overall['lift_ci_low'])} to "
+                        f"{_pct(overall['lift_ci_high'])}, P(beats control) "
+                        f"{_prob(overall['prob_beats_control'])}): {verdict}."
+                    )
+                else:
+                    verdict = "significant" if overall["significant"] else "not significant"
+                    kind = " (always valid)" if self.method == "sequential" else ""
+                    parts.append(
+                        f"Overall, {var!r} changed {metric} by {_pct(overall['lift'])} "
+                        f"(CI{kind} {_pct(overall['lift_ci_low'])} to "
+                        f"{_pct(overall['lift_ci_high'])}, "
+                        f"adjusted p {_p(overall['p_adjusted'])}): {verdict}."
+                    )
                 segs = [
                     r
                     for r in self.rows
@@ -624,6 +656,9 @@ def analyze(
     theta_pooling: str = "total",
     progress: bool | None = None,
     date: str | None = None,
+    n_tune: float | Mapping[str, float] | None = None,
+    prior: stats.Prior | None = None,
+    look: int | None = None,
 ) -> AnalysisResult:
     """Analyze an A/B test per segment and overall, never trusting the average alone.
 
@@ -670,7 +705,18 @@ def analyze(
             segments), or None.
         alpha: The significance level; intervals have coverage ``1 - alpha``.
         correction: The multiple-testing correction over the family.
-        method: ``"frequentist"``; ``"sequential"`` and ``"bayesian"`` are planned.
+        method: ``"frequentist"`` (fixed horizon: read once, at the planned size);
+            ``"sequential"``: always-valid confidence sequences and p-values (the
+            asymptotic confidence sequences of Waudby-Smith et al. 2024, the normal
+            mixture as in gbstats), valid however often the result is looked at; the
+            lift's sequence uses the delta-method standard error of the lift;
+            ``"bayesian"``: posterior summaries (beta-binomial for proportions, a
+            normal model on the effect for means and ratios, CUPED included) with the
+            columns ``prob_beats_control``, ``expected_loss`` (of shipping the
+            variant) and ``expected_loss_control``; intervals are equal-tailed
+            credible intervals, ``p_value``/``p_adjusted`` are NaN, ``significant`` is
+            whether the credible interval excludes 0, and no multiple-testing
+            correction applies. See :mod:`hypokit.stats` for the formulas.
         alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
         lift: The interval of the relative lift: ``"delta"``, ``"log"`` or ``"fieller"``.
         allocation: The planned share of units per variant, e.g. ``{"control": 0.5,
@@ -685,6 +731,20 @@ def analyze(
             numbers, or text that sorts in time order): the data are aggregated per day
             in the same query, and :meth:`AnalysisResult.over_time` shows the estimate
             and its interval day by day. The analysis itself is unchanged.
+        n_tune: ``method="sequential"``: the number of units (both arms of a
+            comparison) at which the confidence sequence is tightest; one number or
+            ``{segment: units}``. Default: from ``plan`` (the planned units of the two
+            arms per segment) or else 5,000 (gbstats' default). Any value keeps the
+            guarantee; a value near the final size gives the narrowest final interval.
+        prior: ``method="bayesian"``: an :class:`hypokit.Prior` (default ``Beta(1, 1)``
+            per arm for proportions and a flat prior on the effect for means and
+            ratios, under which the credible interval equals the z interval).
+            ``alternative="less"`` makes lower values better for
+            ``prob_beats_control`` and the expected losses.
+        look: With a ``plan`` sized with ``looks=``: which planned look this is.
+            ``significant`` then uses that look's group-sequential boundary
+            (Lan-DeMets spending at this analysis's alpha, applied to the adjusted
+            p-values) and a finding says what to do next.
 
     Returns:
         An :class:`AnalysisResult`.
@@ -709,10 +769,7 @@ def analyze(
     srm_alpha = check_open_unit("srm_alpha", srm_alpha)
     correction = check_choice("correction", correction, CORRECTIONS)
     method = check_choice("method", method, METHODS)
-    if method != "frequentist":
-        raise NotYetAvailableError(
-            f"method == {method!r} is not available yet; use method='frequentist'."
-        )
+    n_tune, prior = _method_options(method, n_tune, prior)
     alternative = check_choice("alternative", alternative, stats.ALTERNATIVES)
     lift = check_choice("lift", lift, stats.LIFT_METHODS)
     theta_pooling = check_choice("theta_pooling", theta_pooling, stats.THETA_POOLINGS)
@@ -798,10 +855,16 @@ def analyze(
         lift=lift,
         theta_pooling=theta_pooling,
         method=method,
+        n_tune=n_tune,
+        prior=prior,
+        plan=plan,
     )
     columns, families = _compare_all(agg, specs, segs, control, variants, grid, options, findings)
 
-    rows = _finish_rows(columns, correction, alpha)
+    threshold = None
+    if look is not None:
+        threshold = _look_threshold(plan, look, method, alpha, alternative, units, findings)
+    rows = _finish_rows(columns, correction, alpha, method, threshold)
 
     if len(segs) > 2:
         for spec, comp, _ in families:
@@ -839,6 +902,7 @@ class _Options:
     method: str = "frequentist"
     n_tune: Any = None
     prior: Any = None
+    plan: Any = None
 
 
 def _compare_all(
@@ -853,7 +917,8 @@ def _compare_all(
 ) -> tuple[dict[str, list[Any]], list[tuple[MetricSpec, stats.Comparison, np.ndarray]]]:
     """Every (segment, metric, variant) row as columns, before the multiple-testing step."""
     units = agg.n[grid]
-    columns: dict[str, list[Any]] = {c: [] for c in (*CONTRACT_COLUMNS, *EXTRA_COLUMNS)}
+    extra = BAYES_COLUMNS if options.method == "bayesian" else ()
+    columns: dict[str, list[Any]] = {c: [] for c in (*CONTRACT_COLUMNS, *EXTRA_COLUMNS, *extra)}
     families: list[tuple[MetricSpec, stats.Comparison, np.ndarray]] = []
     alpha, alternative = options.alpha, options.alternative
     for spec in specs:
@@ -871,6 +936,7 @@ def _compare_all(
         metric_n = agg.stats[f"{spec.label}:n"][grid]
         families.append((spec, comp, metric_n))
         _missing_finding(spec, units, metric_n, segs, findings)
+        method_values = _method_values(options, spec, comp, ctrl, var, metric_n, segs)
         for j, var_label in enumerate(variants):
             for i, seg in enumerate(segs):
                 reason = int(comp.reason[i, j])
@@ -924,18 +990,207 @@ def _compare_all(
                         units[i, 0] + units[i, j + 1] - metric_n[i, 0] - metric_n[i, j + 1]
                     ),
                 }
+                for key, arr in method_values.items():
+                    values[key] = float(arr[i, j])
                 for key, value in values.items():
-                    columns[key].append(value)
+                    columns.setdefault(key, []).append(value)
     return columns, families
 
 
+def _method_options(method: str, n_tune: Any, prior: Any) -> tuple[Any, Any]:
+    """Check the options that belong to one method."""
+    if n_tune is not None:
+        if method != "sequential":
+            raise ValidationError(
+                f"n_tune == {n_tune!r} tunes method='sequential'; method is {method!r}."
+            )
+        if isinstance(n_tune, Mapping):
+            n_tune = {str(k): check_positive(f"n_tune[{k!r}]", v) for k, v in n_tune.items()}
+        else:
+            n_tune = check_positive("n_tune", n_tune)
+    if prior is not None:
+        if method != "bayesian":
+            raise ValidationError(f"prior is for method='bayesian'; method is {method!r}.")
+        if not isinstance(prior, stats.Prior):
+            raise ValidationError(f"prior == {prior!r}, must be hk.Prior(...).")
+    return n_tune, prior
+
+
+def _look_threshold(
+    plan: SizingPlan | None,
+    look: Any,
+    method: str,
+    alpha: float,
+    alternative: str,
+    units: np.ndarray,
+    findings: list[Finding],
+) -> float:
+    """The nominal level of a planned group-sequential look, at the analysis's alpha.
+
+    The boundary is recomputed at the analysis's (family-wise) alpha with the plan's
+    information fractions and spending function, and compared with the corrected
+    p-values: Holm at the look's nominal level, which keeps the family-wise error
+    over looks and tests (Maurer & Bretz 2013, group-sequential Holm).
+    """
+    if method != "frequentist":
+        raise ValidationError(
+            f"look == {look!r} applies a group-sequential boundary to method='frequentist'; "
+            f"method is {method!r}."
+        )
+    if plan is None or plan.looks is None:
+        raise ValidationError(
+            f"look == {look!r} needs plan= from hk.size(..., looks=...) with planned looks."
+        )
+    design = plan.looks
+    if isinstance(look, bool) or not isinstance(look, int) or not 1 <= look <= design.looks:
+        raise ValidationError(f"look == {look!r}, must be a look number from 1 to {design.looks}.")
+    at_alpha = stats.boundaries(
+        design.information,
+        alpha=alpha,
+        spending=design.spending,
+        alternative=alternative,  # type: ignore[arg-type]
+    )
+    level = float(at_alpha.nominal_alpha[look - 1])
+    planned = sum(r.n_per_arm for r in plan.rows)
+    seen = float(units[0, 0])
+    share = float(design.information[look - 1])
+    final = look == design.looks
+    findings.append(
+        Finding(
+            "look",
+            f"Look {look} of {design.looks} ({design.spending} spending): significant means "
+            f"adjusted p < {level:.3g} at this look, not {alpha:g}. Planned "
+            f"{share:.0%} of the units, seen {seen / planned:.0%} in control. "
+            + (
+                "This is the final look."
+                if final
+                else "Stop for efficacy if significant; otherwise continue to the next look."
+            ),
+            severity="info",
+        )
+    )
+    return level
+
+
+def _n_tune(options: _Options, segs: tuple[str, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """The confidence sequence's tuning size per row: given, from the plan, or the default.
+
+    From a plan: the units the plan puts in the two arms compared (control and one
+    variant) of the segment; for ``"(all)"`` the sum over the plan's segments.
+    """
+    value = options.n_tune
+    if value is None and options.plan is not None:
+        plan = options.plan
+        planned = {r.segment: float(r.n_per_arm + r.n_variant) for r in plan.rows}
+        planned.setdefault(ALL, sum(planned.values()))
+        value = {s: planned.get(s, stats.DEFAULT_N_TUNE) for s in segs}
+    if value is None:
+        value = stats.DEFAULT_N_TUNE
+    if isinstance(value, Mapping):
+        out = [float(value.get(s, stats.DEFAULT_N_TUNE)) for s in segs]
+        return np.broadcast_to(np.array(out)[:, None], shape)
+    return np.full(shape, float(value))
+
+
+def _method_values(
+    options: _Options,
+    spec: MetricSpec,
+    comp: stats.Comparison,
+    ctrl: Any,
+    var: Any,
+    metric_n: np.ndarray,
+    segs: tuple[str, ...],
+) -> dict[str, np.ndarray]:
+    """The columns a sequential or Bayesian reading replaces or adds, as (S, V) arrays."""
+    if options.method == "sequential":
+        n = metric_n[:, :1] + metric_n[:, 1:]
+        tune = _n_tune(options, segs, n.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mc, mv = comp.control_mean, comp.variant_mean
+            lift_se = np.sqrt(comp.variant_se**2 / mc**2 + mv**2 * comp.control_se**2 / mc**4)
+        out = {
+            key: np.full(n.shape, np.nan)
+            for key in ("effect_ci_low", "effect_ci_high", "p_value", "lift_ci_low", "lift_ci_high")
+        }
+        for value in np.unique(tune):
+            rows = tune == value
+            seq = stats.confidence_sequence(
+                comp.effect[rows],
+                comp.se[rows],
+                n[rows],
+                alpha=options.alpha,
+                alternative=options.alternative,  # type: ignore[arg-type]
+                n_tune=float(value),
+            )
+            lift_seq = stats.confidence_sequence(
+                comp.lift[rows],
+                lift_se[rows],
+                n[rows],
+                alpha=options.alpha,
+                alternative=options.alternative,  # type: ignore[arg-type]
+                n_tune=float(value),
+            )
+            out["effect_ci_low"][rows] = seq.ci_low
+            out["effect_ci_high"][rows] = seq.ci_high
+            out["p_value"][rows] = seq.p_value
+            out["lift_ci_low"][rows] = lift_seq.ci_low
+            out["lift_ci_high"][rows] = lift_seq.ci_high
+        if spec.kind == "proportion":
+            out["effect_ci_low"] = np.maximum(out["effect_ci_low"], -1.0)
+            out["effect_ci_high"] = np.minimum(out["effect_ci_high"], 1.0)
+        return out
+    if options.method == "bayesian":
+        prior = stats.Prior() if options.prior is None else options.prior
+        better = options.alternative != "less"
+        if spec.kind == "proportion":
+            res = stats.bayes_proportions(
+                ctrl, var, prior=prior, alpha=options.alpha, higher_is_better=better
+            )
+        else:
+            res = stats.bayes_normal(
+                comp, prior=prior, alpha=options.alpha, higher_is_better=better
+            )
+        names = (
+            "control_mean",
+            "variant_mean",
+            "effect",
+            "effect_ci_low",
+            "effect_ci_high",
+            "lift",
+            "lift_ci_low",
+            "lift_ci_high",
+            *BAYES_COLUMNS,
+        )
+        out = {name: np.asarray(getattr(res, name)) for name in names}
+        out["p_value"] = np.full(comp.effect.shape, np.nan)
+        return out
+    return {}
+
+
 def _finish_rows(
-    columns: dict[str, list[Any]], correction: Correction | None, alpha: float
+    columns: dict[str, list[Any]],
+    correction: Correction | None,
+    alpha: float,
+    method: str = "frequentist",
+    threshold: float | None = None,
 ) -> tuple[dict[str, Any], ...]:
-    """Adjust the p-values over the whole table and turn the columns into rows."""
-    p_adj = stats.p_adjust(np.array(columns["p_value"], dtype=np.float64), correction)
-    columns["p_adjusted"] = [float(x) for x in p_adj]
-    columns["significant"] = [bool(x < alpha) for x in p_adj]
+    """Adjust the p-values over the whole table and turn the columns into rows.
+
+    ``significant`` is ``p_adjusted < threshold`` (``alpha`` unless a group-sequential
+    look sets a stricter boundary); for the Bayesian reading, which has no p-values,
+    it is whether the credible interval excludes 0.
+    """
+    if method == "bayesian":
+        columns["p_adjusted"] = [math.nan] * len(columns["p_value"])
+        columns["significant"] = [
+            bool(lo > 0 or hi < 0)
+            for lo, hi in zip(columns["effect_ci_low"], columns["effect_ci_high"], strict=True)
+        ]
+    else:
+        p_adj = stats.p_adjust(np.array(columns["p_value"], dtype=np.float64), correction)
+        level = alpha if threshold is None else threshold
+        columns["p_adjusted"] = [float(x) for x in p_adj]
+        columns["significant"] = [bool(x < level) for x in p_adj]
     keys = list(columns)
     return tuple(dict(zip(keys, vals, strict=True)) for vals in zip(*columns.values(), strict=True))
 

@@ -319,7 +319,7 @@ def over_time(result: AnalysisResult) -> OverTime:
             options,
             [],
         )
-        for row in _finish_rows(columns, result.correction, result.alpha):
+        for row in _finish_rows(columns, result.correction, result.alpha, result.method):
             out.append({"date": day, **row})
     if result.method == "sequential":
         _running(out, result)

@@ -18,7 +18,7 @@ has at least the stated power).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,7 +38,7 @@ from hypokit._validate import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["Correction", "SegmentPlan", "SizingPlan", "mde", "power", "size"]
+__all__ = ["Correction", "LookSchedule", "SegmentPlan", "SizingPlan", "mde", "power", "size"]
 
 Correction = Literal["bonferroni", "holm"]
 CORRECTIONS: tuple[Correction | None, ...] = ("bonferroni", "holm", None)
@@ -238,7 +238,11 @@ def _solve_mde(inputs: _SizingInputs, n: float, alpha: float, margin: float, d: 
 # ------------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class SegmentPlan:
-    """The sizing of one segment (or of the whole population, segment ``"(all)"``)."""
+    """The sizing of one segment (or of the whole population, segment ``"(all)"``).
+
+    With planned looks (``hk.size(..., looks=...)``) ``n_per_arm`` is the maximum
+    sample size of the group-sequential design and ``n_fixed`` the fixed design's.
+    """
 
     segment: str
     metric: str
@@ -256,6 +260,7 @@ class SegmentPlan:
     variance_reduction: float
     _inputs: _SizingInputs = field(repr=False, compare=False)
     _margin: float = field(repr=False, compare=False, default=0.0)
+    n_fixed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +270,10 @@ class SizingPlan(TableMixin):
     ``n_per_arm`` is the control arm's size; each of the ``arms - 1`` variant arms has
     ``n_variant = ceil(ratio * n_per_arm)`` units. ``n_total`` counts every arm, and
     ``days`` is ``n_total / traffic`` rounded up (to whole weeks with ``whole_weeks``).
+
+    With planned looks, ``looks`` is the group-sequential design (boundaries at the
+    per-test alpha), the sizes are the design's maximum, and :meth:`schedule` lists
+    each look's sample size, day and boundary.
     """
 
     rows: tuple[SegmentPlan, ...]
@@ -279,6 +288,7 @@ class SizingPlan(TableMixin):
     method: str
     whole_weeks: bool
     _design: _Design = field(repr=False, compare=False)
+    looks: stats.GroupSequentialDesign | None = field(default=None, compare=False)
 
     _display_columns = (
         "segment",
@@ -299,6 +309,8 @@ class SizingPlan(TableMixin):
             columns.insert(columns.index("n_per_arm"), "variance_reduction")
         if any(r.n_variant != r.n_per_arm for r in self.rows):
             columns.insert(columns.index("n_total"), "n_variant")
+        if self.looks is not None:
+            columns.insert(columns.index("n_per_arm"), "n_fixed")
         return columns
 
     # ---- the unsegmented case
@@ -360,6 +372,7 @@ class SizingPlan(TableMixin):
                 "traffic": r.traffic,
                 "days": r.days,
                 "variance_reduction": r.variance_reduction,
+                **({"n_fixed": r.n_fixed} if self.looks is not None else {}),
             }
             for r in self.rows
         ]
@@ -367,23 +380,84 @@ class SizingPlan(TableMixin):
     def _caption(self) -> str:
         corr = f", {self.correction} over {self.family_size} tests" if self.correction else ""
         ni = f", non-inferiority margin {format_number(self.margin)}" if self.margin else ""
+        gs = ""
+        if self.looks is not None:
+            gs = (
+                f", {self.looks.looks} looks ({self.looks.spending} spending, "
+                f"inflation {self.inflation:.3f})"
+            )
         return (
             f"Sizing plan: {self.arms} arms, ratio {format_number(self.ratio)}, "
             f"{self.alternative}, alpha {format_number(self.alpha)}{corr}, "
-            f"power {format_number(self.target_power)}{ni} ({self.method})"
+            f"power {format_number(self.target_power)}{ni}{gs} ({self.method})"
         )
+
+    # ---- group-sequential looks
+    @property
+    def inflation(self) -> float:
+        """The maximum sample size over the fixed design's (1 without looks)."""
+        if self.looks is None:
+            return 1.0
+        return stats.inflation_factor(
+            self.looks, power=self.target_power, strict=self._design.strict
+        )
+
+    def schedule(self) -> LookSchedule:
+        """Each planned look per segment: its share, sample size, day and boundary.
+
+        A look's ``n_per_arm`` is ``ceil(information * n_per_arm)`` of the maximum;
+        ``z`` and ``p_boundary`` are the critical z and the nominal p-value below which
+        to stop for efficacy at that look (the per-test alpha spent as the plan's
+        spending function says); ``alpha_spent`` is cumulative.
+
+        Raises:
+            ValidationError: the plan has no planned looks.
+        """
+        if self.looks is None:
+            raise ValidationError(
+                "this plan has one look at the end; size with looks= (e.g. looks=4) for a "
+                "group-sequential schedule."
+            )
+        g = self.looks
+        rows = []
+        for r in self.rows:
+            for k in range(g.looks):
+                t = float(g.information[k])
+                n_c = math.ceil(t * r.n_per_arm - 1e-9)
+                n_v = math.ceil(t * r.n_variant - 1e-9)
+                total = n_c + (self.arms - 1) * n_v
+                day = None
+                if r.traffic is not None:
+                    day = math.ceil(total / r.traffic - 1e-9)
+                rows.append(
+                    {
+                        "segment": r.segment,
+                        "look": k + 1,
+                        "information": t,
+                        "n_per_arm": n_c,
+                        "n_total": total,
+                        "day": day,
+                        "z": float(g.z[k]),
+                        "p_boundary": float(g.nominal_alpha[k]),
+                        "alpha_spent": float(g.alpha_spent[k]),
+                    }
+                )
+        return LookSchedule(tuple(rows), g.spending, g.alpha)
 
     # ---- curves
     def power_at(self, n_per_arm: float, segment: str | None = None) -> float:
         """Power of a segment's test with ``n_per_arm`` control units."""
         row = self[segment] if segment is not None else self._single("power_at")
         d = self._design
-        return _power_at(row._inputs, row.mde, row._margin, row.alpha, d, n_per_arm)
+        # A design with looks has the power of the fixed design with 1/inflation the units.
+        n = n_per_arm / self.inflation
+        return _power_at(row._inputs, row.mde, row._margin, row.alpha, d, n)
 
     def mde_at(self, n_per_arm: float, segment: str | None = None) -> float:
         """The effect (in the metric's units) a segment's test detects with ``n_per_arm``."""
         row = self[segment] if segment is not None else self._single("mde_at")
-        return _solve_mde(row._inputs, n_per_arm, row.alpha, row._margin, self._design)
+        n = n_per_arm / self.inflation
+        return _solve_mde(row._inputs, n, row.alpha, row._margin, self._design)
 
     def curve(self, days: int | None = None) -> list[dict[str, Any]]:
         """Power and detectable effect by day of traffic, per segment.
@@ -476,6 +550,25 @@ class SizingPlan(TableMixin):
         return ax
 
 
+@dataclass(frozen=True)
+class LookSchedule(TableMixin):
+    """The planned looks of a group-sequential plan, per segment (see ``schedule()``)."""
+
+    rows: tuple[dict[str, Any], ...]
+    spending: str
+    alpha: float
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per (segment, look)."""
+        return [dict(r) for r in self.rows]
+
+    def _caption(self) -> str:
+        return (
+            f"Planned looks ({self.spending} alpha spending, per-test alpha "
+            f"{format_number(self.alpha)}): stop for efficacy when p < p_boundary"
+        )
+
+
 # ----------------------------------------------------------------------------- functions
 def _traffic_value(segment: str, traffic: Any) -> float:
     label = "traffic" if segment == ALL else f"traffic[{segment!r}]"
@@ -502,6 +595,8 @@ def size(
     segments: str | None = None,
     date: str | None = None,
     days: float | None = None,
+    looks: int | Sequence[float] | None = None,
+    spending: str = "obrien-fleming",
 ) -> SizingPlan:
     """Size an A/B test: units per arm and days of traffic, per segment.
 
@@ -533,6 +628,16 @@ def size(
         segments: The segment column of ``data``.
         date: The date column of ``data``: traffic is units per distinct date.
         days: The number of days ``data`` covers, when it has no date column.
+        looks: Plan a group-sequential test: the number of equally spaced looks, or
+            their information fractions (increasing, ending at 1, e.g. ``[0.5, 1]``).
+            Boundaries come from Lan-DeMets alpha spending at the per-test alpha
+            (:func:`hypokit.stats.boundaries`, matching R's ``rpact``); the sample
+            size is the fixed design's times the inflation factor (Jennison &
+            Turnbull 2000, ch. 2), so the test keeps ``power`` while it may stop
+            early. :meth:`SizingPlan.schedule` lists the looks; pass the plan and
+            ``look=`` to :func:`hypokit.analyze` to apply a look's boundary.
+        spending: ``"obrien-fleming"`` (spends little early, default) or
+            ``"pocock"`` (spends evenly), with ``looks``.
 
     Returns:
         A frozen :class:`SizingPlan`.
@@ -585,6 +690,24 @@ def size(
 
     names = _segment_names(metric, mde, traffic)
     alpha_test, family = d.alpha_per_test(len(names))
+    design = None
+    factor = 1.0
+    if looks is not None:
+        fractions = None if isinstance(looks, int) and not isinstance(looks, bool) else looks
+        count = looks if fractions is None else None
+        try:
+            design = stats.boundaries(
+                fractions,
+                looks=count,  # type: ignore[arg-type]
+                alpha=alpha_test,
+                spending=spending,  # type: ignore[arg-type]
+                alternative=d.alternative,
+            )
+        except ValidationError as exc:
+            raise ValidationError(f"looks == {looks!r}: {exc}") from None
+        factor = stats.inflation_factor(design, power=d.power, strict=d.strict)
+    elif spending != "obrien-fleming":
+        raise ValidationError(f"spending == {spending!r} needs looks= (the planned looks).")
     rows = []
     for seg in names:
         key = None if seg == ALL else seg
@@ -593,7 +716,8 @@ def size(
         effect, margin_abs = _effect(mde_value, inputs, d, key)
         label = "mde" if key is None or not isinstance(mde, Mapping) else f"mde[{key!r}]"
         n_exact = _solve_n(inputs, effect, margin_abs, alpha_test, d, label, mde_value)
-        n_control = max(math.ceil(n_exact - 1e-9), 2)
+        n_fixed = max(math.ceil(n_exact - 1e-9), 2)
+        n_control = max(math.ceil(n_exact * factor - 1e-9), 2)
         n_variant = max(math.ceil(d.ratio * n_control - 1e-9), 2)
         n_total = n_control + (d.arms - 1) * n_variant
         rate = None
@@ -603,7 +727,7 @@ def size(
             n_days = math.ceil(n_total / rate - 1e-9)
             if whole_weeks:
                 n_days = 7 * math.ceil(n_days / 7)
-        achieved = _power_at(inputs, effect, margin_abs, alpha_test, d, n_control)
+        achieved = _power_at(inputs, effect, margin_abs, alpha_test, d, n_control / factor)
         rows.append(
             SegmentPlan(
                 segment=seg,
@@ -624,6 +748,7 @@ def size(
                 variance_reduction=inputs.variance_reduction,
                 _inputs=inputs,
                 _margin=margin_abs,
+                n_fixed=n_fixed if design is not None else None,
             )
         )
     return SizingPlan(
@@ -639,6 +764,7 @@ def size(
         method=d.method,
         whole_weeks=whole_weeks,
         _design=d,
+        looks=design,
     )
 
 

@@ -949,10 +949,7 @@ def test_bad_options(units: pd.DataFrame, option: str, value: Any, message: str)
         _bad(units, **{option: value})
 
 
-def test_method_not_yet_available(units: pd.DataFrame) -> None:
-    for method in ("bayesian", "sequential"):
-        with pytest.raises(hk.NotYetAvailableError, match=f"method == '{method}'"):
-            _bad(units, method=method)
+def test_unknown_method(units: pd.DataFrame) -> None:
     with pytest.raises(hk.ValidationError, match="method == 'magic'"):
         _bad(units, method="magic")
 

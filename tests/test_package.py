@@ -80,11 +80,6 @@ def test_stats_core_is_pure(path):
     assert _imports(path) <= allowed, _imports(path) - allowed
 
 
-def test_planned_api_says_not_yet():
-    with pytest.raises(hk.NotYetAvailableError, match=r"method == 'bayesian' is not available"):
-        hk.analyze(None, variant="v", control="c", metrics=[hk.Mean("y")], method="bayesian")
-
-
 def test_error_hierarchy():
     assert issubclass(hk.ValidationError, hk.HypokitError)
     assert issubclass(hk.ValidationError, ValueError)
