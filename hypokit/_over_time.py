@@ -261,14 +261,28 @@ class OverTime(TableMixin):
             fig = ax.figure  # type: ignore[assignment]
         name = label or self.method
         line = ax.plot(x, est, marker="o", ms=3, label=name)[0]
+        color = line.get_color()
         finite = np.isfinite(lo) & np.isfinite(hi)
-        ax.fill_between(
-            x,
-            np.where(finite, lo, np.nan),
-            np.where(finite, hi, np.nan),
-            alpha=0.2,
-            color=line.get_color(),
-        )
+        lo_f, hi_f = np.where(finite, lo, np.nan), np.where(finite, hi, np.nan)
+        ax.fill_between(x, lo_f, hi_f, alpha=0.15, color=color)
+        ax.plot(x, lo_f, color=color, lw=0.8)
+        ax.plot(x, hi_f, color=color, lw=0.8)
+        hits = np.array([bool(r["significant"]) for r in rows])
+        if hits.any():
+            ax.scatter(
+                x[hits], est[hits], s=40, facecolors="none", edgecolors=color, linewidths=1.5,
+                zorder=3, label=f"{name}: significant that day",
+            )  # fmt: skip
+        # The first days' intervals are very wide; keep the later ones readable.
+        if finite.sum() > 4:
+            low = float(np.nanpercentile(lo_f, 10))
+            high = float(np.nanpercentile(hi_f, 90))
+            low, high = min(low, float(np.nanmin(est))), max(high, float(np.nanmax(est)))
+            pad = 0.15 * (high - low)
+            bottom, top = ax.get_ylim()
+            if ax.lines[:-3]:  # another series is drawn: keep both in view
+                low, high = min(low, bottom + pad), max(high, top - pad)
+            ax.set_ylim(low - pad, high + pad)
         ax.axhline(0, color="grey", lw=1, ls="--")
         step = max(1, math.ceil(len(rows) / 10))
         ax.set_xticks(x[::step])
