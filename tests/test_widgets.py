@@ -524,3 +524,17 @@ def test_an_invalid_evidence_row_saves_nothing(folder):
     form.save_button.click()
     assert "is not a valid id" in form.evidence[0].errors["experiments"].value
     assert "hd-checks-slow.yaml" not in files(folder, "learnings")
+
+
+def test_none_options_show_as_picked(tmp_path) -> None:
+    # ipywidgets shows an empty box for the value None; the forms show "(none)" instead.
+    from hypokit.widgets import LearningForm
+
+    form = LearningForm(tmp_path / "records", as_of=dt.date(2026, 11, 22))
+    decision = form.fields["decision"]
+    assert decision.value is None
+    assert decision.label == "(choose)"
+    decision.value = "pivot"
+    decision.value = None
+    assert decision.label == "(choose)"
+    assert form.fields["objective"].label == "(none)"

@@ -249,6 +249,7 @@ def test_the_explorer_follows_metric_and_segment(result):
     before = plt.get_fignums()
     explorer = ResultsExplorer(result)
     assert "hk-results-explorer" in explorer.widget._dom_classes
+    assert explorer.fields["segment"].label == "every segment"  # shown, not blank
     assert {r["segment"] for r in explorer.rows()} == {"(all)", "business", "new", "returning"}
     assert {r["metric"] for r in explorer.rows()} == {"converted"}
     assert "image/png" in explorer.figure.outputs[0]["data"]

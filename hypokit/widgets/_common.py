@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 import ipywidgets as w
+import traitlets
 
 from hypokit._errors import HypokitError
 from hypokit._registry import Registry, _as_of
@@ -97,10 +98,39 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height))
 
 
+class Choice(w.Dropdown):  # type: ignore[misc]
+    """A Dropdown whose option with the value None ("(none)") shows as picked.
+
+    ipywidgets reads the value None as "nothing picked" and shows an empty box; here
+    None picks the option whose value is None, when there is one.
+    """
+
+    @traitlets.observe("value")
+    def _propagate_value(self, change: Any) -> None:
+        if change["new"] is None and None in self._options_values:
+            index = self._options_values.index(None)
+            if getattr(self, "index", None) != index:
+                self.index = index
+            return
+        super()._propagate_value(change)
+
+    @traitlets.observe("options")
+    def _propagate_options(self, change: Any) -> None:
+        super()._propagate_options(change)
+        if getattr(self, "index", None) is None and None in self._options_values:
+            self.index = self._options_values.index(None)
+
+
 def error_label(name: str) -> Any:
     """The label that shows the message of the field ``name`` (class ``hk-error-<name>``)."""
-    label = w.Label(value="", style={"text_color": ERROR_COLOR})
+    label = w.Label(value="", style={"text_color": ERROR_COLOR}, layout=w.Layout(display="none"))
     label.add_class(f"hk-error-{name}")
+
+    def toggle(change: Any) -> None:
+        # An empty label would still take a line of height: hide it until it has a message.
+        label.layout.display = None if change["new"] else "none"
+
+    label.observe(toggle, names="value")
     return label
 
 

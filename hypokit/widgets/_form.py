@@ -12,7 +12,7 @@ import ipywidgets as w
 from hypokit._errors import HypokitError
 from hypokit._records import Record
 from hypokit._registry import Registry
-from hypokit.widgets._common import Panel, as_date, button, open_registry, say
+from hypokit.widgets._common import Choice, Panel, as_date, button, open_registry, say
 from hypokit.widgets._mapping import Mapped, field_label
 
 __all__ = ["RecordForm"]
@@ -49,7 +49,7 @@ class RecordForm(Panel, Generic[R]):
         self.errors: dict[str, Any] = {}
         self.save_button = button("Save", "hk-save", style="primary", tooltip="Write the record")
         self.save_button.on_click(lambda _: self.save())
-        self.load_choice = w.Dropdown(options=[("(choose a record)", None)], value=None)
+        self.load_choice = Choice(options=[("(choose a record)", None)], value=None)
         self.load_choice.add_class("hk-load-choice")
         self.load_button = button("Load", "hk-load", tooltip="Fill the form from the record")
         self.load_button.on_click(lambda _: self._load_chosen())

@@ -13,6 +13,7 @@ import ipywidgets as w
 from hypokit._records import Hypothesis, KeyResult, Learning, Objective
 from hypokit._registry import Registry
 from hypokit.widgets._common import (
+    Choice,
     button,
     error_label,
     field,
@@ -74,7 +75,7 @@ class SegmentRow:
             ),
             "guardrail_margin": float_input("guardrail_margin", "largest harm", width=narrow),
             "guardrail_direction": field(
-                w.Dropdown(
+                Choice(
                     options=["increase", "decrease"],
                     value="increase",
                     description="good direction",
@@ -189,14 +190,14 @@ class HypothesisForm(RecordForm[Hypothesis]):
         super().__init__(registry, as_of=as_of, root_class="hk-hypothesis-form")
         dropdown = {"style": {"description_width": "10em"}, "layout": w.Layout(width="44em")}
         f: dict[str, Any] = {
-            "objective": w.Dropdown(options=[(_NONE, None)], description="objective", **dropdown),
-            "key_result": w.Dropdown(options=[(_NONE, None)], description="key result", **dropdown),
+            "objective": Choice(options=[(_NONE, None)], description="objective", **dropdown),
+            "key_result": Choice(options=[(_NONE, None)], description="key result", **dropdown),
             "id": text("id", "id", placeholder="e.g. express-pay (lowercase, digits, - _ .)"),
             "title": text("title", "title", placeholder="optional"),
             "change": text("change", "If we ...", placeholder="add express pay to the cart"),
             "metric": text("metric", "metric", placeholder="the analysis column: converted"),
             "outcome": text("outcome", "outcome", placeholder="in words: checkout conversion"),
-            "direction": w.Dropdown(
+            "direction": Choice(
                 options=["increase", "decrease"], value="increase", description="will", **dropdown
             ),
             "expected_effect": float_input("expected_effect", "by"),

@@ -13,6 +13,7 @@ from hypokit._records import DEFAULT_SHELF_LIFE, Hypothesis, Learning, Objective
 from hypokit._registry import Registry
 from hypokit.widgets._common import (
     DESCRIPTION,
+    Choice,
     button,
     error_label,
     field,
@@ -66,7 +67,7 @@ class EvidenceRow:
         narrow = "20em"
         self.fields: dict[str, Any] = {
             "kind": field(
-                w.Dropdown(
+                Choice(
                     options=kinds,
                     value=kinds[0],
                     description="kind",
@@ -81,7 +82,7 @@ class EvidenceRow:
             "method": text("method", "method", placeholder="e.g. two-sample z-test"),
             "experiments": text("experiments", "experiments", placeholder="ids, comma-separated"),
             "strength": field(
-                w.Dropdown(
+                Choice(
                     options=_STRENGTHS,
                     value=None,
                     description="strength",
@@ -195,7 +196,7 @@ class LearningForm(RecordForm[Learning]):
             "believed": text("believed", "we believed", area=True),
             "observed": text("observed", "we observed", area=True),
             "learned": text("learned", "we learned", area=True),
-            "decision": w.Dropdown(
+            "decision": Choice(
                 options=[("(choose)", None), *[(d, d) for d in DECISIONS]],
                 value=None,
                 description="therefore",
@@ -203,8 +204,8 @@ class LearningForm(RecordForm[Learning]):
             ),
             "segments": text("segments", "segments", placeholder="comma-separated; empty: all"),
             "audience": text("audience", "audience", placeholder="optional", width="22em"),
-            "objective": w.Dropdown(options=[(_NONE, None)], description="objective", **dropdown),
-            "hypothesis": w.Dropdown(options=[(_NONE, None)], description="hypothesis", **dropdown),
+            "objective": Choice(options=[(_NONE, None)], description="objective", **dropdown),
+            "hypothesis": Choice(options=[(_NONE, None)], description="hypothesis", **dropdown),
             "recorded": w.DatePicker(value=self.as_of, description="recorded", style=DESCRIPTION),
             "expires": w.DatePicker(value=None, description="expires", style=DESCRIPTION),
         }

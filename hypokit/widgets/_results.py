@@ -20,6 +20,10 @@ _COLUMNS = (
 )  # fmt: skip
 
 
+#: The segment picker's value for every segment.
+EVERY = ""
+
+
 def _names(finding: Finding, metric: str, segment: str | None, variant: str) -> bool:
     """Whether a finding is about this metric, segment and variant (or about all of them)."""
     return (
@@ -40,7 +44,7 @@ class ResultsExplorer(Panel):
         result: The analysis (:func:`hypokit.analyze`).
 
     Attributes:
-        fields: The ``metric``, ``segment`` (None: every segment) and ``variant``
+        fields: The ``metric``, ``segment`` (``""``: every segment) and ``variant``
             pickers.
         table, figure, findings: The ``Output`` widgets (classes ``hk-rows``,
             ``hk-plot``, ``hk-findings``).
@@ -55,8 +59,10 @@ class ResultsExplorer(Panel):
         self.fields: dict[str, Any] = {
             "metric": w.Dropdown(options=list(result.metrics), description="metric", **style),
             "segment": w.Dropdown(
-                options=[("every segment", None), *[(s, s) for s in result.segments]],
-                value=None,
+                # ipywidgets shows no label for the value None ("nothing picked"), so
+                # every segment is the empty string.
+                options=[("every segment", EVERY), *[(s, s) for s in result.segments]],
+                value=EVERY,
                 description="segment",
                 **style,
             ),
@@ -82,9 +88,13 @@ class ResultsExplorer(Panel):
         ]
         self.update()
 
+    def _picked(self) -> tuple[str, str | None, str]:
+        metric, segment, variant = (self.fields[k].value for k in ("metric", "segment", "variant"))
+        return metric, (segment or None), variant
+
     def rows(self) -> list[dict[str, Any]]:
         """The table rows of the metric, segment and variant picked."""
-        metric, segment, variant = (self.fields[k].value for k in ("metric", "segment", "variant"))
+        metric, segment, variant = self._picked()
         return [
             r
             for r in self.result.to_records()
@@ -95,7 +105,7 @@ class ResultsExplorer(Panel):
 
     def update(self) -> None:
         """Redraw the plot, the rows and the findings for the current picks."""
-        metric, segment, variant = (self.fields[k].value for k in ("metric", "segment", "variant"))
+        metric, segment, variant = self._picked()
         rows = self.rows()
         caption = f"{metric}, {variant!r} against {self.result.control!r}"
         show_html(self.table, html_table(rows, _COLUMNS, caption=caption), caption)
