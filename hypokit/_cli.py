@@ -1,9 +1,11 @@
 """The ``hypokit`` command line.
 
 ``hypokit size`` sizes a test from assumptions, a per-segment traffic CSV or historical
-data; ``hypokit analyze`` analyses an experiment per segment from CSV or Parquet files;
-``hypokit demo`` prints the shipped example. Commands for records and notebooks are
-listed but report that they are not available yet.
+data, with a group-sequential look schedule on request (``--looks``); ``hypokit
+analyze`` analyses an experiment per segment from CSV or Parquet files, by the
+frequentist, sequential or Bayesian method, and day by day (``--date``, ``--over-time``);
+``hypokit demo`` prints the shipped example; ``new`` and ``report`` write notebooks and
+reports; the commands for records are in :mod:`hypokit._cli_records`.
 
 Exit codes: 0 when the command ran, 1 for findings when asked to fail on them
 (``hypokit analyze --fail-on-warning``), 2 for usage and input errors.
@@ -26,6 +28,8 @@ from hypokit._version import __version__
 if TYPE_CHECKING:
     from hypokit._analysis import AnalysisResult
     from hypokit._metrics import Metric
+    from hypokit._over_time import OverTime
+    from hypokit.stats import Prior
 
 __all__ = ["main"]
 
@@ -52,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     size = sub.add_parser(
         "size",
-        help="sample size, power and days of traffic per segment",
+        help="sample size, power, days of traffic and looks per segment",
         description=(
             "Size an A/B test. Give the metric's assumptions on the command line "
             "(--baseline, or --mean/--sd), per segment in a CSV (--segments-csv), or "
@@ -66,7 +70,14 @@ def _parser() -> argparse.ArgumentParser:
             "  hypokit size --metric proportion --mde 0.1 --relative --segments-csv traffic.csv\n"
             "      (columns: segment, traffic, and baseline or mean/sd per segment)\n"
             "  hypokit size --metric proportion --mde 0.1 --relative --data history.csv \\\n"
-            "      --column converted --segment-column segment --date-column date"
+            "      --column converted --segment-column segment --date-column date\n"
+            "  hypokit size --baseline 0.1 --mde 0.02 --traffic 1000 --looks 4\n"
+            "  hypokit size --baseline 0.1 --mde 0.02 --looks 0.25,0.5,1 --spending pocock\n"
+            "\n"
+            "With --looks the plan is a group-sequential test (Lan-DeMets alpha spending, as R's\n"
+            "rpact): the sizes are the maximum, and the look schedule follows the plan. With\n"
+            "--format csv the two tables are separated by a blank line; with --format json\n"
+            'they are the "plan" and "schedule" of one object.'
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -108,6 +119,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--margin", type=float, help="non-inferiority margin (one-sided tests)")
     e.add_argument("--method", help="proportions: pooled (default), unpooled or arcsine; means: t")
+    g = size.add_argument_group("planned looks (group-sequential)")
+    g.add_argument(
+        "--looks",
+        metavar="N|FRACTIONS",
+        help="stop early at planned looks: a number of equally spaced looks (4), or their "
+        "information fractions, increasing and ending at 1 (0.25,0.5,1)",
+    )
+    g.add_argument(
+        "--spending",
+        choices=("obrien-fleming", "pocock"),
+        help="alpha spending with --looks: obrien-fleming (little early, default) or pocock "
+        "(evenly)",
+    )
     t = size.add_argument_group("traffic and segments")
     t.add_argument("--traffic", type=float, help="eligible units per day (whole population)")
     t.add_argument(
@@ -243,6 +267,9 @@ def _run_size(ns: argparse.Namespace) -> int:
             correlation=pick("correlation", ns.correlation),
         )
     traffic = per_segment.get("traffic", ns.traffic)
+    looks = _parse_looks(ns.looks)
+    if ns.spending is not None and looks is None:
+        raise HypokitError(f"--spending {ns.spending} needs --looks (the planned looks).")
     plan = hk.size(
         metric,
         mde=pick("mde", ns.mde),
@@ -261,18 +288,52 @@ def _run_size(ns: argparse.Namespace) -> int:
         segments=ns.segment_column,
         date=ns.date_column,
         days=ns.days,
+        looks=looks,
+        spending=ns.spending or "obrien-fleming",
     )
     _print_plan(plan, ns.format)
     return 0
 
 
+def _parse_looks(text: str | None) -> int | list[float] | None:
+    """``--looks``: a number of looks (``4``) or information fractions (``0.25,0.5,1``)."""
+    if text is None:
+        return None
+    try:
+        if "," in text or "." in text:
+            return [float(part) for part in text.split(",")]
+        return int(text)
+    except ValueError:
+        raise HypokitError(
+            f"--looks {text!r}: expected a number of looks (e.g. 4) or information "
+            "fractions, increasing and ending at 1 (e.g. 0.25,0.5,1)."
+        ) from None
+
+
 def _print_plan(plan: Any, fmt: str) -> None:
+    """The plan, then its look schedule when it has planned looks."""
+    schedule = plan.schedule() if plan.looks is not None else None
     if fmt == "table":
         print(plan.to_string())
+        if schedule is not None:
+            print()
+            print(schedule.to_string())
     elif fmt == "csv":
         print(plan.to_pandas().to_csv(index=False), end="")
-    else:
+        if schedule is not None:
+            print()
+            print(schedule.to_pandas().to_csv(index=False), end="")
+    elif schedule is None:
         print(json.dumps(plan.to_records(), indent=2, default=float))
+    else:
+        design = {
+            "looks": plan.looks.looks,
+            "spending": plan.looks.spending,
+            "inflation": plan.inflation,
+            "plan": plan.to_records(),
+            "schedule": schedule.to_records(),
+        }
+        print(json.dumps(_finite(design), indent=2, allow_nan=False))
 
 
 def _run_demo(ns: argparse.Namespace) -> int:
@@ -322,6 +383,12 @@ examples:
       --metric converted:proportion --format json > result.json
   hypokit analyze experiment.csv --variant variant --control control \\
       --metric converted:proportion --quiet --fail-on-warning   # in CI
+  hypokit analyze experiment.csv --variant variant --control control \\
+      --metric converted:proportion --method sequential --n-tune 50000 \\
+      --date date --over-time          # always-valid intervals, day by day
+  hypokit analyze experiment.csv --variant variant --control control \\
+      --metric converted:proportion --metric revenue:mean \\
+      --method bayesian --prior-sd 0.1   # P(beats control) and expected loss
 
 Rows that cannot be computed (a segment with one arm, a constant metric) are left out
 of the table and explained under "Warnings:". Exit status: 0 when the analysis ran
@@ -343,7 +410,10 @@ def _add_analyze_parser(sub: Any) -> None:
             "against control for every metric, with the lift and its interval, p-values\n"
             "adjusted over the whole table, a sample-ratio check and plain-language warnings\n"
             "(Simpson's paradox, segments that differ or move against the average, missing\n"
-            "data). The data has one row per unit, read by DuckDB from CSV or Parquet files."
+            "data). The data has one row per unit, read by DuckDB from CSV or Parquet files.\n"
+            "--method sequential gives intervals and p-values valid however often they are\n"
+            "read; --method bayesian the chance each variant beats control and its expected\n"
+            "loss; --date with --over-time shows how the numbers evolved day by day."
         ),
         epilog=_ANALYZE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -371,6 +441,11 @@ def _add_analyze_parser(sub: Any) -> None:
         action="append",
         metavar="COL",
         help="a segment column (repeatable: several columns combine into segments)",
+    )
+    d.add_argument(
+        "--date",
+        metavar="COL",
+        help="the column with the day each unit entered (for --over-time)",
     )
     t = p.add_argument_group("test")
     t.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
@@ -405,6 +480,36 @@ def _add_analyze_parser(sub: Any) -> None:
         default=0.001,
         help="p-value below which the sample ratio is flagged (default 0.001)",
     )
+    m = p.add_argument_group("method")
+    m.add_argument(
+        "--method",
+        choices=("frequentist", "sequential", "bayesian"),
+        default="frequentist",
+        help="frequentist: read once, at the planned size (default); sequential: "
+        "always-valid intervals and p-values, safe to read daily; bayesian: posterior "
+        "intervals, prob_beats_control and expected_loss instead of p-values",
+    )
+    m.add_argument(
+        "--n-tune",
+        type=float,
+        metavar="N",
+        help="sequential: units (both arms) where the interval is tightest; about the "
+        "final size is best (default 5000)",
+    )
+    m.add_argument(
+        "--prior-a",
+        type=float,
+        metavar="A",
+        help="bayesian: the Beta(A, B) prior of each arm's rate for proportions (default 1)",
+    )
+    m.add_argument("--prior-b", type=float, metavar="B", help="bayesian: see --prior-a (default 1)")
+    m.add_argument(
+        "--prior-sd",
+        type=float,
+        metavar="SD",
+        help="bayesian: the prior sd of the relative lift for means and ratios, e.g. 0.1 "
+        "(default: a flat prior, the credible interval equals the z interval)",
+    )
     o = p.add_argument_group("output")
     o.add_argument(
         "--format",
@@ -417,6 +522,12 @@ def _add_analyze_parser(sub: Any) -> None:
         "--output",
         metavar="FILE",
         help="also write the result to FILE.csv (every column) or FILE.html (a standalone page)",
+    )
+    o.add_argument(
+        "--over-time",
+        action="store_true",
+        help="print (and write with --output) the analysis day by day, on the data up to "
+        "each day of --date, instead of the final table",
     )
     o.add_argument("--quiet", action="store_true", help="print only the table")
     o.add_argument(
@@ -543,6 +654,49 @@ def _output_kind(path: str | None) -> str | None:
     return kind
 
 
+_PRIOR_OPTIONS = {"a": "--prior-a", "b": "--prior-b", "effect_sd": "--prior-sd"}
+
+
+def _prior(ns: argparse.Namespace) -> Prior | None:
+    """``hk.Prior`` from ``--prior-a/--prior-b/--prior-sd``; None when none is given."""
+    import hypokit as hk
+
+    given = {
+        name: getattr(ns, option[2:].replace("-", "_")) for name, option in _PRIOR_OPTIONS.items()
+    }
+    given = {name: value for name, value in given.items() if value is not None}
+    if not given:
+        return None
+    try:
+        return hk.Prior(**given)
+    except HypokitError as exc:
+        name = str(exc).partition(" == ")[0]
+        raise HypokitError(f"{_PRIOR_OPTIONS.get(name, '--prior')}: {exc}") from None
+
+
+def _method_note(method: str, n_tune: float | None, prior: Prior | None) -> str:
+    """How the sequential or Bayesian reading was tuned, for the caption."""
+    if method == "sequential":
+        from hypokit.stats import DEFAULT_N_TUNE
+
+        tune = f"{n_tune:,.6g}" if n_tune is not None else f"{DEFAULT_N_TUNE:,.0f} (default)"
+        return f"sequential: always-valid intervals and p-values, n_tune {tune}"
+    if method == "bayesian":
+        import hypokit as hk
+
+        prior = prior or hk.Prior()
+        effect = (
+            "a flat prior on the effect"
+            if prior.effect_sd is None
+            else f"a normal prior on the lift (sd {prior.effect_sd:g})"
+        )
+        return (
+            f"bayesian: Beta({prior.a:g}, {prior.b:g}) prior on rates, {effect}; "
+            "no p-values, no correction"
+        )
+    return ""
+
+
 def _run_analyze(ns: argparse.Namespace) -> int:
     import hypokit as hk
 
@@ -550,6 +704,9 @@ def _run_analyze(ns: argparse.Namespace) -> int:
     allocation = _parse_allocation(ns.allocation)
     output = _output_kind(ns.output)
     data = _data_argument(ns.paths)
+    prior = _prior(ns)
+    if ns.over_time and ns.date is None:
+        raise HypokitError("--over-time needs --date COL (the day each unit entered).")
     segments = ns.segments[0] if ns.segments and len(ns.segments) == 1 else ns.segments
     result = hk.analyze(
         data,
@@ -559,28 +716,38 @@ def _run_analyze(ns: argparse.Namespace) -> int:
         segments=segments,
         alpha=ns.alpha,
         correction=None if ns.correction == "none" else ns.correction,
+        method=ns.method,
         alternative=ns.alternative,
         lift=ns.lift,
         allocation=allocation,
         srm_alpha=ns.srm_alpha,
         progress={"auto": None, "on": True, "off": False}[ns.progress],
+        date=ns.date,
+        n_tune=ns.n_tune,
+        prior=prior,
     )
+    days = result.over_time() if ns.over_time else None
+    note = _method_note(result.method, ns.n_tune, prior)
     serious = [f for f in result.warnings if f.severity == "warning"]
     if ns.format == "json":
-        print(json.dumps(_analysis_json(result), indent=2, allow_nan=False))
+        document = _analysis_json(result)
+        if days is not None:
+            document["over_time"] = {"date": days.date, "rows": _finite(days.to_records())}
+        print(json.dumps(document, indent=2, allow_nan=False))
     elif ns.format == "csv":
-        print(result.to_pandas().to_csv(index=False), end="", flush=True)
+        table = result.to_pandas() if days is None else days.to_pandas()
+        print(table.to_csv(index=False), end="", flush=True)
         if not ns.quiet:  # the warnings go to stderr, to keep stdout a clean CSV
             print(_warning_lines(result), file=sys.stderr)
     else:
         if not ns.quiet:
-            print(_caption(result))
-        print(_analysis_table(result))
+            print(_caption(result, note))
+        print(_analysis_table(result, None if days is None else days.rows))
         if not ns.quiet:
             print()
             print(_warning_lines(result))
     if output is not None:
-        _write_output(result, ns.output, output, ns.paths)
+        _write_output(result, days, ns.output, output, ns.paths, note)
         if not ns.quiet:
             sys.stdout.flush()
             print(f"hypokit analyze: wrote {ns.output}", file=sys.stderr)
@@ -613,27 +780,48 @@ def _p_is(x: float) -> str:
     return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
 
 
-def _caption(result: AnalysisResult) -> str:
+def _caption(result: AnalysisResult, note: str = "") -> str:
     n = len(result.segments) - 1
     segments = f"{n} segment(s) and (all)" if n else "no segments"
     variants = ", ".join(map(repr, result.variants))
+    if result.method == "bayesian":
+        test = f"{(1 - result.alpha) * 100:g}% credible intervals, {result.alternative}"
+    else:
+        test = (
+            f"alpha {result.alpha:g}, {result.correction or 'no'} correction, "
+            f"{result.alternative}, {result.lift_method} lift intervals"
+        )
     return (
         f"{variants} against {result.control!r}: {segments}, "
-        f"{len(result.metrics)} metric(s); alpha {result.alpha:g}, "
-        f"{result.correction or 'no'} correction, {result.alternative}, "
-        f"{result.lift_method} lift intervals"
+        f"{len(result.metrics)} metric(s); {test}" + (f"; {note}" if note else "")
     )
 
 
-def _analysis_table(result: AnalysisResult) -> str:
-    """The rows as an aligned plain-text table: lift and its interval in percent."""
-    ci = f"{(1 - result.alpha) * 100:g}% CI"
+def _prob(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.1%}"
+
+
+def _loss(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.4g}"
+
+
+def _analysis_table(result: AnalysisResult, dated: Sequence[dict[str, Any]] | None = None) -> str:
+    """The rows as an aligned plain-text table: lift and its interval in percent.
+
+    ``dated`` are the day-by-day rows of ``result.over_time()``, shown with a date
+    column first. The Bayesian reading shows ``prob_beats_control`` and
+    ``expected_loss`` (of shipping the variant, in the metric's units) for p-values.
+    """
+    bayesian = result.method == "bayesian"
+    ci = f"{(1 - result.alpha) * 100:g}% {'credible' if bayesian else 'CI'}"
     adjusted = f"p ({result.correction})" if result.correction else "p (unadjusted)"
-    header = ["segment", "metric", "variant", "n_control", "n_variant", "lift", ci, "p"]
-    header += [adjusted, "significant"]
-    left = {"segment", "metric", "variant", ci, "significant"}
-    rows = [
-        [
+    tests = ["prob_beats_control", "expected_loss"] if bayesian else ["p", adjusted]
+    header = ["segment", "metric", "variant", "n_control", "n_variant", "lift", ci, *tests]
+    header = (["date"] if dated is not None else []) + [*header, "significant"]
+    left = {"date", "segment", "metric", "variant", ci, "significant"}
+    rows = []
+    for r in result.rows if dated is None else dated:
+        cells = [
             str(r["segment"]),
             str(r["metric"]),
             str(r["variant"]),
@@ -641,12 +829,13 @@ def _analysis_table(result: AnalysisResult) -> str:
             f"{r['n_variant']:,}",
             _pct(r["lift"]),
             f"[{_pct(r['lift_ci_low'])}, {_pct(r['lift_ci_high'])}]",
-            _pvalue(r["p_value"]),
-            _pvalue(r["p_adjusted"]),
-            "yes" if r["significant"] else "no",
         ]
-        for r in result.rows
-    ]
+        if bayesian:
+            cells += [_prob(r["prob_beats_control"]), _loss(r["expected_loss"])]
+        else:
+            cells += [_pvalue(r["p_value"]), _pvalue(r["p_adjusted"])]
+        cells.append("yes" if r["significant"] else "no")
+        rows.append(([str(r["date"])] if dated is not None else []) + cells)
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
 
     def line(cells: list[str]) -> str:
@@ -700,6 +889,7 @@ def _finite(value: Any) -> Any:
 def _analysis_json(result: AnalysisResult) -> dict[str, Any]:
     return _finite(  # type: ignore[no-any-return]
         {
+            "method": result.method,
             "control": result.control,
             "variants": list(result.variants),
             "segments": list(result.segments),
@@ -745,26 +935,54 @@ table.hypokit-table tbody tr:nth-child(even) { background: #fafafa; }
 """
 
 
-def _html_page(result: AnalysisResult, sources: Sequence[str]) -> str:
+def _over_time_html(days: OverTime, method: str) -> str:
+    """The day-by-day rows as an HTML table, with the columns the printed table has."""
+    from hypokit._results import html_table
+
+    columns = [c for c in days._display_columns if c != "p_value"]
+    extra = ["prob_beats_control", "expected_loss"] if method == "bayesian" else ["p_value"]
+    if method != "bayesian":
+        extra.append("p_adjusted")
+    columns[columns.index("significant") : columns.index("significant")] = extra
+    return html_table(days.to_records(), columns, caption=days._caption())
+
+
+def _html_page(
+    result: AnalysisResult,
+    sources: Sequence[str],
+    note: str = "",
+    days: OverTime | None = None,
+) -> str:
     title = "hypokit analysis: " + ", ".join(sources)
+    by_day = (
+        "" if days is None else f"\n<h2>Day by day</h2>\n{_over_time_html(days, result.method)}"
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>\n{_HTML_STYLE}</style>\n</head>\n"
         f"<body>\n<h1>{html.escape(title)}</h1>\n"
-        f'<p class="meta">{html.escape(_caption(result))}. '
+        f'<p class="meta">{html.escape(_caption(result, note))}. '
         f"Made by hypokit {html.escape(__version__)}.</p>\n"
-        f"{result._repr_html_()}\n</body>\n</html>\n"
+        f"{result._repr_html_()}{by_day}\n</body>\n</html>\n"
     )
 
 
-def _write_output(result: AnalysisResult, path: str, kind: str, sources: Sequence[str]) -> None:
+def _write_output(
+    result: AnalysisResult,
+    days: OverTime | None,
+    path: str,
+    kind: str,
+    sources: Sequence[str],
+    note: str = "",
+) -> None:
+    """``--output``: the rows (the day-by-day rows with ``--over-time``) as CSV, or a page."""
     try:
         if kind == "csv":
-            result.to_pandas().to_csv(path, index=False)
+            (result if days is None else days).to_pandas().to_csv(path, index=False)
         else:
             with open(path, "w", encoding="utf-8") as f:
-                f.write(_html_page(result, sources))
+                f.write(_html_page(result, sources, note, days))
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise HypokitError(f"--output {path!r}: cannot write it ({reason}).") from None

@@ -210,6 +210,13 @@ class OverTime(TableMixin):
         """One dict per (date, segment, metric, variant)."""
         return [dict(r) for r in self.rows]
 
+    def _columns(self) -> list[str]:
+        columns = list(self._display_columns)
+        if self.method == "bayesian":  # posterior summaries instead of p-values
+            at = columns.index("p_value")
+            columns[at : at + 1] = ["prob_beats_control", "expected_loss"]
+        return columns
+
     def _caption(self) -> str:
         return f"Day by day ({self.method}, {round((1 - self.alpha) * 100)}% intervals)"
 

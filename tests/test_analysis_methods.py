@@ -234,3 +234,13 @@ def test_bayesian_table_shape_and_display(units: pd.DataFrame) -> None:
     assert {"prob_beats_control", "expected_loss", "expected_loss_control"} <= set(table)
     assert "P(beats control)" in result.summary()
     assert "P(beats control)" in result._repr_html_()
+
+
+def test_bayesian_days_show_posterior_columns(units: pd.DataFrame) -> None:
+    result = hk.analyze(
+        units, variant="variant", control="control", metrics=[METRICS[1]], date="day",
+        method="bayesian",
+    )  # fmt: skip
+    text = result.over_time().to_string()
+    assert "prob_beats_control" in text
+    assert "p_value" not in text

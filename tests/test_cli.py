@@ -1,6 +1,9 @@
 """The ``hypokit`` command line."""
 
+import io
 import json
+import math
+import re
 import subprocess
 import sys
 
@@ -139,3 +142,115 @@ def test_console_script_entry_point():
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert "3,841" in out
+
+
+# ------------------------------------------------------------------------- planned looks
+# R: power.prop.test(p1 = 0.02, p2 = 0.07, sig.level = 0.05, power = 0.8) n = 268.6625277
+R_FIXED_N = 268.6625277
+
+
+def test_size_looks_prints_the_plan_then_the_schedule(capsys):
+    code, out, _ = run(capsys, "size", "--baseline", "0.02", "--mde", "0.05", "--traffic",
+                       "100", "--looks", "5")  # fmt: skip
+    assert code == 0
+    plan_text, schedule_text = out.split("\n\n")
+    # rpact: getDesignCharacteristics(getDesignGroupSequential(kMax = 5, alpha = 0.05,
+    #   sided = 2, typeOfDesign = "asOF", beta = 0.2))$inflationFactor = 1.024719881
+    assert "5 looks (obrien-fleming spending, inflation 1.025)" in plan_text
+    assert re.search(r"\b269\s+276\s+552\b", plan_text)  # n_fixed, n_per_arm, n_total
+    assert math.ceil(R_FIXED_N * 1.024719881) == 276
+    assert schedule_text.startswith("Planned looks (obrien-fleming alpha spending")
+    lines = schedule_text.strip().splitlines()
+    assert len(lines) == 2 + 5
+    api = hk.size(hk.Proportion(baseline=0.02), mde=0.05, traffic=100, looks=5)
+    assert schedule_text.strip() == api.schedule().to_string()
+    # rpact: getDesignGroupSequential(kMax = 5, alpha = 0.05, sided = 2,
+    #   typeOfDesign = "asOF")$criticalValues = 4.876884949 3.357011922 2.680280067
+    #   2.289816774 2.031032048
+    z = [float(re.split(r"\s+", line.strip())[6]) for line in lines[2:]]
+    assert z == pytest.approx([4.877, 3.357, 2.680, 2.290, 2.031], abs=6e-4)
+
+
+def test_size_looks_fractions_pocock_csv_and_json(capsys):
+    args = ["size", "--baseline", "0.02", "--mde", "0.05", "--looks", "0.2,0.5,1",
+            "--spending", "pocock"]  # fmt: skip
+    code, out, _ = run(capsys, *args, "--format", "csv")
+    assert code == 0
+    plan_csv, schedule_csv = out.split("\n\n")
+    plan = pd.read_csv(io.StringIO(plan_csv))
+    schedule = pd.read_csv(io.StringIO(schedule_csv))
+    # rpact: getDesignCharacteristics(getDesignGroupSequential(kMax = 3, alpha = 0.05,
+    #   sided = 2, typeOfDesign = "asP", informationRates = c(0.2, 0.5, 1),
+    #   beta = 0.2))$inflationFactor = 1.147242599
+    assert plan["n_per_arm"].tolist() == [math.ceil(R_FIXED_N * 1.147242599)] == [309]
+    assert plan["n_fixed"].tolist() == [269]
+    # rpact: ...(typeOfDesign = "asP", informationRates = c(0.2, 0.5, 1))$criticalValues
+    #   = 2.437976688 2.332825132 2.224700876
+    assert schedule["information"].tolist() == [0.2, 0.5, 1.0]
+    assert schedule["z"].tolist() == pytest.approx([2.437977, 2.332825, 2.224701], abs=1e-4)
+    api = hk.size(hk.Proportion(baseline=0.02), mde=0.05, looks=[0.2, 0.5, 1],
+                  spending="pocock")  # fmt: skip
+    assert schedule["n_per_arm"].tolist() == [r["n_per_arm"] for r in api.schedule().rows]
+
+    code, out, _ = run(capsys, *args, "--format", "json")
+    assert code == 0
+    design = json.loads(out)
+    assert design["looks"] == 3
+    assert design["spending"] == "pocock"
+    assert design["inflation"] == pytest.approx(1.147242599, rel=1e-6)
+    assert design["plan"] == json.loads(json.dumps(api.to_records(), default=float))
+    assert [r["p_boundary"] for r in design["schedule"]] == pytest.approx(
+        [r["p_boundary"] for r in api.schedule().rows], rel=1e-12
+    )
+    assert design["schedule"][0]["day"] is None  # no traffic: null, not NaN
+
+
+def test_size_looks_per_segment_schedule(capsys, tmp_path):
+    path = tmp_path / "traffic.csv"
+    path.write_text("segment,traffic,baseline\nnew,2000,0.05\nreturning,800,0.12\n")
+    code, out, _ = run(capsys, "size", "--mde", "0.1", "--relative", "--segments-csv",
+                       str(path), "--correction", "holm", "--looks", "3",
+                       "--format", "json")  # fmt: skip
+    assert code == 0
+    schedule = json.loads(out)["schedule"]
+    api = hk.size(
+        hk.Proportion(baseline={"new": 0.05, "returning": 0.12}), mde=0.1, relative=True,
+        traffic={"new": 2000, "returning": 800}, correction="holm", looks=3,
+    ).schedule()  # fmt: skip
+    assert [(r["segment"], r["look"], r["day"]) for r in schedule] == [
+        (r["segment"], r["look"], r["day"]) for r in api.rows
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--spending", "pocock"], r"--spending pocock needs --looks"),
+        (["--spending", "obrien-fleming"], r"--spending obrien-fleming needs --looks"),
+        (["--looks", "many"], r"--looks 'many': expected a number of looks"),
+        (["--looks", "0"], r"looks == 0, must be at least 1"),
+        (["--looks", "0.5,0.3,1"], r"must be strictly increasing"),
+        (["--looks", "0.25,0.5"], r"must end at 1"),
+    ],
+)
+def test_size_bad_looks_exit_2(capsys, args, message):
+    code, out, err = run(capsys, "size", "--baseline", "0.1", "--mde", "0.02", *args)
+    assert code == 2
+    assert out == ""
+    assert re.search(message, err), err
+
+
+def test_size_help_documents_looks(capsys):
+    with pytest.raises(SystemExit):
+        main(["size", "--help"])
+    out = capsys.readouterr().out
+    for text in ("--looks", "--spending", "obrien-fleming", "pocock", "0.25,0.5,1"):
+        assert text in out
+
+
+def test_top_level_help_keeps_one_line_per_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert re.search(r"^    size\s+sample size, power, days of traffic and looks per segment$",
+                     out, re.M)  # fmt: skip

@@ -401,3 +401,214 @@ def test_progress_option(capsys, csv_path, mode):
     )
     assert code == 0
     assert "converted" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------- methods, days
+def table_rows(out, n):
+    """The cells of the ``n`` rows under the table's header."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(("segment", "date")))
+    return lines[start], [re.split(r"\s{2,}", line.strip()) for line in lines[start + 1 :][:n]]
+
+
+def test_sequential_method_equals_the_api(capsys, csv_path):
+    code, out, err = run(capsys, *full(csv_path, "--method", "sequential", "--n-tune", "20000",
+                                       "--format", "json"))  # fmt: skip
+    assert code == 0, err
+    api = hk.analyze(csv_path, variant="variant", control="control", segments="segment",
+                     metrics=METRICS, method="sequential", n_tune=20000)  # fmt: skip
+    result = json.loads(out)
+    assert result["method"] == "sequential"
+    assert len(result["rows"]) == len(api.rows) == 12
+    for got, want in zip(result["rows"], api.rows, strict=True):
+        for key in ("lift", "lift_ci_low", "lift_ci_high", "effect_ci_low", "effect_ci_high",
+                    "p_value", "p_adjusted"):  # fmt: skip
+            assert got[key] == pytest.approx(want[key], rel=1e-9), key
+        assert got["significant"] == want["significant"]
+    code, out, _ = run(capsys, *full(csv_path, "--method", "sequential", "--n-tune", "20000"))
+    assert "sequential: always-valid intervals and p-values, n_tune 20,000" in out
+    _, rows = table_rows(out, len(api.rows))
+    for cells, row in zip(rows, api.rows, strict=True):
+        assert cells[6] == f"[{pct(row['lift_ci_low'])}, {pct(row['lift_ci_high'])}]"
+        assert cells[8] == pvalue(row["p_adjusted"])
+
+
+def test_sequential_default_n_tune_is_named(capsys, csv_path):
+    code, out, _ = run(capsys, csv_path, *BASE, "--metric", "converted:proportion",
+                       "--method", "sequential")  # fmt: skip
+    assert code == 0
+    assert "n_tune 5,000 (default)" in out
+    api = hk.analyze(csv_path, variant="variant", control="control",
+                     metrics=hk.Proportion("converted"), method="sequential")  # fmt: skip
+    _, [cells] = table_rows(out, 1)
+    assert cells[7] == pvalue(api.rows[0]["p_value"])
+
+
+def test_bayesian_table_shows_probability_and_loss_not_p_values(capsys, csv_path, tmp_path):
+    path = tmp_path / "bayes.csv"
+    code, out, err = run(capsys, csv_path, *BASE, "--segments", "segment",
+                         "--metric", "converted:proportion", "--metric", "revenue:mean",
+                         "--method", "bayesian", "--prior-a", "2", "--prior-b", "30",
+                         "--prior-sd", "0.1", "--output", str(path))  # fmt: skip
+    assert code == 0, err
+    api = hk.analyze(csv_path, variant="variant", control="control", segments="segment",
+                     metrics=[hk.Proportion("converted"), hk.Mean("revenue")],
+                     method="bayesian",
+                     prior=hk.Prior(a=2, b=30, effect_sd=0.1))  # fmt: skip
+    assert "Beta(2, 30) prior on rates, a normal prior on the lift (sd 0.1)" in out
+    assert "no p-values, no correction" in out
+    assert "holm" not in out.splitlines()[0]
+    header, rows = table_rows(out, len(api.rows))
+    assert re.split(r"\s{2,}", header) == [
+        "segment", "metric", "variant", "n_control", "n_variant", "lift", "95% credible",
+        "prob_beats_control", "expected_loss", "significant",
+    ]  # fmt: skip
+    assert len(rows) == len(api.rows) == 8
+    for cells, row in zip(rows, api.rows, strict=True):
+        assert cells[:3] == [row["segment"], row["metric"], row["variant"]]
+        assert cells[5] == pct(row["lift"])
+        assert cells[6] == f"[{pct(row['lift_ci_low'])}, {pct(row['lift_ci_high'])}]"
+        assert cells[7] == f"{row['prob_beats_control']:.1%}"
+        assert cells[8] == f"{row['expected_loss']:.4g}"
+        assert cells[9] == ("yes" if row["significant"] else "no")
+
+    written = pd.read_csv(path)
+    pd.testing.assert_frame_equal(written, api.to_pandas(), check_dtype=False, rtol=1e-9)
+    assert written["p_value"].isna().all()
+    assert written["p_adjusted"].isna().all()
+
+
+def test_bayesian_default_prior_json(capsys, csv_path):
+    code, out, _ = run(capsys, csv_path, *BASE, "--metric", "converted:proportion",
+                       "--method", "bayesian", "--format", "json")  # fmt: skip
+    assert code == 0
+    api = hk.analyze(csv_path, variant="variant", control="control",
+                     metrics=hk.Proportion("converted"), method="bayesian")  # fmt: skip
+    result = json.loads(out)
+    assert result["method"] == "bayesian"
+    [row] = result["rows"]
+    assert row["p_value"] is None  # NaN in the table: null in JSON
+    assert row["p_adjusted"] is None
+    for key in ("prob_beats_control", "expected_loss", "expected_loss_control", "lift_ci_low",
+                "lift_ci_high"):  # fmt: skip
+        assert row[key] == pytest.approx(api.rows[0][key], rel=1e-9), key
+
+
+def test_over_time_prints_the_days(capsys, csv_path):
+    args = [csv_path, *BASE, "--metric", "converted:proportion", "--method", "sequential",
+            "--date", "date", "--over-time"]  # fmt: skip
+    code, out, err = run(capsys, *args, "--quiet")
+    assert code == 0, err
+    days = hk.analyze(csv_path, variant="variant", control="control",
+                      metrics=hk.Proportion("converted"), method="sequential",
+                      date="date").over_time()  # fmt: skip
+    lines = out.splitlines()
+    assert len(lines) == 1 + len(days.rows) == 22
+    header, rows = table_rows(out, len(days.rows))
+    assert header.startswith("date  ")
+    for cells, row in zip(rows, days.rows, strict=True):
+        assert cells[0] == row["date"]
+        assert cells[4:6] == [f"{row['n_control']:,}", f"{row['n_variant']:,}"]
+        assert cells[7] == f"[{pct(row['lift_ci_low'])}, {pct(row['lift_ci_high'])}]"
+        assert cells[9] == pvalue(row["p_adjusted"])
+    assert rows[0][0] == "2026-10-19"
+    assert rows[-1][0] == "2026-11-08"
+
+    code, out, err = run(capsys, *args, "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(__import__("io").StringIO(out), dtype={"date": str})
+    pd.testing.assert_frame_equal(table, days.to_pandas(), check_dtype=False, rtol=1e-9)
+    assert "Sample ratio: ok" in err
+
+
+def test_over_time_bayesian_json_and_outputs(capsys, csv_path, tmp_path):
+    args = [csv_path, *BASE, "--metric", "revenue:mean", "--segments", "segment",
+            "--method", "bayesian", "--date", "date", "--over-time"]  # fmt: skip
+    api = hk.analyze(csv_path, variant="variant", control="control", segments="segment",
+                     metrics=hk.Mean("revenue"), method="bayesian", date="date")  # fmt: skip
+    days = api.over_time()
+    path = tmp_path / "days.csv"
+    code, out, err = run(capsys, *args, "--output", str(path))
+    assert code == 0
+    header, rows = table_rows(out, len(days.rows))
+    assert "prob_beats_control" in header
+    assert "p (holm)" not in header
+    assert [cells[8] for cells in rows] == [f"{r['prob_beats_control']:.1%}" for r in days.rows]
+    assert "Warnings:" in out
+    assert f"wrote {path}" in err
+    written = pd.read_csv(path, dtype={"date": str})
+    pd.testing.assert_frame_equal(written, days.to_pandas(), check_dtype=False, rtol=1e-9)
+
+    page = tmp_path / "days.html"
+    code, out, _ = run(capsys, *args, "--format", "json", "--output", str(page))
+    assert code == 0
+    result = json.loads(out)
+    assert len(result["rows"]) == len(api.rows)  # the final table as well
+    assert result["over_time"]["date"] == "date"
+    got = result["over_time"]["rows"]
+    assert [(r["date"], r["segment"]) for r in got] == [
+        (r["date"], r["segment"]) for r in days.rows
+    ]
+    assert [r["expected_loss"] for r in got] == pytest.approx(
+        [r["expected_loss"] for r in days.rows], rel=1e-9
+    )
+    text = page.read_text(encoding="utf-8")
+    assert "<h2>Day by day</h2>" in text
+    assert "prob_beats_control" in text
+    assert "2026-11-08" in text
+    assert api._repr_html_() in text
+
+
+def test_date_without_over_time_leaves_the_table_unchanged(capsys, csv_path, expected):
+    code, out, _ = run(capsys, *full(csv_path, "--date", "date", "--format", "json"))
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    assert [r["segment"] for r in rows] == [r["segment"] for r in expected.rows]
+    assert [r["p_adjusted"] for r in rows] == pytest.approx(
+        [r["p_adjusted"] for r in expected.rows], rel=1e-9
+    )  # the same sums, added per day first
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--n-tune", "1000"], r"n_tune == 1000\.0 tunes method='sequential'; method is "
+                               r"'frequentist'"),
+        (["--method", "bayesian", "--n-tune", "1000"], r"method is 'bayesian'"),
+        (["--method", "sequential", "--n-tune", "0"], r"n_tune == 0\.0, must be greater than 0"),
+        (["--prior-sd", "0.1"], r"prior is for method='bayesian'; method is 'frequentist'"),
+        (["--method", "sequential", "--prior-a", "2"], r"prior is for method='bayesian'"),
+        (["--method", "bayesian", "--prior-a", "0"],
+         r"--prior-a: a == 0\.0, must be greater than 0"),
+        (["--method", "bayesian", "--prior-b", "-1"], r"--prior-b: b == -1\.0"),
+        (["--method", "bayesian", "--prior-sd", "0"], r"--prior-sd: effect_sd == 0\.0"),
+        (["--over-time"], r"--over-time needs --date COL"),
+        (["--date", "day", "--over-time"], r"date == 'day': no such column"),
+        (["--date", "segment", "--segments", "segment"],
+         r"date == 'segment' is also a segment column"),
+    ],
+)  # fmt: skip
+def test_bad_method_options_exit_2(capsys, csv_path, args, message):
+    code, out, err = run(capsys, csv_path, *BASE, "--metric", "converted:proportion", *args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("hypokit analyze: error: ")
+    assert re.search(message, err), err
+
+
+def test_method_choices_are_checked_by_the_parser(capsys, csv_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", csv_path, *BASE, "--metric", "converted:proportion",
+              "--method", "bootstrap"])  # fmt: skip
+    assert exc.value.code == 2
+    assert "invalid choice: 'bootstrap'" in capsys.readouterr().err
+
+
+def test_help_documents_methods_and_days(capsys):
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--method", "{frequentist,sequential,bayesian}", "--n-tune", "--prior-a",
+                   "--prior-b", "--prior-sd", "--date", "--over-time",
+                   "prob_beats_control", "expected_loss"):  # fmt: skip
+        assert option in out
