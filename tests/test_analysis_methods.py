@@ -244,3 +244,33 @@ def test_bayesian_days_show_posterior_columns(units: pd.DataFrame) -> None:
     text = result.over_time().to_string()
     assert "prob_beats_control" in text
     assert "p_value" not in text
+
+
+def test_the_peeking_simulation_computes_what_the_analysis_reports() -> None:
+    # One A/A experiment as units: the day-by-day p-values of hk.analyze (fixed horizon
+    # and sequential) equal those hk.stats.peeking_simulation computes from counts, so
+    # its rates (tests/test_sequential_simulation.py) are the rates of this analysis.
+    rng = np.random.default_rng(30)
+    days, users = 30, 200
+    day = np.repeat(np.arange(1, days + 1), 2 * users)
+    variant = np.tile(np.repeat(["control", "b"], users), days)
+    units = pd.DataFrame(
+        {"day": day, "variant": variant, "converted": rng.binomial(1, 0.1, day.size)}
+    )
+    common = {"variant": "variant", "control": "control", "metrics": [hk.Proportion("converted")]}
+    naive = hk.analyze(units, date="day", **common).over_time().to_pandas()  # type: ignore[arg-type]
+    seq = (
+        hk.analyze(units, date="day", method="sequential", n_tune=2 * users * days, **common)
+        .over_time()
+        .to_pandas()
+    )  # type: ignore[arg-type]
+
+    counts = units.groupby(["day", "variant"])["converted"].sum().unstack().cumsum()
+    n_arm = users * np.arange(1, days + 1)
+    pa, pb = counts["control"] / n_arm, counts["b"] / n_arm
+    pooled = (pa + pb) / 2
+    z = (pb - pa) / np.sqrt(pooled * (1 - pooled) * 2 / n_arm)
+    np.testing.assert_allclose(naive["p_value"], 2 * special.ndtr(-np.abs(z)), rtol=1e-9)
+    se = np.sqrt((pa * (1 - pa) + pb * (1 - pb)) / n_arm)
+    p_cs = hk.stats.always_valid_p_value(pb - pa, se, 2 * n_arm, n_tune=2.0 * users * days)
+    np.testing.assert_allclose(seq["p_value"], np.fmin.accumulate(p_cs), rtol=1e-9)
