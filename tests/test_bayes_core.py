@@ -287,6 +287,18 @@ def test_credible_intervals_match_monte_carlo_quantiles(
     assert _f(res.effect) == pytest.approx(diff.mean(), abs=5 * diff.std() / math.sqrt(DRAWS))
 
 
+def test_lift_interval_of_two_jeffreys_posteriors_without_successes() -> None:
+    # Beta(0.5, 1053.5) and Beta(0.5, 679.5). The exact path's 2.5% bound of the ratio
+    # covers about 2.65% of the draws (adaptive quadrature over x^-1/2 near 0); the fast
+    # path's trapezoid rule in logit x covers 2.50%.
+    prior = Prior(a=0.5, b=0.5)
+    res = bayes_proportions(ProportionStats(1053, 0), ProportionStats(679, 0), prior=prior)
+    ratio = _draws((0.5, 679.5), 16) / _draws((0.5, 1053.5), 15) - 1
+    tol = 5 * math.sqrt(0.025 * 0.975 / DRAWS)
+    assert np.mean(ratio <= _f(res.lift_ci_low)) == pytest.approx(0.025, abs=tol)
+    assert np.mean(ratio <= _f(res.lift_ci_high)) == pytest.approx(0.975, abs=tol)
+
+
 def test_beta_interval_approaches_wald_with_big_n() -> None:
     control, variant = ProportionStats(2_000_000, 200_000), ProportionStats(2_000_000, 203_000)
     res = bayes_proportions(control, variant)
@@ -319,6 +331,142 @@ def test_empty_arm_is_nan_without_warnings() -> None:
     assert res.prob_beats_control[1] == pytest.approx(0.5, abs=1e-12)
     assert res.effect[1] == 0.0
     assert res.reason[1] == 0
+
+
+# ----------------------------------------------------- fast path against the exact path
+def _counts_grid() -> list[tuple[int, int, int, int]]:
+    """(n_c, s_c, n_v, s_v): 100 to 10 million units, 0.1% to 99.9%, rare events."""
+    rows = []
+    for n in (100, 1_000, 30_000, 1_000_000, 10_000_000):
+        for rate in (0.001, 0.01, 0.1, 0.5):
+            for lift in (0.9, 1.08):
+                n_v = round(n * 1.1)
+                rows.append((n, round(n * rate), n_v, round(n_v * rate * lift)))
+    rows += [
+        (100, 0, 100, 0),
+        (100, 0, 120, 1),
+        (5_000, 1, 5_000, 4),
+        (2_000_000, 2, 1_000_000, 0),
+        (400, 3, 4_000, 60),  # unequal arms: 1 to 10
+        (10_000, 9_990, 10_000, 9_995),  # rates near 100%
+        (1_000_000, 999_000, 900_000, 899_300),
+    ]
+    return rows
+
+
+def _exact_rows(
+    rows: list[tuple[int, int, int, int]], prior: Prior, alpha: float
+) -> list[dict[str, float]]:
+    return [
+        _bayes._beta_row(
+            _Beta(prior.a + s_c, prior.b + n_c - s_c),
+            _Beta(prior.a + s_v, prior.b + n_v - s_v),
+            alpha,
+            True,
+        )
+        for n_c, s_c, n_v, s_v in rows
+    ]
+
+
+def _assert_close_to_exact(res: BayesResult, exact: list[dict[str, float]]) -> None:
+    """The fast path's stated accuracy against the exact path, row by row.
+
+    Probabilities: 1e-8 absolute. Losses: 1e-8 relative, or 1e-13 absolute (the
+    reference's own ``epsabs``: a loss far in the tail, such as 1e-20, is not known to
+    1e-8 of itself). Interval bounds: 1e-8 of ``max(|bound|, effect_sd)`` for the
+    effect (a bound near 0 has no relative precision), 1e-8 relative for
+    ``1 + lift`` (the ratio's quantile).
+    """
+    for i, ref in enumerate(exact):
+        sd = ref["effect_sd"]
+        assert res.prob_beats_control[i] == pytest.approx(ref["prob_beats_control"], abs=1e-8)
+        for name in ("expected_loss", "expected_loss_control"):
+            assert getattr(res, name)[i] == pytest.approx(ref[name], rel=1e-8, abs=1e-13)
+        for name in ("effect_ci_low", "effect_ci_high"):
+            tol = 1e-8 * max(abs(ref[name]), sd)
+            assert getattr(res, name)[i] == pytest.approx(ref[name], abs=tol), name
+        for name in ("lift_ci_low", "lift_ci_high"):
+            assert 1 + getattr(res, name)[i] == pytest.approx(1 + ref[name], rel=1e-8), name
+        for name in ("effect", "effect_sd", "lift", "control_mean", "variant_mean"):
+            assert getattr(res, name)[i] == pytest.approx(ref[name], rel=1e-14), name
+
+
+@pytest.mark.parametrize(
+    ("prior", "alpha", "every"),
+    [
+        pytest.param(Prior(), 0.05, 1, id="uniform"),
+        pytest.param(Prior(a=0.5, b=0.5), 0.1, 3, id="jeffreys"),
+    ],
+)
+def test_fast_path_matches_the_exact_path_on_a_grid(
+    prior: Prior, alpha: float, every: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = _counts_grid()[::every]
+    n_c, s_c, n_v, s_v = (np.array(x) for x in zip(*rows, strict=True))
+    res = bayes_proportions(
+        ProportionStats(n_c, s_c), ProportionStats(n_v, s_v), prior=prior, alpha=alpha
+    )
+    # Every row is the fast path's own work: no quantile falls back to the exact path.
+    arms = [np.asarray(x, dtype=np.float64) for x in (res.control_a, res.control_b)]
+    arms += [np.asarray(x, dtype=np.float64) for x in (res.variant_a, res.variant_b)]
+    assert _bayes._fast_prob_and_loss(*arms)[3].all()
+    for u in (alpha / 2, 1 - alpha / 2):
+        assert _bayes._fast_difference_quantile(*arms, u)[1].all()
+        assert _bayes._fast_ratio_quantile(*arms, u)[1].all()
+    # The reference integrates every row (no closed-form sum: those of more than a few
+    # thousand terms lose about 1e-9 to rounding, and Stucchio's loss subtracts terms
+    # the size of the means).
+    monkeypatch.setattr(_bayes, "_MAX_TERMS", 0)
+    _assert_close_to_exact(res, _exact_rows(rows, prior, alpha))
+
+
+def test_small_arms_fall_back_to_the_exact_path() -> None:
+    # 20 units at 50%: the kink of P(D <= d) lies inside the posterior's bulk on both
+    # sides, so the fast path declines the effect's interval and the exact path gives it.
+    rows = [(20, 9, 20, 12), (3, 1, 4, 3)]
+    n_c, s_c, n_v, s_v = (np.array(x) for x in zip(*rows, strict=True))
+    res = bayes_proportions(ProportionStats(n_c, s_c), ProportionStats(n_v, s_v))
+    arms = [np.asarray(x, dtype=np.float64) for x in (res.control_a, res.control_b)]
+    arms += [np.asarray(x, dtype=np.float64) for x in (res.variant_a, res.variant_b)]
+    for u in (0.025, 0.975):
+        assert not _bayes._fast_difference_quantile(*arms, u)[1].any()
+    exact = _exact_rows(rows, Prior(), 0.05)
+    for i, ref in enumerate(exact):
+        assert res.effect_ci_low[i] == ref["effect_ci_low"]
+        assert res.effect_ci_high[i] == ref["effect_ci_high"]
+    _assert_close_to_exact(res, exact)
+
+
+# Reference values at 25-30 significant digits with mpmath 1.4.1 (mp.dps = 30): mp.quad
+# over the control's posterior, split at the kinks of the integrand, of
+#   P(v <= c)          quad(lambda x: pdf_C(x) * betainc(a_V, b_V, 0, x, regularized=True))
+#   E[(c - v)^+]       quad(lambda x: pdf_C(x) * (x * F_V(x) - mean_V * F_{V+1}(x)))
+#   quantile of v - c  findroot(lambda d: quad(lambda x: pdf_C(x) * F_V(x + d)) - u)
+# (with the arms swapped for E[(v - c)^+]), pdf_C(x) = exp((a-1) log x + (b-1) log1p(-x)
+# - log(beta(a, b))); the uniform prior, so a = successes + 1 and b = failures + 1.
+HIGH_PRECISION = [
+    # control 3/2636, variant 0/1116: Beta(4, 2634), Beta(1, 1117); u = 0.025
+    ((2636, 3, 1116, 0), "effect_ci_low", -0.0027845883344385149767),
+    # control 0/332, variant 5/868: Beta(1, 333), Beta(6, 864); u = 0.975
+    ((332, 0, 868, 5), "effect_ci_high", 0.011558870344854602831),
+    # control 236/150291, variant 157/118881: Beta(237, 150056), Beta(158, 118725)
+    ((150_291, 236, 118_881, 157), "expected_loss", 0.00025074901063698187897),
+    ((150_291, 236, 118_881, 157), "prob_beats_control", 1 - 0.95358515181348891079),
+    # control 235/22727, variant 246/31436: Beta(236, 22493), Beta(247, 31191). Stucchio's
+    # closed form gives 2.44714750e-7 here (4.5e-6 off: the two terms are 4,000 times
+    # larger than their difference); the integral keeps every digit.
+    ((22_727, 235, 31_436, 246), "expected_loss_control", 2.4471584376952060861e-7),
+    ((22_727, 235, 31_436, 246), "prob_beats_control", 0.0010826945494887370305),
+]
+
+
+@pytest.mark.parametrize(("counts", "name", "expected"), HIGH_PRECISION)
+def test_fast_path_matches_high_precision_values(
+    counts: tuple[int, int, int, int], name: str, expected: float
+) -> None:
+    n_c, s_c, n_v, s_v = counts
+    res = bayes_proportions(ProportionStats(n_c, s_c), ProportionStats(n_v, s_v))
+    assert _f(getattr(res, name)) == pytest.approx(expected, rel=1e-10, abs=1e-15)
 
 
 # ------------------------------------------------------------------------- normal model
@@ -502,6 +650,30 @@ def test_grid_matches_row_by_row_calls() -> None:
         for name in BayesResult.__dataclass_fields__:
             np.testing.assert_array_equal(getattr(grid, name)[i, j], getattr(one, name))
             np.testing.assert_array_equal(getattr(normal, name)[i, j], getattr(one_normal, name))
+
+
+@pytest.mark.slow
+def test_a_thousand_rows_at_once_equal_row_by_row() -> None:
+    # Typical A/B counts: 100 to 10 million per arm, rates 0.1% to 50%, either direction.
+    rng = np.random.default_rng(21)
+    size = 1_000
+    n_c = np.exp(rng.uniform(math.log(100), math.log(1e7), size)).astype(np.int64)
+    n_v = (n_c * rng.uniform(0.8, 1.25, size)).astype(np.int64)
+    rate = np.exp(rng.uniform(math.log(0.001), math.log(0.5), size))
+    s_c = rng.binomial(n_c, rate)
+    s_v = rng.binomial(n_v, np.minimum(rate * rng.uniform(0.9, 1.15, size), 1.0))
+    better = rng.random(size) < 0.8
+    res = bayes_proportions(
+        ProportionStats(n_c, s_c), ProportionStats(n_v, s_v), higher_is_better=better
+    )
+    for i in range(size):
+        one = bayes_proportions(
+            ProportionStats(n_c[i], s_c[i]),
+            ProportionStats(n_v[i], s_v[i]),
+            higher_is_better=bool(better[i]),
+        )
+        for name in BayesResult.__dataclass_fields__:
+            np.testing.assert_array_equal(getattr(res, name)[i], getattr(one, name), name)
 
 
 def test_results_are_read_only() -> None:

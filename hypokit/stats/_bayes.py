@@ -5,8 +5,11 @@ element per (segment, variant) row as in :mod:`hypokit.stats._compare`. Two mode
 
 - :func:`bayes_proportions`, the beta-binomial model of a conversion rate: each arm's
   rate has the posterior ``Beta(a0 + successes, b0 + failures)`` and every quantity is
-  computed from the two beta posteriors exactly (closed-form sums) or by deterministic
-  adaptive quadrature (``scipy.integrate.quad``) to about 1e-10; no Monte Carlo.
+  computed from the two beta posteriors, all rows at once, by a fixed-node trapezoid
+  rule on the logit scale (closed-form sums where they are short); no Monte Carlo.
+  The exact path (adaptive ``scipy.integrate.quad`` and Brent's method, one row at a
+  time, as in earlier versions) computes the rows the fast path does not cover and is
+  the reference its tests hold it to.
 - :func:`bayes_normal`, a normal model on the effect of any frequentist
   :class:`~hypokit.stats.Comparison` (means, ratios, CUPED-adjusted or not): the
   estimate ``effect_hat ~ N(effect, se^2)`` with a normal (or flat) prior on ``effect``,
@@ -461,6 +464,490 @@ def _ratio_quantile(arm_a: _Beta, arm_b: _Beta, u: float) -> float:
     return math.exp(_root(f, lo, hi, xtol=1e-10 * s))
 
 
+# ------------------------------------------------------------- vectorised (fast) path
+#: Trapezoid nodes sit at most this far apart, in units of the narrowest feature of the
+#: integrand on the logit scale (the outer posterior's sd there, or the inner function's).
+_STEP = 0.5
+#: The grid spans the logit-scale posterior where its log density is within this much
+#: of its maximum (e^-40 = 4e-18 of the peak).
+_GRID_DROP = 40.0
+#: The inner function's width counts where the outer log density is within this much.
+_FEATURE_DROP = 28.0
+#: A quantile's inner function has a kink where its argument leaves (0, 1): it must lie
+#: where the outer log density is more than _KINK_DROP below its maximum; of the two
+#: sides, the narrower posterior is used when both kinks are beyond _KINK_CHOICE.
+_KINK_DROP = 25.0
+_KINK_CHOICE = 30.0
+_MIN_NODES = 32
+_MAX_NODES = 512
+#: Newton steps of the quantiles stop below this share of the distribution's sd, or
+#: once the distribution function is this close to its target (about its rounding).
+_NEWTON_TOL = 1e-12
+_NEWTON_GTOL = 1e-13
+_NEWTON_STEPS = 40
+#: Rows whose posteriors have ``a + b`` of at most this keep the closed form of
+#: ``P(variant > control)``. Beyond, its ``betaln`` terms are large enough for their
+#: rounding to show (1e-11 with 100,000 counts), where the quadrature keeps 1e-15. The
+#: losses never use Stucchio's form here: it subtracts two terms the size of the
+#: means, so a small loss loses digits that the quadrature keeps.
+_SHORT_TERMS = 200
+
+_NodeFunc: TypeAlias = Callable[[IntArray, FloatArray, FloatArray], list[FloatArray]]
+
+
+def _drop(a: FloatArray, b: FloatArray, delta: FloatArray) -> FloatArray:
+    """``log g(t* + delta) - log g(t*)``, ``g`` the density of ``logit X``, ``X ~ Beta(a, b)``.
+
+    ``g(t) = exp(a t - (a + b) log(1 + e^t)) / B(a, b)`` is log-concave with its mode at
+    ``t* = log(a / b)``. Relative to the mode both terms are ``log1p`` of small numbers,
+    so the difference keeps about 1e-16 of ``a |delta|`` even for millions of counts.
+    """
+    s = a + b
+    p, q = a / s, b / s
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = -a * np.log1p(q * np.expm1(-delta)) - b * np.log1p(p * np.expm1(delta))
+    return np.asarray(out, dtype=np.float64)
+
+
+def _drop_slope(a: FloatArray, b: FloatArray, delta: FloatArray) -> FloatArray:
+    """The derivative of :func:`_drop`: ``-(a + b) p q expm1(delta) / (q + p e^delta)``."""
+    s = a + b
+    p, q = a / s, b / s
+    e = np.exp(-np.abs(delta))
+    ratio = np.sign(delta) * -np.expm1(-np.abs(delta)) / np.where(delta > 0, p + q * e, q + p * e)
+    return np.asarray(-s * p * q * ratio, dtype=np.float64)
+
+
+def _logit_range(a: FloatArray, b: FloatArray, depth: float) -> tuple[FloatArray, FloatArray]:
+    """The offsets from the mode (logit scale) where the log density is ``depth`` below it.
+
+    Newton's method from the normal approximation. The log density is concave, so after
+    the first step every iterate lies at or beyond the root: the range only errs wide.
+    """
+    s = np.sqrt(1.0 / a + 1.0 / b)
+    out = []
+    for sign in (-1.0, 1.0):
+        delta = sign * math.sqrt(2.0 * depth) * s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for _ in range(6):
+                delta = delta - (_drop(a, b, delta) + depth) / _drop_slope(a, b, delta)
+        out.append(np.asarray(delta, dtype=np.float64))
+    return out[0], out[1]
+
+
+def _kink_drop(a: FloatArray, b: FloatArray, x: FloatArray) -> FloatArray:
+    """The log density of ``logit X`` at ``logit x`` relative to its mode; -inf off (0, 1)."""
+    inside = (x > 0.0) & (x < 1.0)
+    xc = np.clip(x, 1e-300, 1.0 - 1e-16)
+    delta = np.log(xc) - np.log1p(-xc) - (np.log(a) - np.log(b))
+    return np.asarray(np.where(inside, _drop(a, b, delta), -np.inf), dtype=np.float64)
+
+
+def _feature_width(
+    a_o: FloatArray,
+    b_o: FloatArray,
+    a_i: FloatArray,
+    b_i: FloatArray,
+    shift: FloatArray | float = 0.0,
+    factor: FloatArray | float = 1.0,
+) -> FloatArray:
+    """The width, on the outer posterior's logit scale, of the inner distribution function.
+
+    The inner function is ``F_I(z)`` at ``z = shift + factor * x``, ``x`` the outer
+    variable. As a function of ``logit z``, ``F_I`` is the distribution function of
+    ``logit X_I``, whose width is ``s_I = sqrt(1/a_I + 1/b_I)``; on the scale of
+    ``t = logit x`` it is ``s_I z (1 - z) / (factor x (1 - x))``, taken at the smallest over
+    the inner posterior's mean and mean ± 2 sd where those fall inside the outer
+    posterior's bulk (infinite when none does: there the inner function is in a tail).
+    """
+    d_lo, d_hi = _logit_range(a_o, b_o, _FEATURE_DROP)
+    mode = np.log(a_o) - np.log(b_o)
+    x_lo, x_hi = special.expit(mode + d_lo), special.expit(mode + d_hi)
+    mean, sd = a_i / (a_i + b_i), np.sqrt(_beta_var(a_i, b_i))
+    s_i = np.sqrt(1.0 / a_i + 1.0 / b_i)
+    out = np.full(a_o.shape, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for k in (-2.0, 0.0, 2.0):
+            z = mean + k * sd
+            x = (z - shift) / factor
+            valid = (z > 0) & (z < 1) & (x >= x_lo) & (x <= x_hi)
+            width = s_i * z * (1.0 - z) / (factor * x * (1.0 - x))
+            out = np.where(valid, np.minimum(out, width), out)
+    return out
+
+
+class _Grid:
+    """The trapezoid rule on the logit scale of Beta(a, b) posteriors, one row each.
+
+    ``E[h(X)] = int g(t) h(expit t) dt`` with ``g`` the density of ``t = logit X``,
+    smooth and log-concave with exponential tails for every ``a, b > 0``: the trapezoid
+    rule on equally spaced nodes converges geometrically for such integrands (Trefethen
+    and Weideman 2014, "The exponentially convergent trapezoidal rule", SIAM Review 56).
+    Each row has ``N + 1`` nodes over the range where ``log g`` is within 40 of its
+    maximum, at most ``_STEP`` times the narrowest feature apart (the posterior's own
+    logit-scale sd ``sqrt(1/a + 1/b)`` or ``feature``, that of the function integrated;
+    and closer, by ``sqrt(min(a, b)) / 2`` down to 1/2, for shapes below 4);
+    the weights ``g(t_k)`` are normalised to sum to 1, so no Beta function enters. Rows
+    with the same ``N`` are evaluated together; rows that would need more than
+    ``_MAX_NODES`` are not ``ok``.
+    """
+
+    def __init__(self, a: FloatArray, b: FloatArray, feature: FloatArray) -> None:
+        self.size = a.shape[0]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            d_lo, d_hi = _logit_range(a, b, _GRID_DROP)
+            span = d_hi - d_lo
+            # Shapes below 4 have a double-exponential tail on the logit scale, which
+            # narrows the strip where g is analytic and bounded: halve the step by 1.
+            step = _STEP * np.clip(np.sqrt(np.minimum(a, b)) / 2.0, 0.5, 1.0)
+            need = span / (step * np.minimum(np.sqrt(1.0 / a + 1.0 / b), feature))
+            nodes = np.maximum(_MIN_NODES, 16.0 * np.ceil(need / 16.0))
+        self.ok: BoolArray = np.isfinite(nodes) & (nodes <= _MAX_NODES)
+        self.groups: list[tuple[IntArray, FloatArray, FloatArray, FloatArray]] = []
+        mode = np.log(a) - np.log(b)
+        for n in np.unique(nodes[self.ok]):
+            idx = np.flatnonzero(self.ok & (nodes == n))
+            delta = d_lo[idx, None] + span[idx, None] * (np.arange(int(n) + 1) / n)
+            w = np.exp(_drop(a[idx, None], b[idx, None], delta))
+            w /= w.sum(axis=1, keepdims=True)
+            t = mode[idx, None] + delta
+            self.groups.append((idx, special.expit(t), special.expit(-t), w))
+
+    def mean(self, func: _NodeFunc, active: BoolArray | None = None) -> list[FloatArray]:
+        """``E[f(X)]`` for each ``f`` of ``func(rows, x, 1 - x)``; NaN in other rows."""
+        out: list[FloatArray] = []
+        for group in self.groups:
+            idx, x, x1m, w = group
+            if active is not None:
+                keep = active[idx]
+                idx, x, x1m, w = idx[keep], x[keep], x1m[keep], w[keep]
+            if idx.size == 0:
+                continue
+            values = func(idx, x, x1m)
+            if not out:
+                out = [np.full(self.size, np.nan) for _ in values]
+            for target, value in zip(out, values, strict=True):
+                target[idx] = np.sum(w * value, axis=1)
+        return out
+
+
+def _cdf(a: FloatArray, b: FloatArray, z: FloatArray) -> FloatArray:
+    return np.asarray(special.betainc(a, b, np.clip(z, 0.0, 1.0)), dtype=np.float64)
+
+
+def _pdf(a: FloatArray, b: FloatArray, log_norm: FloatArray, z: FloatArray) -> FloatArray:
+    """The Beta density (only Newton's steps use it: ``betaln`` rounding does not matter)."""
+    inside = (z > 0.0) & (z < 1.0)
+    zc = np.clip(z, 1e-300, 1.0 - 1e-16)
+    with np.errstate(over="ignore"):
+        log_f = special.xlogy(a - 1.0, zc) + special.xlog1py(b - 1.0, -zc) - log_norm
+        return np.asarray(np.where(inside, np.exp(log_f), 0.0), dtype=np.float64)
+
+
+def _beta_var(a: FloatArray, b: FloatArray) -> FloatArray:
+    s = a + b
+    return np.asarray(a * b / (s * s * (s + 1.0)), dtype=np.float64)
+
+
+def _beta_k3(a: FloatArray, b: FloatArray) -> FloatArray:
+    """The third cumulant of Beta(a, b)."""
+    s = a + b
+    return np.asarray(2.0 * a * b * (b - a) / (s**3 * (s + 1.0) * (s + 2.0)), dtype=np.float64)
+
+
+def _short_sums(a_c: FloatArray, b_c: FloatArray, a_v: FloatArray, b_v: FloatArray) -> BoolArray:
+    """Rows of at most ``_SHORT_TERMS`` per posterior (``a + b``), a parameter whole."""
+    whole = np.zeros(a_c.shape, dtype=bool)
+    for p in (a_c, b_c, a_v, b_v):
+        whole |= p == np.round(p)
+    return whole & (np.maximum(a_c + b_c, a_v + b_v) <= _SHORT_TERMS)
+
+
+def _fast_prob_and_loss(
+    a_c: FloatArray, b_c: FloatArray, a_v: FloatArray, b_v: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+    """``P(variant > control)`` and the two expected losses, by the trapezoid rule.
+
+    With ``L`` the arm of lower posterior mean and ``H`` the other, ``P(H > L)`` and the
+    smaller loss ``E[(L - H)^+]`` are integrated over the narrower posterior, with the
+    partial expectations of :func:`_loss_quad` inside (over ``L``:
+    ``x F_H(x) - mean_H F_{H+1}(x)``; over ``H``: ``mean_L S_{L+1}(y) - y S_L(y)``, the
+    upper tails as ``I_{1-y}(b, a)``). The larger loss is the smaller plus
+    ``mean_H - mean_L``, without cancellation.
+    """
+    mu_c, mu_v = a_c / (a_c + b_c), a_v / (a_v + b_v)
+    c_low = mu_c <= mu_v
+    a_l, b_l = np.where(c_low, a_c, a_v), np.where(c_low, b_c, b_v)
+    a_h, b_h = np.where(c_low, a_v, a_c), np.where(c_low, b_v, b_c)
+    var_l, var_h = _beta_var(a_l, b_l), _beta_var(a_h, b_h)
+    over_l = var_l <= var_h
+    a_o, b_o = np.where(over_l, a_l, a_h), np.where(over_l, b_l, b_h)
+    a_i, b_i = np.where(over_l, a_h, a_l), np.where(over_l, b_h, b_l)
+    mu_i = a_i / (a_i + b_i)
+    # The inner tail is F_H(x) = I_x(a_H, b_H) over L, S_L(y) = I_{1-y}(b_L, a_L) over H;
+    # the shifted arm's is I_x(a_H + 1, b_H), or I_{1-y}(b_L, a_L + 1).
+    t_a, t_b = np.where(over_l, a_i, b_i), np.where(over_l, b_i, a_i)
+    s_a, s_b = t_a + over_l, t_b + ~over_l
+    sign = np.where(over_l, 1.0, -1.0)
+    grid = _Grid(a_o, b_o, _feature_width(a_o, b_o, a_i, b_i))
+
+    def func(idx: IntArray, x: FloatArray, x1m: FloatArray) -> list[FloatArray]:
+        z = np.where(over_l[idx, None], x, x1m)
+        tail = _cdf(t_a[idx, None], t_b[idx, None], z)
+        shifted = _cdf(s_a[idx, None], s_b[idx, None], z)
+        partial = sign[idx, None] * (x * tail - mu_i[idx, None] * shifted)
+        return [tail, np.maximum(partial, 0.0)]
+
+    values = grid.mean(func) or [np.full(a_c.shape, np.nan)] * 2
+    tail, small = values
+    p_high = 1.0 - tail  # P(H > L): E_L[F_H] and E_H[S_L] are both P(H < L)
+    large = small + np.abs(mu_v - mu_c)
+    p_greater = np.where(c_low, p_high, 1.0 - p_high)
+    loss_variant = np.where(c_low, small, large)  # E[(control - variant)^+]
+    loss_control = np.where(c_low, large, small)
+    return p_greater, loss_variant, loss_control, grid.ok
+
+
+def _newton(
+    evaluate: Callable[[FloatArray, BoolArray], tuple[FloatArray, FloatArray]],
+    start: FloatArray,
+    scale: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+) -> tuple[FloatArray, BoolArray]:
+    """Roots of ``G(z) - u`` per row by Newton's method kept inside a bracket.
+
+    ``evaluate(z, active)`` gives ``G(z) - u`` and ``G'(z)`` in the active rows. A step
+    that leaves the bracket (points known on either side of the root) bisects it, or
+    moves by 4 ``scale`` while one side is open. A row stops at a Newton step below
+    ``_NEWTON_TOL * scale`` or ``|G(z) - u|`` below ``_NEWTON_GTOL`` (the last step is
+    still taken); ``done`` is False where neither came within _NEWTON_STEPS.
+    """
+    z, lo, hi = start.copy(), lo.copy(), hi.copy()
+    done = np.zeros(z.shape, dtype=bool)
+    for _ in range(_NEWTON_STEPS):
+        active = ~done
+        if not active.any():
+            break
+        g, dg = evaluate(z, active)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            lo = np.where(active & (g < 0), z, lo)
+            hi = np.where(active & (g > 0), z, hi)
+            step = np.where(g == 0, 0.0, g / dg)
+            new = z - step
+            converged = (np.abs(step) <= _NEWTON_TOL * scale) | (np.abs(g) <= _NEWTON_GTOL)
+            inside = converged | (np.isfinite(new) & (new > lo) & (new < hi))
+            bisect = np.where(
+                np.isfinite(lo) & np.isfinite(hi),
+                0.5 * (lo + hi),
+                np.where(g < 0, z + 4.0 * scale, z - 4.0 * scale),
+            )
+        z = np.where(active, np.where(inside, new, bisect), z)
+        done |= active & converged
+    return z, done
+
+
+def _cornish_fisher(u: float, mean: FloatArray, sd: FloatArray, k3: FloatArray) -> FloatArray:
+    """The ``u`` quantile from the first three cumulants (Cornish and Fisher 1938)."""
+    z = float(special.ndtri(u))
+    skew = np.clip((z * z - 1.0) * k3 / sd**3 / 6.0, -1.0, 1.0)  # only a start for Newton
+    return np.asarray(mean + sd * (z + skew), dtype=np.float64)
+
+
+def _quantile_by_newton(
+    arms: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    over_c: BoolArray,
+    inner_arg: Callable[[FloatArray, FloatArray], FloatArray],
+    start: FloatArray,
+    sd: FloatArray,
+    bounds: tuple[float, float],
+    u: float,
+    log_scale: bool,
+) -> tuple[FloatArray, BoolArray]:
+    """Newton's method on ``G(z) = E_C[F_V(arg)]`` or ``1 - E_V[F_C(arg)]`` (see callers).
+
+    ``inner_arg(x, c)`` is the inner argument at nodes ``x`` with ``c`` the per-row
+    offset (``sign * d``) or log factor (``sign * tau``, ``log_scale``).
+    """
+    a_c, b_c, a_v, b_v = arms
+    a_o, b_o = np.where(over_c, a_c, a_v), np.where(over_c, b_c, b_v)
+    a_i, b_i = np.where(over_c, a_v, a_c), np.where(over_c, b_v, b_c)
+    sign = np.where(over_c, 1.0, -1.0)
+    log_norm = special.betaln(a_i, b_i)
+    # The inner function's width, moved back to the outer variable at the start.
+    c0 = sign * start
+    with np.errstate(over="ignore"):
+        if log_scale:
+            feature = _feature_width(a_o, b_o, a_i, b_i, factor=np.exp(c0))
+        else:
+            feature = _feature_width(a_o, b_o, a_i, b_i, shift=c0)
+    grid = _Grid(a_o, b_o, feature)
+
+    def evaluate(z: FloatArray, active: BoolArray) -> tuple[FloatArray, FloatArray]:
+        c = sign * z
+
+        def func(idx: IntArray, x: FloatArray, x1m: FloatArray) -> list[FloatArray]:
+            arg = inner_arg(x, c[idx, None])
+            ai, bi = a_i[idx, None], b_i[idx, None]
+            density = _pdf(ai, bi, log_norm[idx, None], arg)
+            return [_cdf(ai, bi, arg), arg * density if log_scale else density]
+
+        values = grid.mean(func, active & grid.ok)
+        if not values:
+            return np.full(z.shape, np.nan), np.full(z.shape, np.nan)
+        cdf, slope = values
+        return np.where(over_c, cdf, 1.0 - cdf) - u, slope
+
+    lower, upper = (np.full(sd.shape, bound) for bound in bounds)
+    z, done = _newton(evaluate, start, sd, lower, upper)
+    return z, grid.ok & done & np.isfinite(z)
+
+
+def _choose_side(on_c: FloatArray, on_v: FloatArray, narrower_c: BoolArray) -> BoolArray:
+    """Integrate over the control where its kink is deeper, or it is narrower and both are."""
+    both_deep = (on_c < -_KINK_CHOICE) & (on_v < -_KINK_CHOICE)
+    return np.asarray(np.where(both_deep, narrower_c, on_c <= on_v), dtype=np.bool_)
+
+
+def _fast_difference_quantile(
+    a_c: FloatArray, b_c: FloatArray, a_v: FloatArray, b_v: FloatArray, u: float
+) -> tuple[FloatArray, BoolArray]:
+    """The ``u`` quantile of ``D = X_V - X_C``, with a mask of the rows it covers.
+
+    ``P(D <= d) = E_C[F_V(x + d)]`` over the control's posterior or ``1 - E_V[F_C(y - d)]``
+    over the variant's, by :class:`_Grid`, and Newton's method from the Cornish-Fisher
+    quantile. The inner argument leaves (0, 1) at a kink (``x = -d`` or ``1 - d``;
+    ``y = d`` or ``1 + d``): the side whose kink lies deeper in its posterior's tail is
+    used, and rows whose kink ends within e^-25 of that posterior's mode are not covered.
+    """
+    var_c, var_v = _beta_var(a_c, b_c), _beta_var(a_v, b_v)
+    sd = np.sqrt(var_c + var_v)
+    mean = a_v / (a_v + b_v) - a_c / (a_c + b_c)
+    k3 = _beta_k3(a_v, b_v) - _beta_k3(a_c, b_c)
+    start = np.clip(_cornish_fisher(u, mean, sd, k3), -1.0 + 1e-12, 1.0 - 1e-12)
+
+    def kinks(d: FloatArray) -> tuple[FloatArray, FloatArray]:
+        on_c = _kink_drop(a_c, b_c, np.where(d < 0, -d, 1.0 - d))
+        on_v = _kink_drop(a_v, b_v, np.where(d > 0, d, 1.0 + d))
+        return on_c, on_v
+
+    over_c = _choose_side(*kinks(start), var_c <= var_v)
+    d, ok = _quantile_by_newton(
+        (a_c, b_c, a_v, b_v),
+        over_c,
+        lambda x, c: x + c,
+        start,
+        sd,
+        (-1.0, 1.0),
+        u,
+        log_scale=False,
+    )
+    on_c, on_v = kinks(d)
+    return d, ok & (np.where(over_c, on_c, on_v) < -_KINK_DROP)
+
+
+def _fast_ratio_quantile(
+    a_c: FloatArray, b_c: FloatArray, a_v: FloatArray, b_v: FloatArray, u: float
+) -> tuple[FloatArray, BoolArray]:
+    """The ``u`` quantile of ``log(X_V / X_C)``, with a mask of the rows it covers.
+
+    ``P(R <= r) = E_C[F_V(r x)]`` over the control or ``1 - E_V[F_C(y / r)]`` over the
+    variant, Newton's method on ``tau = log r`` from the Cornish-Fisher quantile of
+    ``log R`` (``log X`` has the cumulants ``psi^(n-1)(a) - psi^(n-1)(a + b)``). The
+    first has a kink at ``x = 1 / r`` when ``r > 1``, the second at ``y = r`` when
+    ``r < 1``; the side is chosen as in :func:`_fast_difference_quantile`.
+    """
+    cum = [
+        special.polygamma(k, a_v)
+        - special.polygamma(k, a_v + b_v)
+        + (-1.0) ** (k + 1) * (special.polygamma(k, a_c) - special.polygamma(k, a_c + b_c))
+        for k in range(3)
+    ]
+    sd = np.sqrt(cum[1])
+    start = _cornish_fisher(u, cum[0], sd, cum[2])
+    cv2_c = b_c / (a_c * (a_c + b_c + 1.0))
+    cv2_v = b_v / (a_v * (a_v + b_v + 1.0))
+
+    def kinks(tau: FloatArray) -> tuple[FloatArray, FloatArray]:
+        with np.errstate(over="ignore"):
+            on_c = np.where(tau > 0, _kink_drop(a_c, b_c, np.exp(-np.abs(tau))), -np.inf)
+            on_v = np.where(tau < 0, _kink_drop(a_v, b_v, np.exp(-np.abs(tau))), -np.inf)
+        return on_c, on_v
+
+    over_c = _choose_side(*kinks(start), cv2_c <= cv2_v)
+
+    def inner_arg(x: FloatArray, c: FloatArray) -> FloatArray:
+        # Every argument from 1 up has F = 1 and f = 0: capped, nothing overflows.
+        return np.asarray(np.minimum(x * np.exp(np.minimum(c, 700.0)), 2.0), dtype=np.float64)
+
+    tau, ok = _quantile_by_newton(
+        (a_c, b_c, a_v, b_v),
+        over_c,
+        inner_arg,
+        start,
+        sd,
+        (-math.inf, math.inf),
+        u,
+        log_scale=True,
+    )
+    on_c, on_v = kinks(tau)
+    return tau, ok & (np.where(over_c, on_c, on_v) < -_KINK_DROP)
+
+
+def _fast_rows(
+    a_c: FloatArray, b_c: FloatArray, a_v: FloatArray, b_v: FloatArray, alpha: float
+) -> dict[str, FloatArray]:
+    """Every number of :func:`bayes_proportions` for 1-d arrays of (non-empty) rows.
+
+    As for ``higher_is_better``, with ``prob_less`` ``P(variant < control)`` beside.
+    Rows outside the fast path (short exact sums for the probability and the losses; a
+    grid too fine or a kink too close for a quantile) get the exact functions, one at a
+    time.
+    """
+
+    def arms(i: int) -> tuple[_Beta, _Beta]:
+        return _Beta(float(a_c[i]), float(b_c[i])), _Beta(float(a_v[i]), float(b_v[i]))
+
+    prob, loss_variant, loss_control, ok = _fast_prob_and_loss(a_c, b_c, a_v, b_v)
+    prob_less = 1.0 - prob
+    short = _short_sums(a_c, b_c, a_v, b_v)
+    for i in np.flatnonzero(short | ~ok):
+        arm_a, arm_b = arms(int(i))
+        if short[i]:
+            prob[i] = _prob_closed_form(arm_a, arm_b)
+            prob_less[i] = _prob_closed_form(arm_b, arm_a)
+        else:
+            prob[i], prob_less[i] = _prob_greater(arm_a, arm_b), _prob_greater(arm_b, arm_a)
+        if not ok[i]:
+            loss_variant[i] = _expected_loss(arm_a, arm_b)
+            loss_control[i] = _expected_loss(arm_b, arm_a)
+
+    var_c, var_v = _beta_var(a_c, b_c), _beta_var(a_v, b_v)
+    mu_c, mu_v = a_c / (a_c + b_c), a_v / (a_v + b_v)
+    out = {
+        "effect": mu_v - mu_c,
+        "effect_sd": np.sqrt(var_c + var_v),
+        "lift": mu_v / mu_c - 1.0,
+        "prob_beats_control": prob,
+        "prob_less": prob_less,
+        "expected_loss": loss_variant,
+        "expected_loss_control": loss_control,
+        "control_mean": mu_c,
+        "variant_mean": mu_v,
+    }
+    for side, u in (("low", alpha / 2), ("high", 1 - alpha / 2)):
+        d, ok = _fast_difference_quantile(a_c, b_c, a_v, b_v, u)
+        for i in np.flatnonzero(~ok):
+            d[i] = _difference_quantile(*arms(int(i)), u)
+        tau, ok = _fast_ratio_quantile(a_c, b_c, a_v, b_v, u)
+        with np.errstate(over="ignore"):
+            lift = np.expm1(tau)
+        for i in np.flatnonzero(~ok):
+            lift[i] = _ratio_quantile(*arms(int(i)), u) - 1.0
+        out[f"effect_ci_{side}"], out[f"lift_ci_{side}"] = d, lift
+    return out
+
+
 _ROW_FIELDS = (
     "effect",
     "effect_sd",
@@ -517,34 +1004,46 @@ def bayes_proportions(
     ``prior`` (default ``Beta(1, 1)``, uniform), the two arms independent. With ``A``
     the control and ``B`` the variant:
 
-    - ``prob_beats_control = P(p_B > p_A)`` by Evan Miller's closed form ("Formulas for
-      Bayesian A/B testing", 2015; Cook 2005, "Exact calculation of beta
-      inequalities")::
+    - ``prob_beats_control = P(p_B > p_A)``: for posteriors of at most 200 counts
+      (``a + b``) with a whole parameter, Evan Miller's closed form ("Formulas for Bayesian
+      A/B testing", 2015; Cook 2005, "Exact calculation of beta inequalities")::
 
           P(p_B > p_A) = sum_{i=0}^{a_B - 1} B(a_A + i, b_A + b_B)
                          / ((b_B + i) B(1 + i, b_B) B(a_A, b_A))
 
-      summing over whichever of the four parameters gives the shortest sum (one of
-      them must be a whole number), each term on the log scale (``betaln``). When
-      every sum would exceed 10,000 terms (more than 10,000 successes and failures in
-      each arm) or no parameter is whole (a non-integer prior), it is the integral
-      ``E[P(p_B > x) | x = p_A]`` by adaptive Gauss-Kronrod quadrature
-      (``scipy.integrate.quad``, absolute error about 1e-13) over the central
-      ``1 - 2e-15`` of the narrower posterior.
-    - ``expected_loss = E[max(p_A - p_B, 0)]`` by Stucchio's closed form ("Bayesian A/B
-      testing at VWO", 2015): ``mean_A h(a_A + 1, b_A, a_B, b_B) - mean_B h(a_A, b_A,
-      a_B + 1, b_B)`` with ``h`` the probability above, or the same quadrature of the
-      partial expectation ``E[(x - p_B)^+]``. ``expected_loss_control`` swaps the arms.
+      summing over whichever parameter gives the shortest sum, each term on the log
+      scale (``betaln``); otherwise the integral ``E[F(x)]`` of one arm's distribution
+      function (``scipy.special.betainc``) over the other, narrower posterior.
+    - ``expected_loss = E[max(p_A - p_B, 0)]``: the smaller of the two losses is the
+      integral of the partial expectation ``E[(x - p_B)^+] = x F_B(x) - mean_B
+      F_{B+1}(x)`` (Stucchio, "Bayesian A/B testing at VWO", 2015, in integral form),
+      the larger one the smaller plus the difference of the means.
+      ``expected_loss_control`` swaps the arms.
     - ``effect_ci_*`` and ``lift_ci_*``: the ``alpha/2`` and ``1 - alpha/2`` quantiles
-      of ``p_B - p_A`` and ``p_B / p_A - 1``, roots (Brent's method) of their
-      distribution functions ``P(p_B <= x + d)`` and ``P(p_B <= r x)`` integrated
-      over ``x ~ p_A`` by the same quadrature. Deterministic, accurate to about 1e-10
-      of the effect's sd.
+      of ``p_B - p_A`` and ``p_B / p_A - 1``, by Newton's method (kept in a bracket)
+      from the Cornish-Fisher quantile, on their distribution functions
+      ``E[F_B(x + d)]`` and ``E[F_B(r x)]`` (or the same over ``p_B``), integrated the
+      same way.
     - ``effect`` is the posterior mean ``E[p_B] - E[p_A]``; ``lift`` the ratio of
       posterior means minus 1.
 
-    Rows are computed one at a time (about 50 quadratures each, of the order of 0.1 s
-    a row), so a grid of a hundred rows takes seconds.
+    The integrals use the trapezoid rule in ``t = logit x``, where every beta
+    posterior has a smooth, log-concave density with exponential tails, so the rule
+    converges geometrically (Trefethen and Weideman 2014): 33 to 513 nodes per row,
+    spanning where the density is within e^-40 of its peak and spaced at most half the
+    narrowest feature of the integrand, evaluated for all rows at once with numpy.
+    Measured against the exact path (adaptive quadrature to 1e-13 and Brent's method),
+    on counts of 1 to 10 million per arm, rates of 0.1% to 99.9% and ``alpha`` of
+    0.001 or more, probabilities agree to 1e-9 absolute, losses to 1e-9 relative (or
+    1e-13 absolute) and interval bounds to 1e-9 of ``max(|bound|, effect_sd)``
+    (typically 1e-11; the tests hold them to 1e-8). The larger differences seen were
+    the exact path's: long closed-form sums (rounding of ``betaln``), Stucchio's loss
+    form for small losses, and the lift interval of two ``Beta(0.5, b)`` posteriors
+    (Jeffreys' prior, no successes), where Monte Carlo sides with the fast path. Where
+    the fast path would not keep that accuracy the row takes the exact path, one row
+    at a time (about 0.02 s a quantile): very small arms at middling rates (fewer than
+    about 50 units per arm at 50%), whose interval integrands have a kink inside the
+    posterior's bulk. A row costs about 1 ms; the rows of a grid are computed together.
 
     With ``higher_is_better`` False (a rate to lower, such as churn),
     ``prob_beats_control = P(p_B < p_A)`` and the two losses swap.
@@ -589,17 +1088,18 @@ def bayes_proportions(
     empty = (nc < 1) | (nv < 1)
 
     values = {name: np.full(shape, np.nan) for name in _ROW_FIELDS}
-    for idx in np.ndindex(shape):
-        if empty[idx]:
-            continue
-        row = _beta_row(
-            _Beta(float(a_c[idx]), float(b_c[idx])),
-            _Beta(float(a_v[idx]), float(b_v[idx])),
-            alpha,
-            bool(better[idx]),
+    rows = ~empty
+    if rows.any():
+        ac, bc, av, bv = (np.asarray(x[rows], dtype=np.float64) for x in (a_c, b_c, a_v, b_v))
+        fast = _fast_rows(ac, bc, av, bv, alpha)
+        up = better[rows]
+        fast["prob_beats_control"] = np.where(up, fast["prob_beats_control"], fast["prob_less"])
+        fast["expected_loss"], fast["expected_loss_control"] = (
+            np.where(up, fast["expected_loss"], fast["expected_loss_control"]),
+            np.where(up, fast["expected_loss_control"], fast["expected_loss"]),
         )
-        for name, value in row.items():
-            values[name][idx] = value
+        for name in _ROW_FIELDS:
+            values[name][rows] = fast[name]
     values.update(control_a=a_c, control_b=b_c, variant_a=a_v, variant_b=b_v)
     return _result(shape, values, _flag(empty, Reason.TOO_FEW_UNITS))
 
