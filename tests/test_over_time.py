@@ -152,3 +152,18 @@ def test_every_date_missing() -> None:
     units = make_units(days=1, per_day=50).assign(day=None)
     with pytest.raises(hk.DataError, match="every unit's date is missing"):
         analyze(units, metrics=[hk.Proportion("converted")], date="day")
+
+
+@pytest.mark.parametrize("engine", ["polars", "parquet"])
+def test_days_are_the_same_in_every_engine(units: pd.DataFrame, engine: str, tmp_path) -> None:
+    want = analyze(units, segments="segment", date="day").over_time().to_pandas()
+    if engine == "polars":
+        import polars as pl
+
+        data: object = pl.from_pandas(units)
+    else:
+        data = tmp_path / "units.parquet"
+        units.to_parquet(data)
+        data = str(data)
+    got = analyze(data, segments="segment", date="day").over_time().to_pandas()
+    pd.testing.assert_frame_equal(got, want, rtol=1e-9)
