@@ -17,10 +17,13 @@ has at least the stated power).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from scipy import special
 
 from hypokit import stats
 from hypokit._errors import ValidationError
@@ -449,15 +452,20 @@ class SizingPlan(TableMixin):
         """Power of a segment's test with ``n_per_arm`` control units."""
         row = self[segment] if segment is not None else self._single("power_at")
         d = self._design
-        # A design with looks has the power of the fixed design with 1/inflation the units.
-        n = n_per_arm / self.inflation
-        return _power_at(row._inputs, row.mde, row._margin, row.alpha, d, n)
+        fixed = _power_at(row._inputs, row.mde, row._margin, row.alpha, d, n_per_arm)
+        return fixed if self.looks is None else _sequential_power(self.looks, fixed, row.alpha)
 
     def mde_at(self, n_per_arm: float, segment: str | None = None) -> float:
         """The effect (in the metric's units) a segment's test detects with ``n_per_arm``."""
         row = self[segment] if segment is not None else self._single("mde_at")
-        n = n_per_arm / self.inflation
-        return _solve_mde(row._inputs, n, row.alpha, row._margin, self._design)
+        d = self._design
+        if self.looks is not None:
+            # The group-sequential test has the target power at the drift
+            # sqrt(inflation) (z_alpha + z_power): the fixed test's power at that drift.
+            z_alpha = stats.critical_z(row.alpha, d.alternative)
+            drift = math.sqrt(self.inflation) * (z_alpha + float(special.ndtri(d.power)))
+            d = dataclasses.replace(d, power=float(special.ndtr(drift - z_alpha)))
+        return _solve_mde(row._inputs, n_per_arm, row.alpha, row._margin, d)
 
     def curve(self, days: int | None = None) -> list[dict[str, Any]]:
         """Power and detectable effect by day of traffic, per segment.
@@ -570,6 +578,18 @@ class LookSchedule(TableMixin):
 
 
 # ----------------------------------------------------------------------------- functions
+def _sequential_power(design: stats.GroupSequentialDesign, fixed: float, alpha: float) -> float:
+    """The power of a group-sequential test whose fixed-design twin has power ``fixed``.
+
+    Both have the same drift (expected final z statistic, ``z_alpha + z_fixed``); the
+    sequential test may stop at any look (Jennison & Turnbull 2000, ch. 2).
+    """
+    z_alpha = stats.critical_z(alpha, design.alternative)
+    drift = z_alpha + float(special.ndtri(min(max(fixed, 1e-15), 1 - 1e-15)))
+    sign = -1.0 if design.alternative == "less" else 1.0
+    return float(stats.crossing_probabilities(design, sign * drift).sum())
+
+
 def _traffic_value(segment: str, traffic: Any) -> float:
     label = "traffic" if segment == ALL else f"traffic[{segment!r}]"
     return check_positive(label, traffic)
@@ -727,7 +747,9 @@ def size(
             n_days = math.ceil(n_total / rate - 1e-9)
             if whole_weeks:
                 n_days = 7 * math.ceil(n_days / 7)
-        achieved = _power_at(inputs, effect, margin_abs, alpha_test, d, n_control / factor)
+        achieved = _power_at(inputs, effect, margin_abs, alpha_test, d, n_control)
+        if design is not None:
+            achieved = _sequential_power(design, achieved, alpha_test)
         rows.append(
             SegmentPlan(
                 segment=seg,

@@ -233,3 +233,29 @@ def test_boundary_at_a_look_is_the_nominal_level_of_rpact() -> None:
     )  # fmt: skip
     level = 2 * float(special.ndtr(-z))
     assert f"{level:.3g}" in result.findings("look")[0].message
+
+
+def test_power_at_any_size_is_the_chance_of_crossing_a_boundary() -> None:
+    # One-sided, two looks: 1 - P(Z1 < c1, Z2 < c2) with corr(Z1, Z2) = sqrt(t1) and
+    # E[Z_k] = drift * sqrt(t_k), the drift of the fixed test of the same size (scipy's
+    # bivariate normal, independent of the recursion in hypokit.stats).
+    from scipy import stats as sps
+
+    metric = hk.Mean(mean=10.0, sd=4.0)
+    plan = hk.size(metric, mde=0.5, alternative="greater", looks=[0.4, 1])
+    design = plan.looks
+    assert design is not None
+    for n in (300, 600, plan.n_per_arm):
+        fixed = hk.power(metric, mde=0.5, n_per_arm=n, alternative="greater")
+        drift = sps.norm.ppf(0.95) + sps.norm.ppf(fixed)
+        t1 = float(design.information[0])
+        mvn = sps.multivariate_normal(
+            mean=[drift * math.sqrt(t1), drift], cov=[[1, math.sqrt(t1)], [math.sqrt(t1), 1]]
+        )
+        want = 1 - mvn.cdf(design.z, lower_limit=[-np.inf, -np.inf])
+        assert plan.power_at(n) == pytest.approx(want, abs=2e-5)
+    assert plan.power_at(plan.n_per_arm) == pytest.approx(0.8, abs=2e-3)
+    # mde_at inverts it: the effect with the target power at that size.
+    effect = plan.mde_at(600)
+    again = hk.size(hk.Mean(mean=10.0, sd=4.0), mde=effect, alternative="greater", looks=[0.4, 1])
+    assert again.n_per_arm == pytest.approx(600, abs=2)
