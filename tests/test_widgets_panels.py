@@ -171,6 +171,26 @@ def test_the_plan_follows_the_sliders_and_the_table():
     assert panel.table.outputs == ()
 
 
+def test_planned_looks_show_the_schedule():
+    panel = SizingPanel(**SEGMENTS, mde=0.10, correction="holm", plot=False)
+    panel.fields["looks"].value = 4
+    panel.fields["spending"].value = "pocock"
+    expected = hk.size(
+        hk.Proportion(baseline=SEGMENTS["baseline"]),
+        mde=0.10,
+        relative=True,
+        correction="holm",
+        traffic=SEGMENTS["traffic"],
+        looks=4,
+        spending="pocock",
+    )
+    pd.testing.assert_frame_equal(panel.plan.to_pandas(), expected.to_pandas())
+    html = panel.table.outputs[0]["data"]["text/html"]
+    assert expected.schedule()._repr_html_() in html
+    panel.fields["looks"].value = 1  # back to a fixed design
+    assert panel.plan.looks is None
+
+
 def test_means_and_one_population():
     panel = SizingPanel("mean", baseline=None, mean=12.0, sd=30.0, mde=0.05, plot=False)
     assert panel.rows == []

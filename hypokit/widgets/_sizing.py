@@ -134,6 +134,9 @@ class SizingPanel(Panel):
             of the traffic table per segment.
         mde, relative, alpha, power, alternative, ratio, arms, correction, whole_weeks:
             As :func:`hypokit.size`.
+        looks, spending: Planned looks (1: a fixed design) and the spending function, as
+            ``hk.size(looks=..., spending=...)``; with more than one look the look
+            schedule is shown under the plan.
         plot: Draw the power-against-days plot.
 
     Attributes:
@@ -172,6 +175,8 @@ class SizingPanel(Panel):
         arms: int = 2,
         correction: str | None = None,
         whole_weeks: bool = False,
+        looks: int = 1,
+        spending: str = "obrien-fleming",
         plot: bool = True,
     ) -> None:
         super().__init__("hk-sizing-panel")
@@ -207,8 +212,19 @@ class SizingPanel(Panel):
                 style=DESCRIPTION,
             ),
             "whole_weeks": w.Checkbox(value=bool(whole_weeks), description="whole weeks"),
+            "looks": w.IntSlider(
+                value=int(looks), min=1, max=10, description="looks", style=DESCRIPTION,
+                continuous_update=False,
+            ),
+            "spending": w.Dropdown(
+                options=[("O'Brien-Fleming", "obrien-fleming"), ("Pocock", "pocock")],
+                value=spending, description="spending", style=DESCRIPTION,
+            ),
         }  # fmt: skip
-        for name in ("metric_kind", "relative", "arms", "alternative", "correction", "whole_weeks"):
+        for name in (
+            "metric_kind", "relative", "arms", "alternative", "correction", "whole_weeks",
+            "looks", "spending",
+        ):  # fmt: skip
             field(f[name], name)
         self.fields = f
         self.rows: list[TrafficRow] = []
@@ -232,6 +248,7 @@ class SizingPanel(Panel):
             f["alternative"],
             f["correction"],
             f["whole_weeks"],
+            w.HBox([f["looks"], f["spending"]]),
             w.HTML("<b>Segments: traffic and own baselines</b>"),
             self.rows_box,
             self.add_row_button,
@@ -374,6 +391,11 @@ class SizingPanel(Panel):
             "correction": f["correction"].value,
             "traffic": traffic[ALL] if whole and traffic else traffic,
             "whole_weeks": f["whole_weeks"].value,
+            **(
+                {"looks": f["looks"].value, "spending": f["spending"].value}
+                if f["looks"].value > 1
+                else {}
+            ),
         }
 
     def update(self) -> None:
@@ -390,7 +412,11 @@ class SizingPanel(Panel):
             self.figure.outputs = ()
             return
         self.plan = plan
-        show_html(self.table, plan._repr_html_(), str(plan))
+        html, text = plan._repr_html_(), str(plan)
+        if plan.looks is not None:  # the group-sequential schedule under the plan
+            schedule = plan.schedule()
+            html, text = html + schedule._repr_html_(), f"{text}\n\n{schedule}"
+        show_html(self.table, html, text)
         self._plot(plan)
 
     def _plot(self, plan: SizingPlan) -> None:
