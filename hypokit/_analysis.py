@@ -764,6 +764,26 @@ def analyze(
         3  returning -0.047       0.489        False
         >>> [f.kind for f in result.warnings if f.segment == "new"]
         ['segment_differs', 'segment_opposes']
+
+        Read every day: always-valid intervals, or posterior probabilities:
+
+        >>> from hypokit.datasets import pricing_page
+        >>> seq = hk.analyze(
+        ...     pricing_page(), variant="variant", control="control",
+        ...     metrics=[hk.Proportion("signed_up")], method="sequential", n_tune=22_000,
+        ... )
+        >>> seq.to_pandas()[["lift", "lift_ci_low", "lift_ci_high", "p_value"]].round(3)
+            lift  lift_ci_low  lift_ci_high  p_value
+        0 -0.002       -0.162         0.158      1.0
+        >>> bayes = hk.analyze(
+        ...     pricing_page(), variant="variant", control="control", segments="device",
+        ...     metrics=[hk.Proportion("signed_up")], method="bayesian",
+        ... )
+        >>> bayes.to_pandas()[["segment", "prob_beats_control", "expected_loss"]].round(4)
+           segment  prob_beats_control  expected_loss
+        0    (all)              0.4836         0.0013
+        1  desktop              0.4083         0.0034
+        2   mobile              0.6011         0.0010
     """
     alpha = check_open_unit("alpha", alpha)
     srm_alpha = check_open_unit("srm_alpha", srm_alpha)

@@ -683,6 +683,22 @@ def size(
              segment  n_per_arm  n_total  days
         0        new      37824    75648    38
         1  returning      14537    29074    37
+
+        Four planned looks with O'Brien-Fleming spending: 2% more units, and the
+        boundary of each look:
+
+        >>> plan = hk.size(
+        ...     hk.Proportion(baseline=0.06), mde=0.155, relative=True, traffic=800, looks=4
+        ... )
+        >>> plan.to_pandas()[["n_fixed", "n_per_arm", "days"]]
+           n_fixed  n_per_arm  days
+        0    10975      11190    28
+        >>> plan.schedule().to_pandas()[["look", "n_per_arm", "day", "p_boundary"]].round(5)
+           look  n_per_arm  day  p_boundary
+        0     1       2798    7     0.00001
+        1     2       5595   14     0.00305
+        2     3       8393   21     0.01832
+        3     4      11190   28     0.04400
     """
     d = _design(
         metric,
