@@ -10,6 +10,7 @@ missing data and too little data for the plan.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -659,6 +660,7 @@ def analyze(
     n_tune: float | Mapping[str, float] | None = None,
     prior: stats.Prior | None = None,
     look: int | None = None,
+    information: Sequence[float] | None = None,
 ) -> AnalysisResult:
     """Analyze an A/B test per segment and overall, never trusting the average alone.
 
@@ -745,6 +747,10 @@ def analyze(
             ``significant`` then uses that look's group-sequential boundary
             (Lan-DeMets spending at this analysis's alpha, applied to the adjusted
             p-values) and a finding says what to do next.
+        information: With ``look``: the shares of the planned units actually reached at
+            looks 1 to ``look``. By default the earlier looks count as planned and this
+            one at the share of the plan's control units seen (Lan-DeMets spending
+            adapts to where the looks fall); the final look always spends what is left.
 
     Returns:
         An :class:`AnalysisResult`.
@@ -882,8 +888,12 @@ def analyze(
     columns, families = _compare_all(agg, specs, segs, control, variants, grid, options, findings)
 
     threshold = None
+    if information is not None and look is None:
+        raise ValidationError("information= goes with look= (a group-sequential look).")
     if look is not None:
-        threshold = _look_threshold(plan, look, method, alpha, alternative, units, findings)
+        threshold = _look_threshold(
+            plan, look, information, method, alpha, alternative, units, findings
+        )
     rows = _finish_rows(columns, correction, alpha, method, threshold)
 
     if len(segs) > 2:
@@ -1039,6 +1049,7 @@ def _method_options(method: str, n_tune: Any, prior: Any) -> tuple[Any, Any]:
 def _look_threshold(
     plan: SizingPlan | None,
     look: Any,
+    information: Any,
     method: str,
     alpha: float,
     alternative: str,
@@ -1064,25 +1075,28 @@ def _look_threshold(
     design = plan.looks
     if isinstance(look, bool) or not isinstance(look, int) or not 1 <= look <= design.looks:
         raise ValidationError(f"look == {look!r}, must be a look number from 1 to {design.looks}.")
+    planned_units = sum(r.n_per_arm for r in plan.rows)
+    seen = float(units[0, 0])
+    final = look == design.looks
+    fractions = _look_fractions(design, look, information, seen / planned_units)
     at_alpha = stats.boundaries(
-        design.information,
+        fractions if fractions[-1] == 1.0 else [*fractions, 1.0],
         alpha=alpha,
         spending=design.spending,
         alternative=alternative,  # type: ignore[arg-type]
     )
     level = float(at_alpha.nominal_alpha[look - 1])
-    planned = sum(r.n_per_arm for r in plan.rows)
-    seen = float(units[0, 0])
     share = float(design.information[look - 1])
-    final = look == design.looks
     findings.append(
         Finding(
             "look",
             f"Look {look} of {design.looks} ({design.spending} spending): significant means "
             f"adjusted p < {level:.3g} at this look, not {alpha:g}. Planned "
-            f"{share:.0%} of the units, seen {seen / planned:.0%} in control. "
+            f"{share:.0%} of the units, seen {seen / planned_units:.0%} in control"
+            + ("" if final else f"; the boundary spends alpha at {fractions[-1]:.0%}")
+            + ". "
             + (
-                "This is the final look."
+                "This is the final look: it spends what is left."
                 if final
                 else "Stop for efficacy if significant; otherwise continue to the next look."
             ),
@@ -1090,6 +1104,54 @@ def _look_threshold(
         )
     )
     return level
+
+
+def _look_fractions(
+    design: stats.GroupSequentialDesign, look: int, information: Any, observed: float
+) -> list[float]:
+    """The information fractions of looks 1 to ``look`` that the boundary spends at.
+
+    Lan-DeMets spending lets the looks fall where they fall: by default the earlier
+    looks are taken as planned and this one at the share of the planned units seen;
+    ``information`` gives all of them. The final look is at 1 (it spends the rest).
+    """
+    k = design.looks
+    if information is None:
+        fractions = [float(t) for t in design.information[: look - 1]]
+        if look == k:
+            return [*fractions, 1.0]
+        current = min(observed, 1.0)
+        if fractions and current <= fractions[-1]:
+            raise ValidationError(
+                f"look {look} has {observed:.0%} of the planned units, no more than look "
+                f"{look - 1}'s planned {fractions[-1]:.0%}; give information= with the "
+                "shares actually seen at each look so far."
+            )
+        if current >= 1.0:
+            raise ValidationError(
+                f"look {look} already has {observed:.0%} of the planned units: analyse it "
+                f"as the final look (look={k})."
+            )
+        return [*fractions, current]
+    if isinstance(information, str | bytes) or not isinstance(information, Sequence):
+        raise ValidationError(
+            f"information == {information!r}, must be the shares seen at looks 1 to {look}."
+        )
+    values = [check_open_unit(f"information[{i}]", t) if t != 1 else 1.0
+              for i, t in enumerate(information)]  # fmt: skip
+    if len(values) != look:
+        raise ValidationError(
+            f"information has {len(values)} shares; give one for each of looks 1 to {look}."
+        )
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ValidationError(f"information == {information!r}, must increase from look to look.")
+    if look == k:
+        values[-1] = 1.0
+    elif values[-1] >= 1.0:
+        raise ValidationError(
+            f"information reaches 1 at look {look} of {k}; analyse it as the final look."
+        )
+    return values
 
 
 def _n_tune(options: _Options, segs: tuple[str, ...], shape: tuple[int, ...]) -> np.ndarray:

@@ -181,18 +181,65 @@ def test_analyze_at_a_look_applies_the_boundary() -> None:
     fixed = hk.analyze(data, variant="variant", control="control", metrics=metric)
     row = fixed.row("converted")
     early = hk.analyze(
-        data, variant="variant", control="control", metrics=metric, plan=plan, look=1
-    )
+        data, variant="variant", control="control", metrics=metric, plan=plan, look=1,
+        information=[0.25],
+    )  # fmt: skip
     level = float(hk.stats.boundaries(looks=4, alpha=0.05).nominal_alpha[0])
     assert early.row("converted")["p_adjusted"] == row["p_adjusted"]
     assert early.row("converted")["significant"] == (row["p_adjusted"] < level)
     assert row["p_adjusted"] < 0.05  # significant at a fixed horizon ...
-    assert not early.row("converted")["significant"]  # ... but not at the first look
+    assert not early.row("converted")["significant"]  # ... but not at a first look at 25%
     [finding] = early.findings("look")
     assert "Look 1 of 4" in finding.message
     assert "continue to the next look" in finding.message
     last = hk.analyze(data, variant="variant", control="control", metrics=metric, plan=plan, look=4)
     assert "final look" in last.findings("look")[0].message
+
+
+def test_a_look_spends_alpha_where_it_falls() -> None:
+    # Planned at 50% and 100%, the first look comes at 30% of the planned control units:
+    # Lan-DeMets spending at 0.3. rpact: getDesignGroupSequential(kMax = 2, alpha = 0.05,
+    # sided = 2, typeOfDesign = "asOF", informationRates = c(0.3, 1))$criticalValues[1]
+    # = 3.928572543.
+    plan = hk.size(hk.Proportion(baseline=0.10), mde=0.03, looks=2)
+    n = round(0.3 * plan.n_per_arm)
+    data = _counts(n, round(0.1 * n), round(0.12 * n))
+    result = hk.analyze(
+        data, variant="variant", control="control", metrics=[hk.Proportion("converted")],
+        plan=plan, look=1,
+    )  # fmt: skip
+    share = n / plan.n_per_arm  # as close to 0.3 as whole units allow
+    want = float(hk.stats.boundaries([share, 1.0], alpha=0.05).nominal_alpha[0])
+    message = result.findings("look")[0].message
+    assert f"adjusted p < {want:.3g}" in message
+    assert "spends alpha at 30%" in message
+    # With the share given as exactly 0.3, the boundary is rpact's.
+    given = hk.analyze(
+        data, variant="variant", control="control", metrics=[hk.Proportion("converted")],
+        plan=plan, look=1, information=[0.3],
+    )  # fmt: skip
+    level = 2 * float(special.ndtr(-3.928572543))
+    assert f"adjusted p < {level:.3g}" in given.findings("look")[0].message
+
+
+def test_information_errors() -> None:
+    plan = hk.size(hk.Proportion(baseline=0.10), mde=0.03, looks=3)
+    n = round(0.2 * plan.n_per_arm)
+    data = _counts(n, round(0.1 * n), round(0.1 * n))
+    kw = {"variant": "variant", "control": "control", "metrics": [hk.Proportion("converted")]}
+    with pytest.raises(hk.ValidationError, match="no more than look 1's planned 33%"):
+        hk.analyze(data, plan=plan, look=2, **kw)  # type: ignore[arg-type]
+    with pytest.raises(hk.ValidationError, match="give one for each of looks 1 to 2"):
+        hk.analyze(data, plan=plan, look=2, information=[0.2], **kw)  # type: ignore[arg-type]
+    with pytest.raises(hk.ValidationError, match="must increase"):
+        hk.analyze(data, plan=plan, look=2, information=[0.3, 0.2], **kw)  # type: ignore[arg-type]
+    with pytest.raises(hk.ValidationError, match="analyse it as the final look"):
+        hk.analyze(data, plan=plan, look=2, information=[0.3, 1], **kw)  # type: ignore[arg-type]
+    with pytest.raises(hk.ValidationError, match="goes with look="):
+        hk.analyze(data, plan=plan, information=[0.3], **kw)  # type: ignore[arg-type]
+    big = _counts(plan.n_per_arm + 10, 100, 100)
+    with pytest.raises(hk.ValidationError, match=r"analyse it as the final look \(look=3\)"):
+        hk.analyze(big, plan=plan, look=1, **kw)  # type: ignore[arg-type]
 
 
 def test_look_errors() -> None:
@@ -229,33 +276,7 @@ def test_boundary_at_a_look_is_the_nominal_level_of_rpact() -> None:
     data = _units(2, 600, 0.0)
     result = hk.analyze(
         data, variant="variant", control="control", metrics=[hk.Proportion("converted")],
-        plan=plan, look=2,
+        plan=plan, look=2, information=[0.25, 0.5],
     )  # fmt: skip
     level = 2 * float(special.ndtr(-z))
     assert f"{level:.3g}" in result.findings("look")[0].message
-
-
-def test_power_at_any_size_is_the_chance_of_crossing_a_boundary() -> None:
-    # One-sided, two looks: 1 - P(Z1 < c1, Z2 < c2) with corr(Z1, Z2) = sqrt(t1) and
-    # E[Z_k] = drift * sqrt(t_k), the drift of the fixed test of the same size (scipy's
-    # bivariate normal, independent of the recursion in hypokit.stats).
-    from scipy import stats as sps
-
-    metric = hk.Mean(mean=10.0, sd=4.0)
-    plan = hk.size(metric, mde=0.5, alternative="greater", looks=[0.4, 1])
-    design = plan.looks
-    assert design is not None
-    for n in (300, 600, plan.n_per_arm):
-        fixed = hk.power(metric, mde=0.5, n_per_arm=n, alternative="greater")
-        drift = sps.norm.ppf(0.95) + sps.norm.ppf(fixed)
-        t1 = float(design.information[0])
-        mvn = sps.multivariate_normal(
-            mean=[drift * math.sqrt(t1), drift], cov=[[1, math.sqrt(t1)], [math.sqrt(t1), 1]]
-        )
-        want = 1 - mvn.cdf(design.z, lower_limit=[-np.inf, -np.inf])
-        assert plan.power_at(n) == pytest.approx(want, abs=2e-5)
-    assert plan.power_at(plan.n_per_arm) == pytest.approx(0.8, abs=2e-3)
-    # mde_at inverts it: the effect with the target power at that size.
-    effect = plan.mde_at(600)
-    again = hk.size(hk.Mean(mean=10.0, sd=4.0), mde=effect, alternative="greater", looks=[0.4, 1])
-    assert again.n_per_arm == pytest.approx(600, abs=2)
