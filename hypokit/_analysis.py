@@ -517,12 +517,17 @@ class AnalysisResult(TableMixin):
                     down = [r["segment"] for r in segs if r["significant"] and r["effect"] < 0]
                     flat = [r["segment"] for r in segs if not r["significant"]]
                     bits = []
+                    sure, unsure = (
+                        ("credibly", "the credible interval includes 0")
+                        if self.method == "bayesian"
+                        else ("significantly", "not significant")
+                    )
                     if up:
-                        bits.append(f"significantly up in {', '.join(up)}")
+                        bits.append(f"{sure} up in {', '.join(up)}")
                     if down:
-                        bits.append(f"significantly down in {', '.join(down)}")
+                        bits.append(f"{sure} down in {', '.join(down)}")
                     if flat:
-                        bits.append(f"not significant in {', '.join(flat)}")
+                        bits.append(f"{unsure} in {', '.join(flat)}")
                     parts.append(f"By segment: {'; '.join(bits)}.")
         serious = [f for f in self.warnings if f.severity == "warning"]
         if serious:

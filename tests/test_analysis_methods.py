@@ -233,6 +233,7 @@ def test_bayesian_table_shape_and_display(units: pd.DataFrame) -> None:
     assert len(table) == 6
     assert {"prob_beats_control", "expected_loss", "expected_loss_control"} <= set(table)
     assert "P(beats control)" in result.summary()
+    assert "significant" not in result.summary()  # posterior wording: credibly / includes 0
     assert "P(beats control)" in result._repr_html_()
 
 
