@@ -33,6 +33,7 @@ from hypokit._findings import Finding
 from hypokit._over_time import DailyAggregates, OverTime, aggregate_by_date
 from hypokit._results import TableMixin, format_number, html_table
 from hypokit._validate import check_choice, check_open_unit, check_positive
+from hypokit.stats._compare import _lift as _fieller_lift
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -716,7 +717,8 @@ def analyze(
             ``"sequential"``: always-valid confidence sequences and p-values (the
             asymptotic confidence sequences of Waudby-Smith et al. 2024, the normal
             mixture as in gbstats), valid however often the result is looked at; the
-            lift's sequence uses the delta-method standard error of the lift;
+            lift's sequence inverts the effect's as Fieller's interval does, so both
+            exclude 0 together;
             ``"bayesian"``: posterior summaries (beta-binomial for proportions, a
             normal model on the effect for means and ratios, CUPED included) with the
             columns ``prob_beats_control``, ``expected_loss`` (of shipping the
@@ -1192,9 +1194,6 @@ def _method_values(
     if options.method == "sequential":
         n = metric_n[:, :1] + metric_n[:, 1:]
         tune = _n_tune(options, segs, n.shape)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mc, mv = comp.control_mean, comp.variant_mean
-            lift_se = np.sqrt(comp.variant_se**2 / mc**2 + mv**2 * comp.control_se**2 / mc**4)
         out = {
             key: np.full(n.shape, np.nan)
             for key in ("effect_ci_low", "effect_ci_high", "p_value", "lift_ci_low", "lift_ci_high")
@@ -1209,19 +1208,25 @@ def _method_values(
                 alternative=options.alternative,  # type: ignore[arg-type]
                 n_tune=float(value),
             )
-            lift_seq = stats.confidence_sequence(
-                comp.lift[rows],
-                lift_se[rows],
-                n[rows],
-                alpha=options.alpha,
-                alternative=options.alternative,  # type: ignore[arg-type]
-                n_tune=float(value),
-            )
             out["effect_ci_low"][rows] = seq.ci_low
             out["effect_ci_high"][rows] = seq.ci_high
             out["p_value"][rows] = seq.p_value
-            out["lift_ci_low"][rows] = lift_seq.ci_low
-            out["lift_ci_high"][rows] = lift_seq.ci_high
+            # The lift's sequence inverts the effect's (Fieller): every lift L with
+            # |m_v - (1 + L) m_c| <= k sqrt(v_v + (1 + L)^2 v_c), k the sequence's
+            # multiplier of the standard error; it excludes 0 exactly when the effect's does.
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                _, lo, hi, _ = _fieller_lift(
+                    comp.effect[rows],
+                    comp.control_mean[rows],
+                    comp.variant_mean[rows],
+                    comp.control_se[rows] ** 2,
+                    comp.variant_se[rows] ** 2,
+                    seq.radius / comp.se[rows],
+                    options.alternative,  # type: ignore[arg-type]
+                    "fieller",
+                )
+            out["lift_ci_low"][rows] = lo
+            out["lift_ci_high"][rows] = hi
         if spec.kind == "proportion":
             out["effect_ci_low"] = np.maximum(out["effect_ci_low"], -1.0)
             out["effect_ci_high"] = np.minimum(out["effect_ci_high"], 1.0)
