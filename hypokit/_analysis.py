@@ -724,8 +724,9 @@ def analyze(
             columns ``prob_beats_control``, ``expected_loss`` (of shipping the
             variant) and ``expected_loss_control``; intervals are equal-tailed
             credible intervals, ``p_value``/``p_adjusted`` are NaN, ``significant`` is
-            whether the credible interval excludes 0, and no multiple-testing
-            correction applies. See :mod:`hypokit.stats` for the formulas.
+            whether the credible interval excludes 0 (one-sided: whether
+            ``prob_beats_control > 1 - alpha``), and no multiple-testing correction
+            applies. See :mod:`hypokit.stats` for the formulas.
         alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
         lift: The interval of the relative lift: ``"delta"``, ``"log"`` or ``"fieller"``.
         allocation: The planned share of units per variant, e.g. ``{"control": 0.5,
@@ -901,7 +902,7 @@ def analyze(
         threshold = _look_threshold(
             plan, look, information, method, alpha, alternative, units, findings
         )
-    rows = _finish_rows(columns, correction, alpha, method, threshold)
+    rows = _finish_rows(columns, correction, alpha, method, threshold, alternative)
 
     if len(segs) > 2:
         for spec, comp, _ in families:
@@ -1265,19 +1266,25 @@ def _finish_rows(
     alpha: float,
     method: str = "frequentist",
     threshold: float | None = None,
+    alternative: str = "two-sided",
 ) -> tuple[dict[str, Any], ...]:
     """Adjust the p-values over the whole table and turn the columns into rows.
 
     ``significant`` is ``p_adjusted < threshold`` (``alpha`` unless a group-sequential
-    look sets a stricter boundary); for the Bayesian reading, which has no p-values,
-    it is whether the credible interval excludes 0.
+    look sets a stricter boundary). The Bayesian reading has no p-values: two-sided,
+    ``significant`` is whether the credible interval excludes 0; one-sided, whether
+    ``prob_beats_control`` (in the direction the alternative calls better) exceeds
+    ``1 - alpha``.
     """
     if method == "bayesian":
         columns["p_adjusted"] = [math.nan] * len(columns["p_value"])
-        columns["significant"] = [
-            bool(lo > 0 or hi < 0)
-            for lo, hi in zip(columns["effect_ci_low"], columns["effect_ci_high"], strict=True)
-        ]
+        if alternative == "two-sided":
+            columns["significant"] = [
+                bool(lo > 0 or hi < 0)
+                for lo, hi in zip(columns["effect_ci_low"], columns["effect_ci_high"], strict=True)
+            ]
+        else:
+            columns["significant"] = [bool(p > 1 - alpha) for p in columns["prob_beats_control"]]
     else:
         p_adj = stats.p_adjust(np.array(columns["p_value"], dtype=np.float64), correction)
         level = alpha if threshold is None else threshold

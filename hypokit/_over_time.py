@@ -340,7 +340,10 @@ def over_time(result: AnalysisResult) -> OverTime:
             options,
             [],
         )
-        for row in _finish_rows(columns, result.correction, result.alpha, result.method):
+        finished = _finish_rows(
+            columns, result.correction, result.alpha, result.method, None, result.alternative
+        )
+        for row in finished:
             out.append({"date": day, **row})
     if result.method == "sequential":
         _running(out, result)

@@ -308,3 +308,21 @@ def test_sequential_lift_covers_at_low_rates(alternative: str) -> None:
     missed = ((lo > 0) | (hi < 0)).any(axis=0).mean()
     print(f"\nlift sequence, 1% rate, {alternative}: missed {missed:.4f}")
     assert missed <= 0.05
+
+
+def test_bayesian_one_sided_significance_follows_the_better_side() -> None:
+    # Lower is better: a variant that is clearly worse (more failures) is not a win.
+    data = pd.DataFrame(
+        {
+            "variant": ["control"] * 200 + ["b"] * 200,
+            "failed": [0] * 200 + [1] * 10 + [0] * 190,
+        }
+    )
+    kw = {"variant": "variant", "control": "control", "metrics": [hk.Proportion("failed")]}
+    worse = hk.analyze(data, method="bayesian", alternative="less", **kw).row("failed")  # type: ignore[arg-type]
+    assert worse["prob_beats_control"] < 0.01
+    assert not worse["significant"]
+    flipped = data.assign(variant=data["variant"].map({"control": "b", "b": "control"}))
+    better = hk.analyze(flipped, method="bayesian", alternative="less", **kw).row("failed")  # type: ignore[arg-type]
+    assert better["prob_beats_control"] > 0.99
+    assert better["significant"]
