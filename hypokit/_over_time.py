@@ -4,8 +4,10 @@
 table (:class:`DailyAggregates`). The analysis itself uses the sum over the days; the
 day-by-day view (:meth:`hypokit.AnalysisResult.over_time`) adds the days up one at a
 time and analyses each cumulative table with the same options, so the last day equals
-the analysis itself (for ``method="sequential"`` its intervals are intersected over the
-days, see :class:`OverTime`).
+the analysis itself, with two exceptions: units without a date count in the analysis
+but in no day, and for ``method="sequential"`` the days' intervals are intersected and
+their p-values kept as running minima (see :class:`OverTime`), while the analysis
+reports the last look alone (both are valid).
 """
 
 from __future__ import annotations
@@ -173,7 +175,9 @@ class OverTime(TableMixin):
     the false-positive rate (the peeking problem). With ``method="sequential"``
     the intervals are intersected and the p-values are running minima over the days
     (``running`` in :mod:`hypokit.stats`), which the confidence sequence allows: they
-    are valid however often they are looked at.
+    are valid however often they are looked at. An empty intersection (a low bound
+    above the high bound) means the data contradict one fixed effect over the whole
+    period (a novelty effect, a change mid-test): read the days, not the total.
 
     Attributes:
         rows: One dict per (date, segment, metric, variant).

@@ -316,3 +316,10 @@ def test_other_errors():
         spending("linear", [0.5])  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=re.escape("must be fractions in [0, 1].")):
         spending("pocock", [1.5])
+
+
+def test_looks_too_close_together_are_refused() -> None:
+    with pytest.raises(ValidationError, match="too close to tell apart"):
+        boundaries([0.25, 0.5, 0.5005, 1.0])
+    design = boundaries([0.25, 0.5, 0.501, 1.0])  # 0.001 apart: still computed
+    assert np.all(np.isfinite(design.z))
