@@ -788,7 +788,7 @@ def analyze(
         ... )
         >>> seq.to_pandas()[["lift", "lift_ci_low", "lift_ci_high", "p_value"]].round(3)
             lift  lift_ci_low  lift_ci_high  p_value
-        0 -0.002       -0.162         0.158      1.0
+        0 -0.002       -0.151         0.173      1.0
         >>> bayes = hk.analyze(
         ...     pricing_page(), variant="variant", control="control", segments="device",
         ...     metrics=[hk.Proportion("signed_up")], method="bayesian",

@@ -190,16 +190,33 @@ def test_bayesian_proportions_match_quadrature(units: pd.DataFrame) -> None:
         assert row["significant"] == (row["effect_ci_low"] > 0 or row["effect_ci_high"] < 0)
 
 
-def test_bayesian_means_with_a_flat_prior_are_the_z_interval(units: pd.DataFrame) -> None:
+def test_bayesian_means_with_a_flat_prior_are_the_welch_interval(units: pd.DataFrame) -> None:
+    # Flat prior: the posterior of the effect is Student's t with Welch's df, so the
+    # credible interval is the frequentist one and P(beats) is 1 - the one-sided p-value.
     fixed = run(units, metrics=[METRICS[1]])
     bayes = run(units, method="bayesian", metrics=[METRICS[1]])
-    z = special.ndtri(0.975)
     np.testing.assert_allclose(bayes["effect"], fixed["effect"], rtol=1e-12)  # CUPED kept
-    np.testing.assert_allclose(bayes["effect_ci_low"], fixed["effect"] - z * fixed["se"])
+    np.testing.assert_allclose(bayes["effect_ci_low"], fixed["effect_ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(bayes["effect_ci_high"], fixed["effect_ci_high"], rtol=1e-12)
     np.testing.assert_allclose(
-        bayes["prob_beats_control"], special.ndtr(fixed["effect"] / fixed["se"])
+        bayes["prob_beats_control"], special.stdtr(fixed["df"], fixed["effect"] / fixed["se"])
     )
     assert (fixed["variance_reduction"] > 0.5).all()
+
+
+def test_bayesian_means_on_a_handful_of_units_are_not_certain() -> None:
+    data = pd.DataFrame({"variant": ["control"] * 3 + ["b"] * 2, "y": [10.0, 12.0, 11.0, 9.5, 8.0]})
+    kw = {"variant": "variant", "control": "control", "metrics": [hk.Mean("y")]}
+    fixed = hk.analyze(data, **kw).row("y")  # type: ignore[arg-type]
+    bayes = hk.analyze(data, method="bayesian", **kw).row("y")  # type: ignore[arg-type]
+    assert fixed["df"] < 3
+    assert bayes["significant"] == fixed["significant"]
+    assert bayes["effect_ci_low"] == pytest.approx(fixed["effect_ci_low"], rel=1e-12)
+    assert bayes["prob_beats_control"] == pytest.approx(fixed["p_value"] / 2, rel=1e-9)
+    # The t's partial expectation, against quadrature of the posterior.
+    post = sps.t(fixed["df"], loc=bayes["effect"], scale=fixed["se"])
+    loss = integrate.quad(lambda x: max(-x, 0.0) * post.pdf(x), -np.inf, 0)[0]
+    assert bayes["expected_loss"] == pytest.approx(loss, rel=1e-6)
 
 
 def test_bayesian_prior_shrinks_and_direction_flips(units: pd.DataFrame) -> None:

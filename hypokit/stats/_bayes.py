@@ -1111,6 +1111,26 @@ def _normal_loss(z: FloatArray) -> FloatArray:
     return np.asarray(np.maximum(phi - z * special.ndtr(-z), 0.0), dtype=np.float64)
 
 
+def _t_loss(z: FloatArray, nu: FloatArray) -> FloatArray:
+    """``E[max(-X, 0)] / s`` for ``X = s (z + T)``, ``T`` Student's t with ``nu`` df.
+
+    ``(nu + z^2) / (nu - 1) f(z) - z F(-z)`` (the t's partial expectation, from
+    ``int_{-inf}^{a} t f(t) dt = -(nu + a^2) / (nu - 1) f(a)``); the normal one where
+    ``nu`` is infinite, and infinite where ``nu <= 1`` (no mean).
+    """
+    finite = np.isfinite(nu) & (nu > 1)
+    n = np.where(finite, nu, 2.0)
+    log_f = (
+        special.gammaln((n + 1) / 2)
+        - special.gammaln(n / 2)
+        - 0.5 * np.log(n * math.pi)
+        - (n + 1) / 2 * np.log1p(z * z / n)
+    )
+    t_loss = (n + z * z) / (n - 1) * np.exp(log_f) - z * special.stdtr(n, -z)
+    out = np.where(finite, t_loss, np.where(np.isinf(nu), _normal_loss(z), np.inf))
+    return np.asarray(np.maximum(out, 0.0), dtype=np.float64)
+
+
 def _control_se(comparison: Comparison, control_se: ArrayLike | None) -> FloatArray:
     """The control mean's standard errors per row (NaN where unknown)."""
     if control_se is None:
@@ -1164,14 +1184,17 @@ def bayes_normal(
     ``z = effect / effect_sd`` and ``phi``, ``Phi`` the standard normal density and
     distribution function:
 
-    - ``prob_beats_control = Phi(z)`` (``Phi(-z)`` where lower is better); under the
-      flat prior this is one minus the one-sided p-value of the z-test.
+    - ``prob_beats_control = Phi(z)`` (``Phi(-z)`` where lower is better).
     - ``expected_loss = E[max(-effect, 0)] = effect_sd (phi(z) - z Phi(-z))`` and
       ``expected_loss_control = effect_sd (phi(z) + z Phi(z))``, the normal partial
       expectations (swapped where lower is better).
-    - ``effect_ci_*``: ``effect ± z_{1-alpha/2} effect_sd``; under the flat prior the z
-      interval of the frequentist estimate. The t reference of Welch's test
-      (:func:`~hypokit.stats.compare_means`) is not used: the model is normal.
+    - ``effect_ci_*``: ``effect ± z_{1-alpha/2} effect_sd``.
+    - Under the flat prior the posterior is Student's t with the comparison's degrees of
+      freedom instead of the normal (Welch's for means, so a handful of units is not
+      read as certainty; proportions and ratios have infinite df, the normal): the
+      credible interval is then the frequentist interval, ``prob_beats_control`` one
+      minus the one-sided p-value, and the expected losses are the t's partial
+      expectations.
     - The lift needs the control mean's own standard error ``s_c`` (``control_se``, or
       the comparison's ``control_se`` attribute when it has one). The arm means
       ``(mu_c, mu_v)`` then have a joint normal posterior (the flat prior on ``mu_c``
@@ -1231,7 +1254,13 @@ def bayes_normal(
         ) from None
     s_c = _control_se(comparison, control_se)
     better = np.broadcast_to(direction, shape)
-    q = float(special.ndtri(1 - alpha / 2))
+    # Under the flat prior the posterior of the effect is Student's t with the
+    # comparison's degrees of freedom (Welch's for means; infinite, i.e. normal, for
+    # proportions and ratios), so a handful of units is not read as certainty.
+    df = np.asarray(comparison.df, dtype=np.float64)
+    nu = np.where(np.isfinite(df) & (df > 0), df, np.inf) if prior.is_flat else np.inf
+    nu = np.broadcast_to(nu, comparison.effect.shape)
+    q = np.asarray(special.stdtrit(nu, 1 - alpha / 2), dtype=np.float64)
 
     effect_hat, se = comparison.effect, comparison.se
     mean_c = comparison.control_mean
@@ -1254,8 +1283,8 @@ def bayes_normal(
             var = 1 / precision
         s = np.sqrt(var)
         z = m / s
-        prob = np.where(better, special.ndtr(z), special.ndtr(-z))
-        loss_v, loss_c = s * _normal_loss(z), s * _normal_loss(-z)
+        prob = np.where(better, special.stdtr(nu, z), special.stdtr(nu, -z))
+        loss_v, loss_c = s * _t_loss(z, nu), s * _t_loss(-z, nu)
         loss_variant = np.where(better, loss_v, loss_c)
         loss_control = np.where(better, loss_c, loss_v)
 
