@@ -370,19 +370,25 @@ def _running(out: list[dict[str, Any]], result: AnalysisResult) -> None:
     """
     from hypokit import stats
 
-    keys = dict.fromkeys((r["segment"], r["metric"], r["variant"]) for r in out)
-    for key in keys:
-        mine = [r for r in out if (r["segment"], r["metric"], r["variant"]) == key]
+    by_row: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for r in out:  # in day order
+        by_row.setdefault((r["segment"], r["metric"], r["variant"]), []).append(r)
+        by_day.setdefault(r["date"], []).append(r)
+    for days in by_row.values():
+
+        def column(name: str, days: list[dict[str, Any]] = days) -> np.ndarray:
+            return np.array([r[name] for r in days], dtype=np.float64)
+
+        p = column("p_value")
         for name in ("effect", "lift"):
-            lo = np.fmax.accumulate(np.array([r[f"{name}_ci_low"] for r in mine], dtype=float))
-            hi = np.fmin.accumulate(np.array([r[f"{name}_ci_high"] for r in mine], dtype=float))
-            for r, a, b in zip(mine, lo, hi, strict=True):
-                r[f"{name}_ci_low"], r[f"{name}_ci_high"] = float(a), float(b)
-        p = np.fmin.accumulate(np.array([r["p_value"] for r in mine], dtype=float))
-        for r, a in zip(mine, p, strict=True):
-            r["p_value"] = float(a)
-    for day in dict.fromkeys(r["date"] for r in out):
-        rows = [r for r in out if r["date"] == day]
+            lo, hi, running_p = stats.running(
+                column(f"{name}_ci_low"), column(f"{name}_ci_high"), p
+            )
+            for r, low, high, p_min in zip(days, lo, hi, running_p, strict=True):
+                r[f"{name}_ci_low"], r[f"{name}_ci_high"] = float(low), float(high)
+                r["p_value"] = float(p_min)
+    for rows in by_day.values():
         adjusted = stats.p_adjust(np.array([r["p_value"] for r in rows]), result.correction)
         for r, a in zip(rows, adjusted, strict=True):
             r["p_adjusted"] = float(a)
