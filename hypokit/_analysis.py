@@ -1195,39 +1195,35 @@ def _method_values(
     if options.method == "sequential":
         n = metric_n[:, :1] + metric_n[:, 1:]
         tune = _n_tune(options, segs, n.shape)
-        out = {
-            key: np.full(n.shape, np.nan)
-            for key in ("effect_ci_low", "effect_ci_high", "p_value", "lift_ci_low", "lift_ci_high")
-        }
-        for value in np.unique(tune):
-            rows = tune == value
-            seq = stats.confidence_sequence(
-                comp.effect[rows],
-                comp.se[rows],
-                n[rows],
-                alpha=options.alpha,
-                alternative=options.alternative,  # type: ignore[arg-type]
-                n_tune=float(value),
+        seq = stats.confidence_sequence(
+            comp.effect,
+            comp.se,
+            n,
+            alpha=options.alpha,
+            alternative=options.alternative,  # type: ignore[arg-type]
+            n_tune=tune,
+        )
+        # The lift's sequence inverts the effect's (Fieller): every lift L with
+        # |m_v - (1 + L) m_c| <= k sqrt(v_v + (1 + L)^2 v_c), k the sequence's multiplier
+        # of the standard error; it excludes 0 exactly when the effect's does.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            _, lift_lo, lift_hi, _ = _fieller_lift(
+                comp.effect,
+                comp.control_mean,
+                comp.variant_mean,
+                comp.control_se**2,
+                comp.variant_se**2,
+                seq.radius / comp.se,
+                options.alternative,  # type: ignore[arg-type]
+                "fieller",
             )
-            out["effect_ci_low"][rows] = seq.ci_low
-            out["effect_ci_high"][rows] = seq.ci_high
-            out["p_value"][rows] = seq.p_value
-            # The lift's sequence inverts the effect's (Fieller): every lift L with
-            # |m_v - (1 + L) m_c| <= k sqrt(v_v + (1 + L)^2 v_c), k the sequence's
-            # multiplier of the standard error; it excludes 0 exactly when the effect's does.
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                _, lo, hi, _ = _fieller_lift(
-                    comp.effect[rows],
-                    comp.control_mean[rows],
-                    comp.variant_mean[rows],
-                    comp.control_se[rows] ** 2,
-                    comp.variant_se[rows] ** 2,
-                    seq.radius / comp.se[rows],
-                    options.alternative,  # type: ignore[arg-type]
-                    "fieller",
-                )
-            out["lift_ci_low"][rows] = lo
-            out["lift_ci_high"][rows] = hi
+        out = {
+            "effect_ci_low": np.asarray(seq.ci_low),
+            "effect_ci_high": np.asarray(seq.ci_high),
+            "p_value": np.asarray(seq.p_value),
+            "lift_ci_low": lift_lo,
+            "lift_ci_high": lift_hi,
+        }
         if spec.kind == "proportion":
             out["effect_ci_low"] = np.maximum(out["effect_ci_low"], -1.0)
             out["effect_ci_high"] = np.minimum(out["effect_ci_high"], 1.0)

@@ -316,3 +316,24 @@ def test_peeking_simulation_is_seeded_and_named():
     assert a["naive"] >= a["final_look_only"]
     with pytest.raises(ValidationError, match=re.escape("reps == 0, must be at least 1.")):
         peeking_simulation(reps=0)
+
+
+def test_n_tune_per_row_equals_row_by_row() -> None:
+    effect, se, n = np.array([0.01, 0.02, -0.03]), np.array([0.005, 0.01, 0.02]), 20_000.0
+    tune = np.array([5_000.0, 20_000.0, 80_000.0])
+    for alternative in ("two-sided", "greater", "less"):
+        together = confidence_sequence(effect, se, n, n_tune=tune, alternative=alternative)
+        for i in range(3):
+            alone = confidence_sequence(
+                effect[i], se[i], n, n_tune=float(tune[i]), alternative=alternative
+            )
+            # Newton's iterations for one-sided radii stop when every row has converged.
+            assert together.ci_low[i] == pytest.approx(float(alone.ci_low), rel=1e-12)
+            assert together.ci_high[i] == pytest.approx(float(alone.ci_high), rel=1e-12)
+            assert together.p_value[i] == pytest.approx(float(alone.p_value), rel=1e-12)
+        p = always_valid_p_value(effect, se, n, n_tune=tune, alternative=alternative)
+        np.testing.assert_array_equal(p, together.p_value)
+    with pytest.raises(ValidationError, match="does not broadcast"):
+        confidence_sequence(effect, se, n, n_tune=[1000.0, 2000.0])
+    with pytest.raises(ValidationError, match="must be positive numbers"):
+        confidence_sequence(effect, se, n, n_tune=[1000.0, 0.0, 5.0])

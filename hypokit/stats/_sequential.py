@@ -53,7 +53,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from hypokit._errors import DataError
+from hypokit._errors import DataError, ValidationError
 from hypokit._validate import check_choice, check_int_at_least, check_open_unit, check_positive
 from hypokit.stats._group_sequential import boundaries, repeated_testing_alpha
 from hypokit.stats._power import ALTERNATIVES, Alternative
@@ -109,9 +109,7 @@ def mixing_rho2(alpha: float, n_tune: float = DEFAULT_N_TUNE) -> float:
     0.00158723
     """
     alpha = check_open_unit("alpha", alpha)
-    n_tune = check_positive("n_tune", n_tune)
-    a = -2 * math.log(alpha)
-    return (a + math.log(a + 1)) / n_tune
+    return float(_rho2(alpha, np.asarray(check_positive("n_tune", n_tune))))
 
 
 def _inputs(
@@ -133,11 +131,34 @@ def _inputs(
     return np.array(e), np.array(s), np.array(m), valid
 
 
-def _options(alpha: Any, alternative: Any, n_tune: Any) -> tuple[float, Alternative, float]:
+def _options(alpha: Any, alternative: Any, n_tune: Any) -> tuple[float, Alternative, FloatArray]:
     alpha = check_open_unit("alpha", alpha)
     alternative = check_choice("alternative", alternative, ALTERNATIVES)
-    n_tune = check_positive("n_tune", n_tune)
-    return alpha, alternative, n_tune
+    if np.ndim(n_tune) == 0:
+        return alpha, alternative, np.asarray(check_positive("n_tune", n_tune))
+    try:
+        tune = np.array(n_tune, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValidationError(f"n_tune == {n_tune!r:.80}, must be numbers.") from None
+    if not np.all(np.isfinite(tune) & (tune > 0)):
+        raise ValidationError(f"n_tune == {n_tune!r:.80}, must be positive numbers.")
+    return alpha, alternative, tune
+
+
+def _rho2(alpha: float, n_tune: FloatArray) -> FloatArray:
+    """:func:`mixing_rho2` for checked options, one value per row of ``n_tune``."""
+    a = -2 * math.log(alpha)
+    return np.asarray((a + math.log(a + 1)) / n_tune, dtype=np.float64)
+
+
+def _broadcast_tune(rho2: FloatArray, shape: tuple[int, ...]) -> FloatArray:
+    """``rho^2`` per row: ``n_tune`` must broadcast against the effects."""
+    try:
+        return np.asarray(np.broadcast_to(rho2, shape), dtype=np.float64)
+    except ValueError:
+        raise ValidationError(
+            f"n_tune has shape {rho2.shape}, which does not broadcast against the effects {shape}."
+        ) from None
 
 
 def _log_mixture(z: FloatArray, r: FloatArray, two_sided: bool) -> FloatArray:
@@ -180,7 +201,7 @@ def confidence_sequence(
     *,
     alpha: float = 0.05,
     alternative: Alternative = "two-sided",
-    n_tune: float = DEFAULT_N_TUNE,
+    n_tune: ArrayLike = DEFAULT_N_TUNE,
 ) -> SequentialResult:
     """Asymptotic confidence sequence for an effect (Waudby-Smith et al. 2024).
 
@@ -211,7 +232,8 @@ def confidence_sequence(
         alpha: One minus the coverage of the whole sequence.
         alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
         n_tune: Sample size (both arms) where the intervals are tightest: the planned
-            sample size (see the module docstring); default 5000.
+            sample size (see the module docstring); default 5000. One number, or one
+            per row (broadcast against ``effect``).
 
     Returns:
         A :class:`SequentialResult`; rows with a missing or infinite input, ``n < 2`` or
@@ -230,7 +252,7 @@ def confidence_sequence(
     """
     alpha, alternative, n_tune = _options(alpha, alternative, n_tune)
     e, s, m, valid = _inputs(effect, se, n)
-    rho2 = mixing_rho2(alpha, n_tune)
+    rho2 = _broadcast_tune(_rho2(alpha, n_tune), e.shape)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.where(valid, m, np.nan) * rho2
         if alternative == "two-sided":
@@ -269,7 +291,7 @@ def always_valid_p_value(
     n: ArrayLike,
     *,
     alternative: Alternative = "two-sided",
-    n_tune: float = DEFAULT_N_TUNE,
+    n_tune: ArrayLike = DEFAULT_N_TUNE,
     alpha: float = 0.05,
 ) -> FloatArray:
     """Always-valid p-value of no effect: ``min(1, 1 / Lambda_n)`` (Johari et al. 2022).
@@ -289,7 +311,8 @@ def always_valid_p_value(
         se: Their standard errors (broadcast against ``effect``).
         n: Units in each comparison, control plus variant (broadcast).
         alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
-        n_tune: Sample size (both arms) where the matching intervals are tightest.
+        n_tune: Sample size (both arms) where the matching intervals are tightest (one
+            number, or one per row).
         alpha: The level whose tuning of ``rho`` is used.
 
     Returns:
@@ -305,7 +328,7 @@ def always_valid_p_value(
     """
     alpha, alternative, n_tune = _options(alpha, alternative, n_tune)
     e, s, m, valid = _inputs(effect, se, n)
-    r = np.where(valid, m, np.nan) * mixing_rho2(alpha, n_tune)
+    r = np.where(valid, m, np.nan) * _broadcast_tune(_rho2(alpha, n_tune), e.shape)
     return _p_value(e, s, r, alternative)
 
 
