@@ -26,6 +26,7 @@ from hypokit.stats._compare import (
     compare_proportions,
     compare_ratios,
     describe_reason,
+    fieller_ratio,
 )
 
 SETTINGS = settings(derandomize=True, deadline=None, max_examples=60)
@@ -790,3 +791,31 @@ def test_arm_standard_errors_add_up_to_the_effects() -> None:
     np.testing.assert_allclose(comp.control_se, np.sqrt(p_c * (1 - p_c) / ctrl.n), rtol=1e-12)
     np.testing.assert_allclose(comp.variant_se, np.sqrt(p_v * (1 - p_v) / var.n), rtol=1e-12)
     np.testing.assert_allclose(comp.se**2, comp.control_se**2 + comp.variant_se**2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cov", [0.0, 0.3, -0.4])
+def test_fieller_ratio_bounds_solve_its_defining_inequality(cov: float) -> None:
+    # The bounds are where (num - r den)^2 = q^2 (var_num - 2 r cov + r^2 var_den),
+    # found here by bracketing each side of num / den with scipy's brentq.
+    from scipy import optimize
+
+    num, den, var_num, var_den, q = 3.0, 2.0, 0.5, 0.2, 1.96
+    with np.errstate(all="ignore"):
+        low, high, bounded = fieller_ratio(
+            np.array(num), np.array(den), np.array(var_num), np.array(var_den), cov, q
+        )
+
+    def gap(r: float) -> float:
+        return (num - r * den) ** 2 - q**2 * (var_num - 2 * r * cov + r**2 * var_den)
+
+    centre = num / den
+    assert bool(bounded)
+    assert float(low) == pytest.approx(optimize.brentq(gap, -50.0, centre), rel=1e-10)
+    assert float(high) == pytest.approx(optimize.brentq(gap, centre, 50.0), rel=1e-10)
+    # A denominator indistinguishable from 0: unbounded.
+    with np.errstate(all="ignore"):
+        low, high, bounded = fieller_ratio(
+            np.array(num), np.array(0.5), np.array(var_num), np.array(var_den), cov, q
+        )
+    assert not bool(bounded)
+    assert (float(low), float(high)) == (-math.inf, math.inf)

@@ -41,6 +41,7 @@ from hypokit.stats._compare import (
     Reason,
     _flag,
     _pair,
+    fieller_ratio,
 )
 
 __all__ = [
@@ -1303,18 +1304,11 @@ def bayes_normal(
         var_v = var_c + var - 2 * share * var
         lift = np.where(e_c == 0, np.nan, e_v / e_c - 1)
         # Fieller: r with (e_v - r e_c)^2 <= q^2 (var_v - 2 r cov + r^2 var_c).
-        a = e_c**2 - q**2 * var_c
-        b = e_v * e_c - q**2 * cov
-        c = e_v**2 - q**2 * var_v
-        disc = np.maximum(b**2 - a * c, 0.0)
-        bounded = a > 0
-        root = b + np.where(b >= 0, 1.0, -1.0) * np.sqrt(disc)
-        r1 = root / a
-        r2 = np.where(root == 0, r1, c / root)
-        defined = known & ~np.isnan(lift) & ~np.isnan(a)
+        r_lo, r_hi, bounded = fieller_ratio(e_v, e_c, var_v, var_c, cov, q)
+        defined = known & ~np.isnan(lift) & ~np.isnan(e_c**2 - q**2 * var_c)
         reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
-        lift_lo = np.where(defined, np.where(bounded, np.minimum(r1, r2) - 1, -np.inf), np.nan)
-        lift_hi = np.where(defined, np.where(bounded, np.maximum(r1, r2) - 1, np.inf), np.nan)
+        lift_lo = np.where(defined, r_lo - 1, np.nan)
+        lift_hi = np.where(defined, r_hi - 1, np.nan)
 
     values = {
         "effect": m,

@@ -53,6 +53,7 @@ __all__ = [
     "compare_proportions",
     "compare_ratios",
     "describe_reason",
+    "fieller_ratio",
 ]
 
 FloatArray: TypeAlias = NDArray[np.float64]
@@ -810,6 +811,38 @@ def _finish(
     )
 
 
+def fieller_ratio(
+    num: FloatArray,
+    den: FloatArray,
+    var_num: FloatArray,
+    var_den: FloatArray,
+    cov: FloatArray | float,
+    q: FloatArray | float,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Fieller's set for the ratio of two normal estimates; call under ``np.errstate``.
+
+    The ratios ``r`` with ``(num - r den)^2 <= q^2 (var_num - 2 r cov + r^2 var_den)``
+    (Fieller 1954): the interval between the roots of ``a r^2 - 2 b r + c = 0`` when
+    ``a = den^2 - q^2 var_den > 0`` (the denominator is distinguishable from 0), else
+    unbounded (``-inf, inf``; ``bounded`` False). Roots in the stable form ``s / a``
+    and ``c / s`` with ``s = b + sign(b) sqrt(b^2 - a c)``.
+
+    Returns:
+        ``(low, high, bounded)``.
+    """
+    a = den**2 - q**2 * var_den
+    b = num * den - q**2 * cov
+    c = num**2 - q**2 * var_num
+    disc = np.maximum(b**2 - a * c, 0.0)
+    bounded = np.asarray(a > 0)
+    s = b + np.where(b >= 0, 1.0, -1.0) * np.sqrt(disc)
+    r1 = s / a
+    r2 = np.where(s == 0, r1, c / s)
+    low = np.where(bounded, np.minimum(r1, r2), -np.inf)
+    high = np.where(bounded, np.maximum(r1, r2), np.inf)
+    return np.asarray(low, np.float64), np.asarray(high, np.float64), bounded
+
+
 def _lift(
     effect: FloatArray,
     mc: FloatArray,
@@ -841,19 +874,9 @@ def _lift(
         se = np.sqrt(vv / mv**2 + vc / mc**2)
         lo, hi = np.expm1(log_ratio - q * se), np.expm1(log_ratio + q * se)
     else:
-        # (mv - r mc)^2 <= q^2 (vv + r^2 vc)  <=>  a r^2 - 2 b r + c <= 0
-        a = mc**2 - q**2 * vc
-        b = mv * mc
-        c = mv**2 - q**2 * vv
-        disc = np.maximum(b**2 - a * c, 0.0)
-        bounded = a > 0
+        r_lo, r_hi, bounded = fieller_ratio(mv, mc, vv, vc, 0.0, q)
         reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
-        # Stable roots: s / a and c / s with s = b + sign(b) sqrt(disc).
-        s = b + np.where(b >= 0, 1.0, -1.0) * np.sqrt(disc)
-        r1 = s / a
-        r2 = np.where(s == 0, r1, c / s)
-        lo = np.where(bounded, np.minimum(r1, r2) - 1, -np.inf)
-        hi = np.where(bounded, np.maximum(r1, r2) - 1, np.inf)
+        lo, hi = r_lo - 1, r_hi - 1
     if alternative != "two-sided":
         # The open side: the upper one for "greater" when mc > 0, and so on.
         open_upper = (mc > 0) == (alternative == "greater")
