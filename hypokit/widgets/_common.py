@@ -161,9 +161,8 @@ def text(
     return field(widget, name)
 
 
-def float_input(name: str, description: str, value: float = 0.0, **layout: Any) -> Any:
-    """A number input that syncs on every key stroke (no bounds: the form checks)."""
-    widget = w.FloatText(
+def _number(kind: Any, name: str, description: str, value: float, layout: dict[str, Any]) -> Any:
+    widget = kind(
         value=value,
         description=description,
         continuous_update=True,
@@ -171,18 +170,16 @@ def float_input(name: str, description: str, value: float = 0.0, **layout: Any) 
         layout=w.Layout(**({"width": "22em"} | layout)),
     )
     return field(widget, name)
+
+
+def float_input(name: str, description: str, value: float = 0.0, **layout: Any) -> Any:
+    """A number input that syncs on every key stroke (no bounds: the form checks)."""
+    return _number(w.FloatText, name, description, value, layout)
 
 
 def int_input(name: str, description: str, value: int = 0, **layout: Any) -> Any:
     """A whole-number input that syncs on every key stroke."""
-    widget = w.IntText(
-        value=value,
-        description=description,
-        continuous_update=True,
-        style=DESCRIPTION,
-        layout=w.Layout(**({"width": "22em"} | layout)),
-    )
-    return field(widget, name)
+    return _number(w.IntText, name, description, value, layout)
 
 
 def with_error(widget: Any, label: Any) -> Any:
