@@ -452,16 +452,88 @@ def test_lift_log_needs_means_of_one_sign() -> None:
     assert math.isfinite(_f(res.p_value))
 
 
-def test_lift_interval_side_flips_with_a_negative_control_mean() -> None:
-    # lift = effect / mc: with mc < 0 a positive effect is a negative lift.
+def test_lift_keeps_the_sign_of_the_effect_with_a_negative_control_mean() -> None:
+    # lift = effect / |mc|: with mc < 0 a positive effect is still a positive lift.
     res = compare_means(
         MeanStats.from_values([-10.0, -11.0, -9.0, -10.5]),
         MeanStats.from_values([-8.0, -9.0, -7.5, -8.5]),
         alternative="greater",
     )
-    assert _f(res.effect) > 0 > _f(res.lift)
+    assert _f(res.effect) > 0
+    assert _f(res.lift) == pytest.approx(_f(res.effect) / 10.125, rel=1e-12)
+    assert 0 < _f(res.lift_ci_low) < _f(res.lift)
+    assert _f(res.lift_ci_high) == math.inf
+
+
+def _negative_inputs() -> tuple[MeanStats, MeanStats, float, float, float, float]:
+    rng = np.random.default_rng(7)
+    c = rng.normal(-20.0, 4.0, 300)
+    v = rng.normal(-18.5, 4.0, 320)
+    return (
+        MeanStats.from_values(c),
+        MeanStats.from_values(v),
+        float(c.mean()),
+        float(v.mean()),
+        float(c.var(ddof=1) / c.size),
+        float(v.var(ddof=1) / v.size),
+    )
+
+
+def test_lift_with_a_negative_control_mean_every_method() -> None:
+    control, variant, mc, mv, vc, vv = _negative_inputs()
+    lift = (mv - mc) / abs(mc)
+    assert lift > 0  # -20 -> -18.5 is an improvement of about 7.5%
+    q = stats.t.ppf(0.975, _f(compare_means(control, variant).df))
+    delta = compare_means(control, variant, lift_method="delta")
+    se = math.sqrt(vv / mc**2 + mv**2 * vc / mc**4)
+    assert _f(delta.lift) == pytest.approx(lift, rel=1e-12)
+    assert _f(delta.lift_ci_low) == pytest.approx(lift - q * se, rel=1e-9)
+    assert _f(delta.lift_ci_high) == pytest.approx(lift + q * se, rel=1e-9)
+    log = compare_means(control, variant, lift_method="log")
+    r, se_log = mv / mc, math.sqrt(vv / mv**2 + vc / mc**2)
+    assert _f(log.lift_ci_low) == pytest.approx(1 - math.exp(math.log(r) + q * se_log), rel=1e-9)
+    assert _f(log.lift_ci_high) == pytest.approx(1 - math.exp(math.log(r) - q * se_log), rel=1e-9)
+    fieller = compare_means(control, variant, lift_method="fieller")
+    for bound in (_f(fieller.lift_ci_low), _f(fieller.lift_ci_high)):
+        ratio = 1 - bound  # lift = sign(mc) (r - 1) with mc < 0
+        assert (mv - ratio * mc) ** 2 == pytest.approx(q**2 * (vv + ratio**2 * vc), rel=1e-9)
+    for res in (delta, log, fieller):
+        assert _f(res.lift_ci_low) < lift < _f(res.lift_ci_high)
+        assert _f(res.lift_ci_low) > 0  # significant effect, positive lift interval
+        assert _f(res.ci_low) > 0
+
+
+def test_lift_from_a_negative_to_a_positive_mean_is_positive() -> None:
+    # Profit per user from -0.5 to +0.5: +200%, significant, never a "wrong direction".
+    rng = np.random.default_rng(3)
+    c = rng.normal(-0.5, 0.3, 400)
+    v = rng.normal(0.5, 0.3, 400)
+    res = compare_means(MeanStats.from_values(c), MeanStats.from_values(v))
+    assert _f(res.lift) == pytest.approx((v.mean() - c.mean()) / abs(c.mean()), rel=1e-12)
+    assert _f(res.lift) > 1.5
+    assert _f(res.lift_ci_low) > 0
+    log = compare_means(MeanStats.from_values(c), MeanStats.from_values(v), lift_method="log")
+    assert math.isnan(_f(log.lift_ci_low))  # means of opposite signs: no log ratio
+    assert int(log.reason) & Reason.LOG_UNDEFINED
+
+
+@pytest.mark.parametrize("method", ["delta", "log", "fieller"])
+def test_lift_unbounded_when_the_control_mean_is_near_zero(method: str) -> None:
+    # The control mean is within two standard errors of 0: no finite ratio interval.
+    rng = np.random.default_rng(11)
+    c = rng.normal(0.05, 1.0, 200)
+    v = rng.normal(0.4, 1.0, 200)
+    res = compare_means(
+        MeanStats.from_values(c),
+        MeanStats.from_values(v),
+        lift_method=method,  # type: ignore[arg-type]
+    )
+    assert abs(c.mean()) < 1.96 * c.std(ddof=1) / math.sqrt(c.size)
     assert _f(res.lift_ci_low) == -math.inf
-    assert _f(res.lift) < _f(res.lift_ci_high) < math.inf
+    assert _f(res.lift_ci_high) == math.inf
+    assert int(res.reason) & Reason.LIFT_UNBOUNDED
+    assert math.isfinite(_f(res.lift))
+    assert math.isfinite(_f(res.ci_low))  # the effect's interval is unaffected
 
 
 # ------------------------------------------------------------------ rows that fail softly

@@ -39,6 +39,7 @@ from hypokit.stats._compare import (
     compare_proportions,
     compare_ratios,
     describe_reason,
+    lift_from_ratio,
 )
 from hypokit.stats._group_sequential import (
     SPENDING_FUNCTIONS,
@@ -50,7 +51,7 @@ from hypokit.stats._group_sequential import (
     repeated_testing_alpha,
     spending,
 )
-from hypokit.stats._multiple import ADJUST_METHODS, AdjustMethod, p_adjust
+from hypokit.stats._multiple import ADJUST_METHODS, AdjustMethod, interval_levels, p_adjust
 from hypokit.stats._power import (
     ALTERNATIVES,
     PROPORTION_METHODS,
@@ -119,7 +120,9 @@ __all__ = [
     "describe_reason",
     "heterogeneity",
     "inflation_factor",
+    "interval_levels",
     "inverse_variance",
+    "lift_from_ratio",
     "mantel_haenszel_difference",
     "mixing_rho2",
     "normal_power",

@@ -40,6 +40,7 @@ from hypokit.stats._compare import (
     ProportionStats,
     Reason,
     _flag,
+    _lift_bounds,
     _pair,
     fieller_ratio,
 )
@@ -139,10 +140,11 @@ class BayesResult:
         effect_sd: Its posterior standard deviation.
         effect_ci_low, effect_ci_high: The equal-tailed credible interval of the
             effect, level ``1 - alpha``.
-        lift: The relative lift ``E[variant] / E[control] - 1`` (the ratio of the
-            posterior means; the posterior mean of the ratio need not exist).
+        lift: The relative lift ``(E[variant] - E[control]) / |E[control]|`` (from the
+            posterior means; the posterior mean of the ratio need not exist). Its sign
+            is the effect's, as in the frequentist analysis.
         lift_ci_low, lift_ci_high: The equal-tailed credible interval of
-            ``variant / control - 1``.
+            ``(variant - control) / |control|``.
         prob_beats_control: The posterior probability that the variant is better:
             ``P(variant > control)``, or ``P(variant < control)`` where
             ``higher_is_better`` is False.
@@ -1201,12 +1203,12 @@ def bayes_normal(
       ``(mu_c, mu_v)`` then have a joint normal posterior (the flat prior on ``mu_c``
       and the prior on the effect; with a flat prior ``N(mean_c, s_c^2)`` and
       ``N(mean_v, se^2 - s_c^2)``, independent), and the lift interval is Fieller's:
-      the ``r`` with ``(E mu_v - r E mu_c)^2 <= z^2 Var(mu_v - r mu_c)``, minus 1
-      (Fieller 1954). These are the exact equal-tailed posterior quantiles of
-      ``mu_v / mu_c - 1`` up to the posterior probability that ``mu_c`` has the other
-      sign, ``Phi(-|E mu_c| / sd(mu_c))``. When ``E mu_c^2 <= z^2 Var(mu_c)`` the set is
-      unbounded: ``(-inf, inf)`` and LIFT_UNBOUNDED. In rows without ``s_c`` (None or
-      NaN) the lift is ``effect / control_mean`` and its interval NaN.
+      the ``r`` with ``(E mu_v - r E mu_c)^2 <= z^2 Var(mu_v - r mu_c)`` (Fieller 1954),
+      mapped to the lift as ``sign(E mu_c) (r - 1)``. These are the exact equal-tailed
+      posterior quantiles of the lift up to the posterior probability that ``mu_c`` has
+      the other sign, ``Phi(-|E mu_c| / sd(mu_c))``. When ``E mu_c^2 <= z^2 Var(mu_c)``
+      the set is unbounded: ``(-inf, inf)`` and LIFT_UNBOUNDED. In rows without ``s_c``
+      (None or NaN) the lift is ``effect / |control_mean|`` and its interval NaN.
 
     Args:
         comparison: A :class:`~hypokit.stats.Comparison` from ``compare_means``,
@@ -1302,13 +1304,16 @@ def bayes_normal(
         var_c = v_c * v_v / var_hat + share**2 * var
         cov = var_c - share * var
         var_v = var_c + var - 2 * share * var
-        lift = np.where(e_c == 0, np.nan, e_v / e_c - 1)
+        # The lift is (mu_v - mu_c) / |mu_c|, the frequentist definition: its sign is
+        # the effect's whatever the control mean's sign.
+        lift = np.where(e_c == 0, np.nan, (e_v - e_c) / np.abs(e_c))
         # Fieller: r with (e_v - r e_c)^2 <= q^2 (var_v - 2 r cov + r^2 var_c).
         r_lo, r_hi, bounded = fieller_ratio(e_v, e_c, var_v, var_c, cov, q)
         defined = known & ~np.isnan(lift) & ~np.isnan(e_c**2 - q**2 * var_c)
         reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
-        lift_lo = np.where(defined, r_lo - 1, np.nan)
-        lift_hi = np.where(defined, r_hi - 1, np.nan)
+        lo, hi = _lift_bounds(r_lo, r_hi, e_c)
+        lift_lo = np.where(defined, np.where(bounded, lo, -np.inf), np.nan)
+        lift_hi = np.where(defined, np.where(bounded, hi, np.inf), np.nan)
 
     values = {
         "effect": m,

@@ -25,6 +25,7 @@ squares that no data can produce) raise :class:`~hypokit.DataError`; bad options
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass, fields
@@ -54,16 +55,17 @@ __all__ = [
     "compare_ratios",
     "describe_reason",
     "fieller_ratio",
+    "lift_from_ratio",
 ]
 
 FloatArray: TypeAlias = NDArray[np.float64]
 BoolArray: TypeAlias = NDArray[np.bool_]
 IntArray: TypeAlias = NDArray[np.int64]
 
-LiftMethod = Literal["delta", "log", "fieller"]
+LiftMethod = Literal["auto", "delta", "log", "fieller"]
 ThetaPooling = Literal["total", "within"]
 
-LIFT_METHODS: tuple[LiftMethod, ...] = ("delta", "log", "fieller")
+LIFT_METHODS: tuple[LiftMethod, ...] = ("auto", "delta", "log", "fieller")
 THETA_POOLINGS: tuple[ThetaPooling, ...] = ("total", "within")
 
 #: A variance below this fraction of the mean square is rounding noise of the sums: 0.
@@ -641,7 +643,7 @@ class Comparison:
             root of the sum of their squares; CUPED-adjusted with a covariate).
         ci_low, ci_high: Its confidence interval (one-sided tests: one bound infinite,
             or ``-1``/``1`` for proportions, as R's ``prop.test``).
-        lift: ``effect / control_mean``.
+        lift: ``effect / |control_mean|`` (its sign is the effect's).
         lift_ci_low, lift_ci_high: The interval of ``lift`` (``lift_method``).
         p_value: The p-value of the test of no effect.
         statistic: The test statistic (t for means; z for proportions and ratios).
@@ -674,14 +676,71 @@ class Comparison:
     variance_reduction: FloatArray
     theta: FloatArray
     reason: IntArray
+    alternative: Alternative = "two-sided"
+    lift_method: LiftMethod = "delta"
+    bounds: tuple[float, float] = (-math.inf, math.inf)
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            getattr(self, f.name).setflags(write=False)
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
 
     def reasons(self) -> list[tuple[str, ...]]:
         """:func:`describe_reason` of every row, flattened in C order."""
         return [describe_reason(int(r)) for r in self.reason.ravel()]
+
+    def at_level(self, alpha: ArrayLike) -> Comparison:
+        """The same comparison with its intervals at level ``alpha``: one, or one per row.
+
+        Estimates, tests and p-values are unchanged; the effect's and the lift's
+        intervals are recomputed with the critical value of ``alpha`` (Student's t with
+        the row's df, or the normal) in each row, so that multiple-testing corrections
+        can give each row the level that agrees with its adjusted p-value (see
+        :func:`hypokit.stats.interval_levels`). A row's interval excludes 0 exactly
+        when its p-value is below its level.
+
+        >>> res = compare_proportions(ProportionStats(500, 45), ProportionStats(510, 60))
+        >>> wide = res.at_level(0.01)  # R: prop.test(..., conf.level = 0.99, correct = FALSE)
+        >>> print(f"{wide.ci_low:.6f} {wide.ci_high:.6f} {wide.p_value == res.p_value}")
+        -0.021722 0.077016 True
+        """
+        a = np.asarray(alpha, dtype=np.float64)
+        bad = ~((a > 0) & (a < 1))
+        if bad.any():
+            raise ValidationError(f"alpha has values outside (0, 1) at {_where(bad)}.")
+        try:
+            a = np.broadcast_to(a, self.effect.shape)
+        except ValueError:
+            raise ValidationError(
+                f"alpha has shape {a.shape}, which does not broadcast against the rows "
+                f"{self.effect.shape}."
+            ) from None
+        var_c, var_v = self.control_se**2, self.variant_se**2
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ci_low, ci_high, _, lift_lo, lift_hi, lift_reason = _intervals(
+                self.effect,
+                self.se,
+                self.df,
+                self.control_mean,
+                self.variant_mean,
+                var_c,
+                var_v,
+                a,
+                self.alternative,
+                self.lift_method,
+                self.bounds,
+            )
+        unbounded = int(Reason.LIFT_UNBOUNDED | Reason.LOG_UNDEFINED)
+        reason = (self.reason & ~unbounded) | (lift_reason & unbounded)
+        return dataclasses.replace(
+            self,
+            ci_low=np.array(ci_low, dtype=np.float64),
+            ci_high=np.array(ci_high, dtype=np.float64),
+            lift_ci_low=np.array(lift_lo, dtype=np.float64),
+            lift_ci_high=np.array(lift_hi, dtype=np.float64),
+            reason=np.array(reason, dtype=np.int64),
+        )
 
 
 # ------------------------------------------------------------------------- finishing
@@ -692,6 +751,25 @@ def _options(
     alternative = check_choice("alternative", alternative, ALTERNATIVES)
     lift_method = check_choice("lift_method", lift_method, LIFT_METHODS)
     return alpha, alternative, lift_method
+
+
+def _check_use_t(use_t: Any) -> bool:
+    if not isinstance(use_t, bool | np.bool_):
+        raise ValidationError(f"use_t == {use_t!r}, must be True or False.")
+    return bool(use_t)
+
+
+def _welch_df(parts: dict[str, Any], nc: FloatArray, nv: FloatArray, use_t: bool) -> FloatArray:
+    """Welch–Satterthwaite degrees of freedom of the arms' variances, or inf (the normal).
+
+    ``df = (V_c + V_v)^2 / (V_c^2 / (n_c - 1) + V_v^2 / (n_v - 1))`` with ``V_a`` the
+    variance of arm ``a``'s (adjusted, linearised) mean (Satterthwaite 1946; Welch 1947).
+    """
+    vc, vv = parts["var_c"], parts["var_v"]
+    if not use_t:
+        return np.full(np.broadcast_shapes(np.shape(vc), np.shape(vv)), np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray((vc + vv) ** 2 / (vc**2 / (nc - 1) + vv**2 / (nv - 1)), np.float64)
 
 
 def _pair(control: Any, variant: Any, kind: type) -> None:
@@ -711,7 +789,7 @@ def _pair(control: Any, variant: Any, kind: type) -> None:
         ) from None
 
 
-def _quantile(df: FloatArray, prob: float) -> FloatArray:
+def _quantile(df: FloatArray, prob: FloatArray | float) -> FloatArray:
     """The ``prob`` quantile of Student's t with ``df`` (the normal when ``df`` is inf)."""
     return np.asarray(special.stdtrit(df, prob), dtype=np.float64)
 
@@ -729,7 +807,7 @@ def _finish(
     reason: IntArray,
     alpha: float,
     alternative: Alternative,
-    lift_method: str,
+    lift_method: LiftMethod,
     statistic: FloatArray | None = None,
     bounds: tuple[float, float] = (-math.inf, math.inf),
     variance_reduction: FloatArray | None = None,
@@ -756,32 +834,16 @@ def _finish(
 
         if alternative == "two-sided":
             p = 2 * special.stdtr(df, -np.abs(stat))
-            q = _quantile(df, 1 - alpha / 2)
         elif alternative == "greater":
             p = special.stdtr(df, -stat)
-            q = _quantile(df, 1 - alpha)
         else:
             p = special.stdtr(df, stat)
-            q = _quantile(df, 1 - alpha)
         p = np.minimum(np.asarray(p, dtype=np.float64), 1.0)
 
-        lo_bound, hi_bound = bounds
-        half = q * se
-        ci_low = np.maximum(effect - half, lo_bound)
-        ci_high = np.minimum(effect + half, hi_bound)
-        if alternative == "greater":
-            ci_high = np.full_like(ci_low, hi_bound)
-        elif alternative == "less":
-            ci_low = np.full_like(ci_high, lo_bound)
-        ci_low = np.where(untestable, np.nan, ci_low)
-        ci_high = np.where(untestable, np.nan, ci_high)
-
-        lift, lift_lo, lift_hi, lift_reason = _lift(
-            effect, mean_c, mean_v, var_c, var_v, q, alternative, lift_method
+        ci_low, ci_high, lift, lift_lo, lift_hi, lift_reason = _intervals(
+            effect, se, df, mean_c, mean_v, var_c, var_v, alpha, alternative, lift_method, bounds
         )
         reason = reason | lift_reason
-        lift_lo = np.where(untestable, np.nan, lift_lo)
-        lift_hi = np.where(untestable, np.nan, lift_hi)
 
     nan = np.full_like(effect, np.nan)
 
@@ -808,7 +870,49 @@ def _finish(
         variance_reduction=f(nan if variance_reduction is None else variance_reduction),
         theta=f(nan if theta is None else theta),
         reason=np.array(np.broadcast_to(reason, effect.shape), dtype=np.int64),
+        alternative=alternative,
+        lift_method=lift_method,
+        bounds=bounds,
     )
+
+
+def _intervals(
+    effect: FloatArray,
+    se: FloatArray,
+    df: FloatArray,
+    mean_c: FloatArray,
+    mean_v: FloatArray,
+    var_c: FloatArray,
+    var_v: FloatArray,
+    alpha: ArrayLike,
+    alternative: Alternative,
+    lift_method: str,
+    bounds: tuple[float, float],
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, IntArray]:
+    """The effect's and the lift's intervals at level ``alpha`` (one per row, or one).
+
+    Rows whose test is undefined (NaN ``df``) get NaN intervals; call under
+    ``np.errstate``.
+    """
+    a = np.asarray(alpha, dtype=np.float64)
+    untestable = np.isnan(df)
+    q = _quantile(df, 1 - a / 2) if alternative == "two-sided" else _quantile(df, 1 - a)
+    lo_bound, hi_bound = bounds
+    half = q * se
+    ci_low = np.maximum(effect - half, lo_bound)
+    ci_high = np.minimum(effect + half, hi_bound)
+    if alternative == "greater":
+        ci_high = np.full_like(ci_low, hi_bound)
+    elif alternative == "less":
+        ci_low = np.full_like(ci_high, lo_bound)
+    ci_low = np.where(untestable, np.nan, ci_low)
+    ci_high = np.where(untestable, np.nan, ci_high)
+    lift, lift_lo, lift_hi, reason = _lift(
+        effect, mean_c, mean_v, var_c, var_v, q, alternative, lift_method
+    )
+    lift_lo = np.where(untestable, np.nan, lift_lo)
+    lift_hi = np.where(untestable, np.nan, lift_hi)
+    return ci_low, ci_high, lift, lift_lo, lift_hi, reason
 
 
 def fieller_ratio(
@@ -843,6 +947,26 @@ def fieller_ratio(
     return np.asarray(low, np.float64), np.asarray(high, np.float64), bounded
 
 
+def lift_from_ratio(ratio: ArrayLike, control_mean: ArrayLike) -> FloatArray:
+    """The relative lift ``(variant - control) / |control|`` from the ratio ``variant / control``.
+
+    ``lift = sign(control) (ratio - 1)``: the lift has the sign of the effect whatever the
+    sign of the control mean, so a profit of -0.5 that becomes +0.5 is a lift of +200%,
+    not -200%. Call under ``np.errstate``.
+    """
+    return np.asarray(np.sign(control_mean) * (np.asarray(ratio) - 1.0), dtype=np.float64)
+
+
+def _lift_bounds(
+    r_lo: FloatArray, r_hi: FloatArray, mc: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The lift interval from an interval ``[r_lo, r_hi]`` of the ratio ``mv / mc``."""
+    negative = mc < 0
+    lo = np.where(negative, 1.0 - r_hi, r_lo - 1.0)
+    hi = np.where(negative, 1.0 - r_lo, r_hi - 1.0)
+    return lo, hi
+
+
 def _lift(
     effect: FloatArray,
     mc: FloatArray,
@@ -853,35 +977,44 @@ def _lift(
     alternative: Alternative,
     method: str,
 ) -> tuple[FloatArray, FloatArray, FloatArray, IntArray]:
-    """The relative lift ``effect / mc`` and its interval; call under ``np.errstate``.
+    """The relative lift ``effect / |mc|`` and its interval; call under ``np.errstate``.
 
-    For one-sided tests the interval is open on the side the alternative leaves open for
-    the effect; a negative control mean flips it (``lift = effect / mc``).
+    The lift's sign is the effect's. When the control mean is not distinguishable from
+    0 at the interval's level (``mc^2 <= q^2 vc``), the ratio is unbounded whatever the
+    method (Fieller's set is the whole line or two disjoint rays; the delta and log
+    intervals would be finite but meaningless): the interval is ``(-inf, inf)``,
+    flagged LIFT_UNBOUNDED. One-sided tests leave open the side the alternative leaves
+    open for the effect.
     """
     zero_mc = mc == 0
     reason = _flag(zero_mc, Reason.ZERO_CONTROL_MEAN)
-    lift = np.where(zero_mc, np.nan, effect / mc)
+    lift = np.where(zero_mc, np.nan, effect / np.abs(mc))
     # Interval flags only where an interval could otherwise be computed.
     defined = ~np.isnan(lift) & ~np.isnan(vc + vv + q)
+    bounded = np.asarray(mc**2 - q**2 * vc > 0)
+    reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
     if method == "delta":
         se = np.sqrt(vv / mc**2 + mv**2 * vc / mc**4)
         lo, hi = lift - q * se, lift + q * se
     elif method == "log":
         same_sign = (mv != 0) & (np.sign(mc) == np.sign(mv))
-        reason = reason | _flag(defined & ~same_sign, Reason.LOG_UNDEFINED)
-        defined &= same_sign
-        log_ratio = np.log(np.where(defined, mv / mc, np.nan))
+        reason = reason | _flag(defined & bounded & ~same_sign, Reason.LOG_UNDEFINED)
+        log_ratio = np.log(np.where(same_sign, mv / mc, np.nan))
         se = np.sqrt(vv / mv**2 + vc / mc**2)
-        lo, hi = np.expm1(log_ratio - q * se), np.expm1(log_ratio + q * se)
-    else:
-        r_lo, r_hi, bounded = fieller_ratio(mv, mc, vv, vc, 0.0, q)
-        reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
-        lo, hi = r_lo - 1, r_hi - 1
+        lo, hi = _lift_bounds(np.exp(log_ratio - q * se), np.exp(log_ratio + q * se), mc)
+        usable = same_sign | ~bounded
+        lo, hi = np.where(usable, lo, np.nan), np.where(usable, hi, np.nan)
+    else:  # "fieller", and "auto" (the interval that inverts the effect's test)
+        r_lo, r_hi, _ = fieller_ratio(mv, mc, vv, vc, 0.0, q)
+        lo, hi = _lift_bounds(r_lo, r_hi, mc)
+    lo = np.where(bounded, lo, -np.inf)
+    hi = np.where(bounded, hi, np.inf)
     if alternative != "two-sided":
-        # The open side: the upper one for "greater" when mc > 0, and so on.
-        open_upper = (mc > 0) == (alternative == "greater")
-        lo = np.where(open_upper, lo, -np.inf)
-        hi = np.where(open_upper, np.inf, hi)
+        # The lift has the effect's sign: "greater" leaves the upper side open.
+        if alternative == "greater":
+            hi = np.full_like(hi, np.inf)
+        else:
+            lo = np.full_like(lo, -np.inf)
     lo = np.where(defined, lo, np.nan)
     hi = np.where(defined, hi, np.nan)
     return lift, lo, hi, reason
@@ -974,6 +1107,7 @@ def compare_means(
     alternative: Alternative = "two-sided",
     lift_method: LiftMethod = "delta",
     theta_pooling: ThetaPooling = "total",
+    use_t: bool = True,
 ) -> Comparison:
     """Welch's t-test of the difference of two means, CUPED-adjusted with a covariate.
 
@@ -1017,27 +1151,40 @@ def compare_means(
     correlation of ``y`` and ``c`` in large samples). A covariate with no variance
     leaves the row unadjusted, flagged COVARIATE_UNUSABLE.
 
-    The relative lift ``effect / control_mean`` has an interval by ``lift_method``
-    (``mc``, ``mv`` the arm means, CUPED-adjusted when there is a covariate; ``V_a`` the
-    variance of arm ``a``'s mean; ``q`` the critical value used for ``effect``; the arms
-    treated as independent, which for CUPED ignores the shared centring
-    ``mean_c,pooled``, a term proportional to the effect itself):
+    The relative lift is ``effect / |mc|``, ``mc`` the control mean: its sign is always
+    the effect's, so a metric that can be negative (profit, net balance) reads the
+    right way round (from -0.5 to +0.5 is +200%, not -200%); for ``mc > 0`` it is the
+    usual ``mv / mc - 1``. Its interval follows ``lift_method`` (``mc``, ``mv`` the arm
+    means, CUPED-adjusted when there is a covariate; ``V_a`` the variance of arm
+    ``a``'s mean; ``q`` the critical value used for ``effect``; the arms treated as
+    independent, which for CUPED ignores the shared centring ``mean_c,pooled``, a term
+    proportional to the effect itself; intervals of the ratio ``r = mv / mc`` map to the
+    lift as ``sign(mc) (r - 1)``):
 
     - ``"delta"``: ``lift ± q sqrt(V_v / mc^2 + mv^2 V_c / mc^4)`` (delta method).
-    - ``"log"``: ``exp(log(mv / mc) ± q sqrt(V_v / mv^2 + V_c / mc^2)) - 1``, the delta
-      method on the log ratio; needs both means non-zero and of one sign.
+    - ``"log"``: ``exp(log(mv / mc) ± q sqrt(V_v / mv^2 + V_c / mc^2))`` for the ratio,
+      the delta method on the log ratio; needs both means non-zero and of one sign.
     - ``"fieller"``: Fieller's theorem (Fieller 1954, "Some problems in interval
-      estimation"): every ``r`` with
-      ``(mv - r mc)^2 <= q^2 (V_v + r^2 V_c)``, minus 1; when ``mc^2 <= q^2 V_c`` the set
-      is unbounded, returned as ``(-inf, inf)`` and flagged LIFT_UNBOUNDED.
+      estimation"): every ``r`` with ``(mv - r mc)^2 <= q^2 (V_v + r^2 V_c)``. It
+      inverts the effect's own test: it excludes a lift of 0 exactly when the effect's
+      interval excludes 0, so the two never disagree (the delta and log intervals can,
+      at the margin).
+    - ``"auto"``: the interval that inverts the comparison's test: Fieller's here.
+
+    Whatever the method, when the control mean is not distinguishable from 0 at the
+    interval's level (``mc^2 <= q^2 V_c``, about ``|mc| <= 2`` standard errors) no
+    finite interval of the ratio exists (Fieller's set is the whole line or two
+    disjoint rays): the lift interval is ``(-inf, inf)``, flagged LIFT_UNBOUNDED.
 
     Args:
         control: The control arm's statistics (one element per row).
         variant: The variant arm's statistics (broadcast against ``control``).
         alpha: The significance level; intervals have coverage ``1 - alpha``.
         alternative: ``"two-sided"``, ``"greater"`` (variant above control) or ``"less"``.
-        lift_method: ``"delta"``, ``"log"`` or ``"fieller"``.
+        lift_method: ``"auto"``, ``"delta"``, ``"log"`` or ``"fieller"``.
         theta_pooling: ``"total"`` or ``"within"`` (with a covariate only).
+        use_t: Student's t with Welch–Satterthwaite df (default, Welch's test); False
+            uses the standard normal (a z-test, ``df = inf``).
 
     Returns:
         A :class:`Comparison`. Rows with an arm of fewer than 2 units, or with no
@@ -1061,9 +1208,7 @@ def compare_means(
     lc, lv = control._linear(), variant._linear()
     pooled = (control + variant)._linear() if control.has_covariate else lc
     parts = _linear_compare(lc, lv, pooled, theta_pooling=theta_pooling)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vc, vv = parts["var_c"], parts["var_v"]
-        df = (vc + vv) ** 2 / (vc**2 / (lc.n - 1) + vv**2 / (lv.n - 1))
+    df = _welch_df(parts, lc.n, lv.n, _check_use_t(use_t))
     return _finish(
         effect=parts["mean_v"] - parts["mean_c"],
         df=df,
@@ -1082,6 +1227,7 @@ def compare_ratios(
     alternative: Alternative = "two-sided",
     lift_method: LiftMethod = "delta",
     theta_pooling: ThetaPooling = "total",
+    use_t: bool = False,
 ) -> Comparison:
     """z-test of the difference of two ratio metrics ``sum(y) / sum(x)`` (delta method).
 
@@ -1093,8 +1239,10 @@ def compare_ratios(
 
     with ``s`` the arm's sample (co)variances (``ddof=1``). This is the variance of the
     mean of the per-unit linearisation ``L = (y - R x) / mean(x)``. The reference
-    distribution is the standard normal (``df = inf``); ``effect = R_v - R_c``,
-    ``z = effect / sqrt(Var(R_c) + Var(R_v))``.
+    distribution is the standard normal (``df = inf``) by default, as in Deng et al.;
+    ``use_t=True`` uses Student's t with the Welch–Satterthwaite df of the two arms'
+    linearised variances instead (as tea-tasting's ``RatioOfMeans`` does by default);
+    ``effect = R_v - R_c``, ``z = effect / sqrt(Var(R_c) + Var(R_v))``.
 
     With a covariate (CUPED on the linearisation), the covariate ``c`` (per unit, or
     the ratio ``sum(c) / sum(d)``) is linearised the same way,
@@ -1110,20 +1258,21 @@ def compare_ratios(
     within-arm moments (each arm linearised at its own ratios) pooled with weights
     ``n_a - 1``. For a mean (``x = d = 1``) both reduce to :func:`compare_means`' theta.
 
-    The lift interval follows ``lift_method`` as in :func:`compare_means`, with the
-    normal critical value.
+    The lift ``effect / |R_c|`` and its interval follow ``lift_method`` as in
+    :func:`compare_means`, with the same critical value as the effect.
 
     Args:
         control: The control arm's statistics.
         variant: The variant arm's statistics.
         alpha: The significance level.
         alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
-        lift_method: ``"delta"``, ``"log"`` or ``"fieller"``.
+        lift_method: ``"auto"``, ``"delta"``, ``"log"`` or ``"fieller"``.
         theta_pooling: ``"total"`` or ``"within"`` (with a covariate only).
+        use_t: Student's t with Welch–Satterthwaite df instead of the normal.
 
     Returns:
-        A :class:`Comparison` with ``df = inf``. Rows with an arm of fewer than 2 units,
-        a zero denominator or no variance have NaN tests and a ``reason``.
+        A :class:`Comparison` (``df = inf`` unless ``use_t``). Rows with an arm of fewer
+        than 2 units, a zero denominator or no variance have NaN tests and a ``reason``.
 
     Raises:
         ValidationError: a bad option, or arms of different kinds or shapes.
@@ -1143,7 +1292,7 @@ def compare_ratios(
     effect = parts["mean_v"] - parts["mean_c"]
     return _finish(
         effect=effect,
-        df=np.full_like(effect, np.inf),
+        df=_welch_df(parts, lc.n, lv.n, _check_use_t(use_t)),
         alpha=alpha,
         alternative=alternative,
         lift_method=lift_method,
@@ -1173,7 +1322,7 @@ def compare_proportions(
     R does (one-sided: the open bound is -1 or 1); statsmodels'
     ``confint_proportions_2indep(method="wald")`` without the clipping. ``df = inf``.
 
-    The lift ``effect / p_c`` takes its interval by ``lift_method`` as in
+    The lift ``effect / p_c`` (``p_c >= 0``) takes its interval by ``lift_method`` as in
     :func:`compare_means`, with ``V_a = p_a (1 - p_a) / n_a`` and the normal critical value.
 
     Args:
@@ -1181,7 +1330,7 @@ def compare_proportions(
         variant: The variant arm's counts.
         alpha: The significance level.
         alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
-        lift_method: ``"delta"``, ``"log"`` or ``"fieller"``.
+        lift_method: ``"auto"``, ``"delta"``, ``"log"`` or ``"fieller"``.
 
     Returns:
         A :class:`Comparison`. An empty arm gives NaN (TOO_FEW_UNITS); both arms at 0%

@@ -1,4 +1,4 @@
-"""Multiple-testing adjustment of p-values, as R's ``p.adjust``.
+"""Multiple-testing adjustment of p-values, as R's ``p.adjust``, and matching intervals.
 
 The pure statistics core: numpy only. NaN p-values (rows that could not be tested)
 stay NaN and do not count in the family, as R does with ``NA``.
@@ -12,9 +12,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hypokit._errors import DataError, ValidationError
-from hypokit._validate import check_choice
+from hypokit._validate import check_choice, check_open_unit
 
-__all__ = ["ADJUST_METHODS", "AdjustMethod", "p_adjust"]
+__all__ = ["ADJUST_METHODS", "AdjustMethod", "interval_levels", "p_adjust"]
 
 AdjustMethod = Literal["holm", "bonferroni", "bh"]
 
@@ -106,3 +106,88 @@ def p_adjust(
         raise ValidationError(f"axis == {axis!r}, must be None or an axis of p (ndim {arr.ndim}).")
     adjusted: Any = np.apply_along_axis(_adjust_family, axis, arr, method)
     return np.asarray(adjusted, dtype=np.float64)
+
+
+def interval_levels(
+    p: ArrayLike, method: AdjustMethod | None = "holm", alpha: float = 0.05
+) -> NDArray[np.float64]:
+    """The level of each row's confidence interval, so that it agrees with the correction.
+
+    An interval at level ``a`` (coverage ``1 - a``) excludes the null value exactly when
+    the row's p-value is below ``a``. The levels returned make every interval exclude
+    the null value exactly when the row's adjusted p-value (:func:`p_adjust`) is below
+    ``alpha``, so a table never shows an interval that excludes 0 beside "not
+    significant", or the reverse. With ``m`` the number of non-NaN p-values:
+
+    - ``None``: ``alpha`` for every row (unadjusted intervals).
+    - ``"bonferroni"``: ``alpha / m`` for every row: simultaneous intervals, which cover
+      all ``m`` effects at once with probability at least ``1 - alpha`` (Bonferroni's
+      inequality; Dunn 1961, "Multiple comparisons among means").
+    - ``"bh"``: ``R alpha / m`` for every row, ``R`` the number of rows the
+      Benjamini–Hochberg procedure rejects at ``alpha`` (``1`` when it rejects none):
+      the false-coverage-rate adjusted intervals of Benjamini & Yekutieli (2005, "False
+      discovery rate-adjusted multiple confidence intervals for selected parameters",
+      JASA 100(469)). Over the rows selected as significant, the expected share of
+      intervals that miss their effect is at most ``alpha`` (independent or positively
+      dependent tests). The rows not selected take the same level, so one level serves
+      the whole table.
+    - ``"holm"``: ``alpha / m`` (Bonferroni's level) for every row, except the rows that
+      Holm's step-down procedure rejects although their p-value is at least
+      ``alpha / m``: the ``j``-th smallest p-value then takes the level of the step that
+      rejected it, ``alpha / (m - j + 1)``. No interval of fixed width per row can
+      agree with every decision of a step-down procedure and cover all effects at once
+      (Strassburger & Bretz 2008, "Compatible simultaneous lower confidence bounds for
+      the Holm procedure and other Bonferroni-based closed tests", Statistics in
+      Medicine 27(24), whose compatible bounds collapse to 0 for the rejected rows).
+      These intervals agree with Holm's decisions; together they miss an effect of 0
+      with probability at most ``alpha`` (Holm's family-wise error rate), and they are
+      Bonferroni's simultaneous intervals wherever Holm and Bonferroni decide alike.
+      Use ``"bonferroni"`` when every interval must cover its effect at once.
+
+    NaN p-values (rows that were not tested) get NaN.
+
+    Args:
+        p: P-values in [0, 1], one family (any shape; NaN for rows not tested).
+        method: ``"holm"``, ``"bonferroni"``, ``"bh"`` or None.
+        alpha: The family's significance level, in (0, 1).
+
+    Returns:
+        An array of levels, the shape of ``p``.
+
+    >>> interval_levels([0.001, 0.02, 0.3], "bonferroni").round(6).tolist()
+    [0.016667, 0.016667, 0.016667]
+    >>> # Holm rejects 0.001 (< 0.05/3) and then 0.02 (< 0.05/2): 0.02 takes step 2's level.
+    >>> interval_levels([0.001, 0.02, 0.3], "holm").round(6).tolist()
+    [0.016667, 0.025, 0.016667]
+    >>> # BH rejects two of three: level 2 * 0.05 / 3.
+    >>> interval_levels([0.001, 0.02, 0.3], "bh").round(6).tolist()
+    [0.033333, 0.033333, 0.033333]
+    """
+    method = check_choice("method", method, ADJUST_METHODS)
+    alpha = check_open_unit("alpha", alpha)
+    adjusted = p_adjust(p, method)
+    arr = np.array(p, dtype=np.float64)
+    ok = ~np.isnan(arr)
+    out = np.full(arr.shape, np.nan)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    if method is None:
+        out[ok] = alpha
+        return out
+    if method == "bonferroni":
+        out[ok] = alpha / m
+        return out
+    if method == "bh":
+        rejected = int((adjusted[ok] < alpha).sum())
+        out[ok] = max(rejected, 1) * alpha / m
+        return out
+    q = arr[ok]
+    level = np.full(q.shape, alpha / m)
+    order = np.argsort(q, kind="stable")
+    rank = np.empty(m, dtype=np.int64)
+    rank[order] = np.arange(1, m + 1)
+    holm_only = (adjusted[ok] < alpha) & (q >= alpha / m)
+    level[holm_only] = alpha / (m - rank[holm_only] + 1)
+    out[ok] = level
+    return out

@@ -172,7 +172,7 @@ def _log_mixture(z: FloatArray, r: FloatArray, two_sided: bool) -> FloatArray:
     )
 
 
-def _one_sided_z(r: FloatArray, alpha: float) -> FloatArray:
+def _one_sided_z(r: FloatArray, alpha: FloatArray | float) -> FloatArray:
     """The z at which the one-sided mixture reaches ``1/alpha``: solves ``log Lambda = -log a``.
 
     With ``u = z sqrt(r / (1 + r))`` the equation is ``g(u) = u^2/2 + log Phi(u) = c``,
@@ -181,7 +181,7 @@ def _one_sided_z(r: FloatArray, alpha: float) -> FloatArray:
     """
     missing = np.isnan(r)
     r = np.where(missing, 1.0, r)
-    c = -math.log(alpha) - math.log(2) + 0.5 * np.log1p(r)
+    c = -np.log(alpha) - math.log(2) + 0.5 * np.log1p(r)
     u = np.sqrt(2 * np.maximum(c, 0)) + 1.0
     for _ in range(200):
         log_phi = special.log_ndtr(u)
@@ -202,6 +202,7 @@ def confidence_sequence(
     alpha: float = 0.05,
     alternative: Alternative = "two-sided",
     n_tune: ArrayLike = DEFAULT_N_TUNE,
+    level: ArrayLike | None = None,
 ) -> SequentialResult:
     """Asymptotic confidence sequence for an effect (Waudby-Smith et al. 2024).
 
@@ -234,6 +235,12 @@ def confidence_sequence(
         n_tune: Sample size (both arms) where the intervals are tightest: the planned
             sample size (see the module docstring); default 5000. One number, or one
             per row (broadcast against ``effect``).
+        level: The level of each row's sequence (one number or one per row), when it
+            differs from ``alpha``: the mixture stays tuned for ``alpha`` and the
+            sequence is ``{effect: Lambda < 1 / level}``, so it excludes 0 exactly when
+            the always-valid p-value (tuned for ``alpha``) is below ``level``. This is
+            how a multiple-testing correction gives each row the level that agrees with
+            its adjusted p-value. Default: ``alpha``.
 
     Returns:
         A :class:`SequentialResult`; rows with a missing or infinite input, ``n < 2`` or
@@ -253,13 +260,18 @@ def confidence_sequence(
     alpha, alternative, n_tune = _options(alpha, alternative, n_tune)
     e, s, m, valid = _inputs(effect, se, n)
     rho2 = _broadcast_tune(_rho2(alpha, n_tune), e.shape)
+    a: FloatArray | float = alpha
+    if level is not None:
+        a = np.asarray(level, dtype=np.float64)
+        if not np.all((a > 0) & (a < 1)):
+            raise ValidationError(f"level == {level!r:.80}, must be in (0, 1).")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.where(valid, m, np.nan) * rho2
         if alternative == "two-sided":
-            radius = s * np.sqrt((1 + r) / r * (np.log1p(r) - 2 * math.log(alpha)))
+            radius = s * np.sqrt((1 + r) / r * (np.log1p(r) - 2 * np.log(a)))
             low, high = e - radius, e + radius
         else:
-            radius = s * _one_sided_z(r, alpha)
+            radius = s * _one_sided_z(r, a)
             if alternative == "greater":
                 low, high = e - radius, np.full_like(e, np.inf)
             else:
