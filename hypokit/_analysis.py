@@ -75,6 +75,8 @@ EXTRA_COLUMNS = (
     "variant_observed",
     "variance_reduction",
     "n_missing",
+    "ci_level",
+    "ci_adjustment",
 )
 
 #: The columns ``method="bayesian"`` adds.
@@ -130,14 +132,35 @@ class Criterion:
         margin: For a guardrail: the largest harm tolerated (non-inferiority margin).
             A criterion with a margin is a guardrail.
 
-    Decision rules (with the result's intervals and Holm/BH/Bonferroni-adjusted
-    p-values): a success criterion is **met** when the effect is significant in the
-    good direction and its estimate reaches ``min_effect``; **not met** when the
-    interval lies entirely short of ``min_effect`` (the data rule the required effect
-    out) or the effect is significant in the bad direction; **inconclusive** otherwise.
-    A guardrail is **met** when the interval excludes a harm of ``margin`` or more
-    (non-inferiority shown), **not met** when the harm is significant and beyond the
-    margin, and **inconclusive** otherwise.
+    Decision rules. Every rule reads the result's intervals, which are at the level that
+    agrees with the multiple-testing correction (``ci_level``; see
+    :func:`hypokit.analyze`), so a verdict never contradicts the ``significant`` column.
+    On the scale where the good direction is positive, with the interval ``[lo, hi]``
+    and the estimate ``est`` (relative lifts ``effect / |control_mean|`` when
+    ``relative``, else effects in the metric's units):
+
+    ============  ===============================================================
+    success       **met**: ``lo > 0`` (significant in the good direction) and
+                  ``est >= min_effect``; **not met**: ``hi < 0`` (significant in
+                  the wrong direction) or ``hi < min_effect`` (the interval rules
+                  the required effect out); **inconclusive** otherwise
+                  (significant but the estimate short of ``min_effect``, or not
+                  significant).
+    guardrail     **met**: ``lo > -margin`` (the interval rules out a harm of
+                  ``margin`` or more: non-inferiority shown); **not met**:
+                  ``hi < 0`` and ``est < -margin`` (a significant harm, estimated
+                  beyond the margin); **inconclusive** otherwise.
+    ============  ===============================================================
+
+    Met asks for significance and a large enough estimate, not for the whole interval
+    beyond ``min_effect``: the minimum effect is what the test was sized to detect, and
+    requiring the lower bound to reach it would fail most tests that were sized for it.
+
+    A relative criterion needs a control mean clearly away from 0: where the lift's
+    interval is unbounded (the control mean is within about two standard errors of 0)
+    the verdict is inconclusive with that reason; state such criteria in the metric's
+    units (``relative=False``). A relative success criterion with ``min_effect=0`` is
+    judged on the effect, which is the same question.
     """
 
     metric: str
@@ -356,16 +379,19 @@ class AnalysisResult(TableMixin):
         return VerdictTable(tuple(out))
 
     def _judge(self, segment: str, variant: str, crit: Criterion) -> dict[str, Any]:
+        """One verdict; the rules are :class:`Criterion`'s."""
         sign = 1.0 if crit.direction == "increase" else -1.0
         kind = "guardrail" if crit.guardrail else "success"
-        unit = "lift" if crit.relative else "effect"
         if crit.guardrail:
             label = f"{crit.metric}: no {'drop' if sign > 0 else 'rise'} beyond "
-            label += _pct(crit.margin) if crit.relative else format_number(crit.margin)
+            margin = abs(float(crit.margin or 0.0))
+            label += f"{margin:.1%}" if crit.relative else format_number(margin)
         else:
             label = f"{crit.metric}: {'+' if sign > 0 else '-'}"
             label += (
-                f"{abs(crit.min_effect):.1%}" if crit.relative else format_number(crit.min_effect)
+                f"{abs(crit.min_effect):.1%}"
+                if crit.relative
+                else format_number(abs(crit.min_effect))
             )
             label += " or better"
         base = {"segment": segment, "variant": variant, "metric": crit.metric, "criterion": label}
@@ -382,43 +408,51 @@ class AnalysisResult(TableMixin):
                 "verdict": "inconclusive",
                 "reason": "no estimate for this segment (see result.warnings)",
             }
+        # A relative criterion with nothing to reach (min_effect 0) is the same as an
+        # absolute one: judge it on the effect, which exists whatever the control mean.
+        relative = crit.relative and (crit.guardrail or crit.min_effect != 0)
+        unit = "lift" if relative else "effect"
         est, lo, hi = row[unit], row[f"{unit}_ci_low"], row[f"{unit}_ci_high"]
-        p_adj = row["p_adjusted"]
+        out = {**base, "kind": kind, "estimate": est, "ci_low": lo, "ci_high": hi}
+        out["p_adjusted"] = row["p_adjusted"]
+        if (relative and not (math.isfinite(lo) or math.isfinite(hi))) or math.isnan(est):
+            why = (
+                "the control mean is 0"
+                if row["control_mean"] == 0
+                else "the control mean is not distinguishable from 0"
+            )
+            return {
+                **out,
+                "verdict": "inconclusive",
+                "reason": f"{why}, so a relative criterion cannot be judged; state it in the "
+                "metric's units (relative=False)",
+            }
         # Put everything on the "good is positive" scale.
         g_est, g_lo, g_hi = sign * est, min(sign * lo, sign * hi), max(sign * lo, sign * hi)
-        significant = bool(row["significant"])
-        if not math.isfinite(est):
-            verdict, reason = "inconclusive", "the estimate is undefined for this segment"
-        elif crit.guardrail:
-            margin = float(crit.margin or 0.0)
+        if crit.guardrail:
+            margin = abs(float(crit.margin or 0.0))
             if g_lo > -margin:
                 verdict, reason = "met", "the interval rules out a harm beyond the margin"
-            elif significant and g_est < 0 and g_est < -margin:
-                verdict, reason = "not met", "a significant harm beyond the margin"
+            elif g_hi < 0 and g_est < -margin:
+                verdict, reason = "not met", "a significant harm, estimated beyond the margin"
             else:
                 verdict, reason = "inconclusive", "the interval includes a harm beyond the margin"
         else:
             need = abs(crit.min_effect)
-            if significant and g_est > 0 and g_est >= need:
+            if g_lo > 0 and g_est >= need:
                 verdict, reason = "met", "significant in the good direction, and large enough"
-            elif significant and g_est < 0:
+            elif g_hi < 0:
                 verdict, reason = "not met", "significant in the wrong direction"
             elif g_hi < need:
                 verdict, reason = "not met", "the interval rules out the required effect"
-            elif significant:
-                verdict, reason = "inconclusive", "significant but smaller than required"
+            elif g_lo > 0:
+                verdict, reason = (
+                    "inconclusive",
+                    "significant, but the estimate is below the required effect",
+                )
             else:
-                verdict, reason = "inconclusive", "not significant; the interval is too wide"
-        return {
-            **base,
-            "kind": kind,
-            "estimate": est,
-            "ci_low": lo,
-            "ci_high": hi,
-            "p_adjusted": p_adj,
-            "verdict": verdict,
-            "reason": reason,
-        }
+                verdict, reason = "inconclusive", "not significant: the interval includes 0"
+        return {**out, "verdict": verdict, "reason": reason}
 
     # ---------------------------------------------------------------- presentation
     def _caption(self) -> str:
@@ -640,6 +674,7 @@ def _compare(spec: MetricSpec, control: Any, variant: Any, **options: Any) -> st
     if spec.kind == "proportion":
         options.pop("theta_pooling")
         return stats.compare_proportions(control, variant, **options)
+    options["use_t"] = bool(getattr(spec.metric, "use_t", spec.kind == "mean"))
     if spec.kind == "mean":
         return stats.compare_means(control, variant, **options)
     return stats.compare_ratios(control, variant, **options)
@@ -656,7 +691,7 @@ def analyze(
     correction: Correction | None = "holm",
     method: str = "frequentist",
     alternative: str = "two-sided",
-    lift: str = "delta",
+    lift: str = "auto",
     allocation: Mapping[str, float] | None = None,
     plan: SizingPlan | None = None,
     srm_alpha: float = 0.001,
@@ -893,7 +928,7 @@ def analyze(
         prior=prior,
         plan=plan,
     )
-    columns, families = _compare_all(agg, specs, segs, control, variants, grid, options, findings)
+    table_rows = _compare_all(agg, specs, segs, control, variants, grid, options, findings)
 
     threshold = None
     if information is not None and look is None:
@@ -902,11 +937,13 @@ def analyze(
         threshold = _look_threshold(
             plan, look, information, method, alpha, alternative, units, findings
         )
-    rows = _finish_rows(columns, correction, alpha, method, threshold, alternative)
+    rows = _finish_rows(table_rows, correction, options, threshold, findings)
 
     if len(segs) > 2:
-        for spec, comp, _ in families:
-            _segment_checks(spec, comp, agg, grid, segs, variants, alpha, rows, findings)
+        for family in table_rows.families:
+            _segment_checks(
+                family.spec, family.comp, agg, grid, segs, variants, alpha, rows, findings
+            )
     if plan is not None:
         _plan_check(plan, segs, arms, units, findings)
 
@@ -943,6 +980,28 @@ class _Options:
     plan: Any = None
 
 
+@dataclass(frozen=True)
+class _Family:
+    """One metric's comparisons, every (segment, variant) at once, as (S, V) arrays."""
+
+    spec: MetricSpec
+    comp: stats.Comparison
+    metric_n: np.ndarray
+    control: Any
+    variant: Any
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The table before the multiple-testing step: columns, and where each row came from."""
+
+    columns: dict[str, list[Any]]
+    families: list[_Family]
+    index: list[tuple[int, int, int]]  # (family, segment, variant) of each row
+    reasons: list[int]  # each row's Reason flags, updated when intervals are recomputed
+    segments: tuple[str, ...]
+
+
 def _compare_all(
     agg: Aggregates,
     specs: tuple[MetricSpec, ...],
@@ -952,14 +1011,20 @@ def _compare_all(
     grid: np.ndarray,
     options: _Options,
     findings: list[Finding],
-) -> tuple[dict[str, list[Any]], list[tuple[MetricSpec, stats.Comparison, np.ndarray]]]:
-    """Every (segment, metric, variant) row as columns, before the multiple-testing step."""
+) -> _Rows:
+    """Every (segment, metric, variant) row as columns, before the multiple-testing step.
+
+    Intervals are at the unadjusted level here; :func:`_finish_rows` recomputes them at
+    the level that agrees with each row's adjusted p-value.
+    """
     units = agg.n[grid]
     extra = BAYES_COLUMNS if options.method == "bayesian" else ()
     columns: dict[str, list[Any]] = {c: [] for c in (*CONTRACT_COLUMNS, *EXTRA_COLUMNS, *extra)}
-    families: list[tuple[MetricSpec, stats.Comparison, np.ndarray]] = []
+    families: list[_Family] = []
+    index: list[tuple[int, int, int]] = []
+    reasons: list[int] = []
     alpha, alternative = options.alpha, options.alternative
-    for spec in specs:
+    for k, spec in enumerate(specs):
         ctrl = _stats_for(spec, agg, grid[:, :1])
         var = _stats_for(spec, agg, grid[:, 1:])
         comp = _compare(
@@ -972,7 +1037,7 @@ def _compare_all(
             theta_pooling=options.theta_pooling,
         )
         metric_n = agg.stats[f"{spec.label}:n"][grid]
-        families.append((spec, comp, metric_n))
+        families.append(_Family(spec, comp, metric_n, ctrl, var))
         _missing_finding(spec, units, metric_n, segs, findings)
         method_values = _method_values(options, spec, comp, ctrl, var, metric_n, segs)
         for j, var_label in enumerate(variants):
@@ -983,23 +1048,19 @@ def _compare_all(
                         _not_computed(spec, seg, var_label, control, reason, metric_n[i], j)
                     )
                     continue
-                for flag in (
-                    stats.Reason.ZERO_CONTROL_MEAN,
-                    stats.Reason.LOG_UNDEFINED,
-                    stats.Reason.LIFT_UNBOUNDED,
-                    stats.Reason.COVARIATE_UNUSABLE,
-                ):
-                    if reason & flag:
-                        findings.append(
-                            Finding(
-                                "lift" if flag != stats.Reason.COVARIATE_UNUSABLE else "cuped",
-                                f"{spec.label} in {_seg(seg)}, {var_label!r}: "
-                                f"{stats.describe_reason(int(flag))[0]}.",
-                                segment=seg,
-                                metric=spec.label,
-                                variant=var_label,
-                            )
+                if reason & stats.Reason.COVARIATE_UNUSABLE:
+                    findings.append(
+                        Finding(
+                            "cuped",
+                            f"{spec.label} in {_seg(seg)}, {var_label!r}: "
+                            f"{stats.describe_reason(int(stats.Reason.COVARIATE_UNUSABLE))[0]}.",
+                            segment=seg,
+                            metric=spec.label,
+                            variant=var_label,
                         )
+                    )
+                index.append((k, i, j))
+                reasons.append(reason)
                 values = {
                     "segment": seg,
                     "metric": spec.label,
@@ -1027,12 +1088,17 @@ def _compare_all(
                     "n_missing": int(
                         units[i, 0] + units[i, j + 1] - metric_n[i, 0] - metric_n[i, j + 1]
                     ),
+                    "ci_level": 1 - alpha,
+                    "ci_adjustment": "none",
                 }
                 for key, arr in method_values.items():
-                    values[key] = float(arr[i, j])
+                    if key == "_reason":
+                        reasons[-1] = int(arr[i, j])
+                    else:
+                        values[key] = float(arr[i, j])
                 for key, value in values.items():
                     columns.setdefault(key, []).append(value)
-    return columns, families
+    return _Rows(columns, families, index, reasons, segs)
 
 
 def _method_options(method: str, n_tune: Any, prior: Any) -> tuple[Any, Any]:
@@ -1190,8 +1256,12 @@ def _method_values(
     var: Any,
     metric_n: np.ndarray,
     segs: tuple[str, ...],
+    levels: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """The columns a sequential or Bayesian reading replaces or adds, as (S, V) arrays."""
+    """The columns a sequential or Bayesian reading replaces or adds, as (S, V) arrays.
+
+    ``levels`` (S, V) sets each row's interval level (the analysis's alpha when None).
+    """
     if options.method == "sequential":
         n = metric_n[:, :1] + metric_n[:, 1:]
         tune = _n_tune(options, segs, n.shape)
@@ -1202,12 +1272,13 @@ def _method_values(
             alpha=options.alpha,
             alternative=options.alternative,  # type: ignore[arg-type]
             n_tune=tune,
+            level=levels,
         )
         # The lift's sequence inverts the effect's (Fieller): every lift L with
         # |m_v - (1 + L) m_c| <= k sqrt(v_v + (1 + L)^2 v_c), k the sequence's multiplier
         # of the standard error; it excludes 0 exactly when the effect's does.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            _, lift_lo, lift_hi, _ = _fieller_lift(
+            _, lift_lo, lift_hi, lift_reason = _fieller_lift(
                 comp.effect,
                 comp.control_mean,
                 comp.variant_mean,
@@ -1223,6 +1294,7 @@ def _method_values(
             "p_value": np.asarray(seq.p_value),
             "lift_ci_low": lift_lo,
             "lift_ci_high": lift_hi,
+            "_reason": (comp.reason & ~_LIFT_MASK) | lift_reason,
         }
         if spec.kind == "proportion":
             out["effect_ci_low"] = np.maximum(out["effect_ci_low"], -1.0)
@@ -1257,24 +1329,29 @@ def _method_values(
 
 
 def _finish_rows(
-    columns: dict[str, list[Any]],
+    table: _Rows,
     correction: Correction | None,
-    alpha: float,
-    method: str = "frequentist",
+    options: _Options,
     threshold: float | None = None,
-    alternative: str = "two-sided",
+    findings: list[Finding] | None = None,
 ) -> tuple[dict[str, Any], ...]:
-    """Adjust the p-values over the whole table and turn the columns into rows.
+    """Adjust the p-values over the whole table, set each row's interval to agree, make rows.
 
-    ``significant`` is ``p_adjusted < threshold`` (``alpha`` unless a group-sequential
-    look sets a stricter boundary). The Bayesian reading has no p-values: two-sided,
-    ``significant`` is whether the credible interval excludes 0; one-sided, whether
-    ``prob_beats_control`` (in the direction the alternative calls better) exceeds
-    ``1 - alpha``.
+    ``significant`` is ``p_adjusted < level``, the level being ``alpha`` unless a
+    group-sequential look sets a stricter boundary. Each row's effect and lift
+    intervals are recomputed at the level :func:`hypokit.stats.interval_levels` gives
+    it, so that they exclude 0 exactly when the row is significant (``ci_level`` is the
+    row's confidence level, ``ci_adjustment`` the correction). The Bayesian reading has
+    no p-values: two-sided, ``significant`` is whether the credible interval excludes
+    0; one-sided, whether ``prob_beats_control`` (in the direction the alternative
+    calls better) exceeds ``1 - alpha``.
     """
+    columns = table.columns
+    alpha, method = options.alpha, options.method
     if method == "bayesian":
         columns["p_adjusted"] = [math.nan] * len(columns["p_value"])
-        if alternative == "two-sided":
+        columns["ci_adjustment"] = ["none (credible interval)"] * len(columns["p_value"])
+        if options.alternative == "two-sided":
             columns["significant"] = [
                 bool(lo > 0 or hi < 0)
                 for lo, hi in zip(columns["effect_ci_low"], columns["effect_ci_high"], strict=True)
@@ -1282,12 +1359,103 @@ def _finish_rows(
         else:
             columns["significant"] = [bool(p > 1 - alpha) for p in columns["prob_beats_control"]]
     else:
-        p_adj = stats.p_adjust(np.array(columns["p_value"], dtype=np.float64), correction)
+        p = np.array(columns["p_value"], dtype=np.float64)
         level = alpha if threshold is None else threshold
+        p_adj = stats.p_adjust(p, correction)
+        levels = stats.interval_levels(p, correction, level)
         columns["p_adjusted"] = [float(x) for x in p_adj]
         columns["significant"] = [bool(x < level) for x in p_adj]
+        _set_intervals(table, options, levels)
+        columns["ci_level"] = [float(1 - x) for x in levels]
+        columns["ci_adjustment"] = [_ADJUSTMENT[correction]] * len(p)
+    if findings is not None:
+        _lift_findings(table, findings)
     keys = list(columns)
     return tuple(dict(zip(keys, vals, strict=True)) for vals in zip(*columns.values(), strict=True))
+
+
+#: How the intervals of a correction are adjusted, as the table's ``ci_adjustment`` says.
+_ADJUSTMENT: dict[Correction | None, str] = {
+    None: "none",
+    "bonferroni": "bonferroni (simultaneous)",
+    "holm": "holm (bonferroni level; holm step level where only holm rejects)",
+    "bh": "bh (false coverage rate, Benjamini-Yekutieli)",
+}
+
+_LIFT_FLAGS = (
+    stats.Reason.ZERO_CONTROL_MEAN,
+    stats.Reason.LOG_UNDEFINED,
+    stats.Reason.LIFT_UNBOUNDED,
+)
+_LIFT_MASK = int(stats.Reason.LOG_UNDEFINED | stats.Reason.LIFT_UNBOUNDED)
+
+
+def _set_intervals(table: _Rows, options: _Options, levels: np.ndarray) -> None:
+    """Recompute every row's effect and lift interval at its own level, in place.
+
+    The rows' levels go into one (S, V) array per metric (rows not in the table keep
+    the analysis's alpha) and each metric's comparison is recomputed at once.
+    """
+    columns = table.columns
+    per_family = [np.full(f.comp.effect.shape, options.alpha) for f in table.families]
+    for row, (k, i, j) in enumerate(table.index):
+        per_family[k][i, j] = levels[row]
+    recomputed: list[dict[str, np.ndarray]] = []
+    for family, family_levels in zip(table.families, per_family, strict=True):
+        if options.method == "sequential":
+            values = _method_values(
+                options, family.spec, family.comp, family.control, family.variant,
+                family.metric_n, table.segments, levels=family_levels,
+            )  # fmt: skip
+            values["reason"] = values.pop("_reason")
+        else:
+            at = family.comp.at_level(family_levels)
+            values = {
+                "effect_ci_low": at.ci_low,
+                "effect_ci_high": at.ci_high,
+                "lift_ci_low": at.lift_ci_low,
+                "lift_ci_high": at.lift_ci_high,
+                "reason": at.reason,
+            }
+        recomputed.append(values)
+    names = ("effect_ci_low", "effect_ci_high", "lift_ci_low", "lift_ci_high")
+    for row, (k, i, j) in enumerate(table.index):
+        for name in names:
+            columns[name][row] = float(recomputed[k][name][i, j])
+    for row, (k, i, j) in enumerate(table.index):
+        table.reasons[row] = int(recomputed[k]["reason"][i, j])
+
+
+def _lift_findings(table: _Rows, findings: list[Finding]) -> None:
+    """A finding for each row whose lift has no interval (or none at all)."""
+    columns = table.columns
+    for row, reason in enumerate(table.reasons):
+        seg, metric, var = columns["segment"][row], columns["metric"][row], columns["variant"][row]
+        for flag in _LIFT_FLAGS:
+            if reason & flag:
+                findings.append(
+                    Finding(
+                        "lift",
+                        f"{metric} in {_seg(seg)}, {var!r}: {_lift_text(flag, columns, row)}",
+                        segment=seg,
+                        metric=metric,
+                        variant=var,
+                        severity="warning" if flag == stats.Reason.LIFT_UNBOUNDED else "info",
+                    )
+                )
+
+
+def _lift_text(flag: int, columns: dict[str, list[Any]], row: int) -> str:
+    if flag == stats.Reason.LIFT_UNBOUNDED:
+        mean = columns["control_mean"][row]
+        return (
+            f"the control mean ({_num(mean)}) is not distinguishable from 0 at this level, "
+            "so the relative lift could be any size and its interval is unbounded "
+            f"(-∞ to +∞). Read the effect in the metric's units instead "
+            f"({_num(columns['effect'][row])}, CI {_num(columns['effect_ci_low'][row])} to "
+            f"{_num(columns['effect_ci_high'][row])})."
+        )
+    return stats.describe_reason(int(flag))[0] + "."
 
 
 def _seg(segment: str, *, start: bool = False) -> str:

@@ -463,9 +463,9 @@ def _add_analyze_parser(sub: Any) -> None:
     )
     t.add_argument(
         "--lift",
-        choices=("delta", "log", "fieller"),
-        default="delta",
-        help="interval of the relative lift (default delta)",
+        choices=("auto", "delta", "log", "fieller"),
+        default="auto",
+        help="interval of the relative lift (default auto: the one that agrees with the test)",
     )
     t.add_argument(
         "--allocation",

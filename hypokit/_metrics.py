@@ -44,6 +44,11 @@ def _per_segment(name: str, value: PerSegment | None, check: object) -> PerSegme
     return check(name, value)  # type: ignore[operator,no-any-return]
 
 
+def _check_use_t(value: object) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(f"use_t == {value!r}, must be True or False.")
+
+
 def value_for(name: str, value: PerSegment | None, segment: str | None) -> float | None:
     """The value of a per-segment assumption for ``segment`` (None when unsegmented)."""
     if value is None or not isinstance(value, Mapping):
@@ -137,6 +142,9 @@ class Mean:
         correlation: The correlation between the metric and its pre-experiment covariate;
             sizing multiplies the variance by ``1 - correlation**2`` (CUPED).
         name: A display name; defaults to ``column``.
+        use_t: Analyse with Welch's t-test (default: Student's t with
+            Welch–Satterthwaite df, as R's ``t.test``); False uses the normal (a z-test),
+            which is what very large samples give anyway.
 
     Examples:
         >>> import hypokit as hk
@@ -152,10 +160,12 @@ class Mean:
     sd: PerSegment | None = None
     correlation: PerSegment | None = None
     name: str | None = None
+    use_t: bool = True
 
     kind = "mean"
 
     def __post_init__(self) -> None:
+        _check_use_t(self.use_t)
         object.__setattr__(self, "mean", _per_segment("mean", self.mean, check_finite))
         object.__setattr__(self, "sd", _per_segment("sd", self.sd, check_positive))
         object.__setattr__(
@@ -206,6 +216,10 @@ class Ratio:
             Per-unit moments for sizing (each a number or ``{segment: number}``).
         correlation: Correlation with the pre-experiment covariate, for CUPED sizing.
         name: A display name; defaults to ``"numerator/denominator"``.
+        use_t: Analyse with Student's t and the Welch–Satterthwaite df of the two arms'
+            linearised variances (as tea-tasting's ``RatioOfMeans`` does) instead of the
+            normal (default False: the z-test of Deng et al. 2018). The two agree for
+            the sample sizes of most online experiments.
     """
 
     numerator: str | None = None
@@ -220,10 +234,12 @@ class Ratio:
     covariance: PerSegment | None = None
     correlation: PerSegment | None = None
     name: str | None = None
+    use_t: bool = False
 
     kind = "ratio"
 
     def __post_init__(self) -> None:
+        _check_use_t(self.use_t)
         if self.covariate_denominator is not None and self.covariate is None:
             raise ValidationError(
                 f"covariate_denominator == {self.covariate_denominator!r} needs covariate= "

@@ -331,10 +331,11 @@ def over_time(result: AnalysisResult) -> OverTime:
         )
     arms = (result.control, *result.variants)
     out: list[dict[str, Any]] = []
+    looks: list[dict[str, Any]] = []  # what a sequential day's interval needs, per row
     specs = result.aggregates.metrics
     for day, table in zip(daily.dates, daily.cumulative, strict=True):
         agg, grid = _grid(table.with_totals(), result.segments, arms)
-        columns, _ = _compare_all(
+        rows = _compare_all(
             agg,
             specs,
             result.segments,
@@ -344,13 +345,26 @@ def over_time(result: AnalysisResult) -> OverTime:
             options,
             [],
         )
-        finished = _finish_rows(
-            columns, result.correction, result.alpha, result.method, None, result.alternative
-        )
-        for row in finished:
+        finished = _finish_rows(rows, result.correction, options)
+        for row, (k, i, j) in zip(finished, rows.index, strict=True):
             out.append({"date": day, **row})
+            if result.method == "sequential":
+                family = rows.families[k]
+                comp = family.comp
+                looks.append(
+                    {
+                        "effect": float(comp.effect[i, j]),
+                        "se": float(comp.se[i, j]),
+                        "n": float(family.metric_n[i, 0] + family.metric_n[i, j + 1]),
+                        "control_mean": float(comp.control_mean[i, j]),
+                        "variant_mean": float(comp.variant_mean[i, j]),
+                        "control_var": float(comp.control_se[i, j] ** 2),
+                        "variant_var": float(comp.variant_se[i, j] ** 2),
+                        "proportion": family.spec.kind == "proportion",
+                    }
+                )
     if result.method == "sequential":
-        _running(out, result)
+        _running(out, looks, result)
     return OverTime(
         rows=tuple(out),
         date=daily.column,
@@ -360,36 +374,79 @@ def over_time(result: AnalysisResult) -> OverTime:
     )
 
 
-def _running(out: list[dict[str, Any]], result: AnalysisResult) -> None:
-    """Intersect the confidence sequences and take running minima of the p-values.
+def _running(
+    out: list[dict[str, Any]], looks: list[dict[str, Any]], result: AnalysisResult
+) -> None:
+    """Running p-values, the correction per day, and intervals intersected over the days.
 
-    A confidence sequence covers the truth at every day at once, so the intersection
-    of the intervals up to a day does too; the running minimum of an always-valid
-    p-value is an always-valid p-value. The correction is then applied to each day's
-    running p-values, as the analysis applies it to one day's.
+    The running minimum of an always-valid p-value is an always-valid p-value; the
+    correction is applied to each day's running p-values as the analysis applies it to
+    one day's, and gives each row its level (:func:`hypokit.stats.interval_levels`). A
+    confidence sequence covers the truth at every day at once, so the intersection of
+    one row's sequences up to a day, all at that day's level for the row, does too; it
+    excludes 0 exactly when the running p-value is below that level, so the interval
+    and ``significant`` agree.
     """
     from hypokit import stats
+    from hypokit._analysis import _n_tune
+    from hypokit.stats._compare import _lift as _fieller_lift
 
-    by_row: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    by_day: dict[str, list[dict[str, Any]]] = {}
-    for r in out:  # in day order
-        by_row.setdefault((r["segment"], r["metric"], r["variant"]), []).append(r)
-        by_day.setdefault(r["date"], []).append(r)
-    for days in by_row.values():
+    assert result.options is not None
+    options = result.options
+    by_row: dict[tuple[str, str, str], list[int]] = {}
+    by_day: dict[str, list[int]] = {}
+    for at, r in enumerate(out):  # in day order
+        by_row.setdefault((r["segment"], r["metric"], r["variant"]), []).append(at)
+        by_day.setdefault(r["date"], []).append(at)
+    for ats in by_row.values():
+        running_p = np.minimum.accumulate([out[a]["p_value"] for a in ats])
+        for a, p in zip(ats, running_p, strict=True):
+            out[a]["p_value"] = float(p)
+    for ats in by_day.values():
+        p = np.array([out[a]["p_value"] for a in ats])
+        adjusted = stats.p_adjust(p, result.correction)
+        levels = stats.interval_levels(p, result.correction, result.alpha)
+        for a, adj, level in zip(ats, adjusted, levels, strict=True):
+            out[a]["p_adjusted"] = float(adj)
+            out[a]["significant"] = bool(adj < result.alpha)
+            out[a]["ci_level"] = float(1 - level)
+            out[a]["_level"] = float(level)
+    for (segment, _, _), ats in by_row.items():
+        tune = float(_n_tune(options, (segment,), (1, 1))[0, 0])
 
-        def column(name: str, days: list[dict[str, Any]] = days) -> np.ndarray:
-            return np.array([r[name] for r in days], dtype=np.float64)
+        def column(name: str, ats: list[int] = ats) -> np.ndarray:
+            return np.array([looks[a][name] for a in ats], dtype=np.float64)
 
-        p = column("p_value")
-        for name in ("effect", "lift"):
-            lo, hi, running_p = stats.running(
-                column(f"{name}_ci_low"), column(f"{name}_ci_high"), p
+        effect, se, n = column("effect"), column("se"), column("n")
+        mc, mv = column("control_mean"), column("variant_mean")
+        vc, vv = column("control_var"), column("variant_var")
+        for d, a in enumerate(ats):
+            level = out[a].pop("_level")
+            seq = stats.confidence_sequence(
+                effect[: d + 1],
+                se[: d + 1],
+                n[: d + 1],
+                alpha=result.alpha,
+                alternative=result.alternative,  # type: ignore[arg-type]
+                n_tune=tune,
+                level=level,
             )
-            for r, low, high, p_min in zip(days, lo, hi, running_p, strict=True):
-                r[f"{name}_ci_low"], r[f"{name}_ci_high"] = float(low), float(high)
-                r["p_value"] = float(p_min)
-    for rows in by_day.values():
-        adjusted = stats.p_adjust(np.array([r["p_value"] for r in rows]), result.correction)
-        for r, a in zip(rows, adjusted, strict=True):
-            r["p_adjusted"] = float(a)
-            r["significant"] = bool(a < result.alpha)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                _, lift_lo, lift_hi, _ = _fieller_lift(
+                    effect[: d + 1],
+                    mc[: d + 1],
+                    mv[: d + 1],
+                    vc[: d + 1],
+                    vv[: d + 1],
+                    seq.radius / se[: d + 1],
+                    result.alternative,  # type: ignore[arg-type]
+                    "fieller",
+                )
+            low, high = np.asarray(seq.ci_low), np.asarray(seq.ci_high)
+            if looks[a]["proportion"]:
+                low, high = np.maximum(low, -1.0), np.minimum(high, 1.0)
+            p_seen = np.zeros_like(low)
+            for name, lo, hi in (("effect", low, high), ("lift", lift_lo, lift_hi)):
+                run_lo, run_hi, _ = stats.running(lo, hi, p_seen)
+                out[a][f"{name}_ci_low"] = float(run_lo[-1])
+                out[a][f"{name}_ci_high"] = float(run_hi[-1])

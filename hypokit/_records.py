@@ -666,6 +666,11 @@ def _signed_percent(x: float) -> str:
     return "—" if not math.isfinite(x) else f"{x:+.1%}"
 
 
+def _level_text(level: float) -> str:
+    """A confidence level as a percentage without trailing zeros: 95%, 98.75%, 99.69%."""
+    return f"{round(level * 100, 2):g}%"
+
+
 def _join(words: Sequence[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
@@ -999,15 +1004,23 @@ def _draft_learning(
     objective: str | None,
     shelf_life: Mapping[str, int] | None,
 ) -> Learning:
-    level = f"{1 - result.alpha:.0%}"
     correction = f", {result.correction} correction" if result.correction else ""
     observed, evidence, seen = [], [], set()
     for r, crit in zip(rows, crits, strict=True):
         label = "guardrail " if r["kind"] == "guardrail" else ""
         fmt = _signed_percent if crit.relative else format_number
+        try:
+            ci_level = float(result.row(r["metric"], r["segment"], variant)["ci_level"])
+        except KeyError:
+            ci_level = 1 - result.alpha
+        adjusted = (
+            f", {result.correction}-adjusted"
+            if result.correction and ci_level > (1 - result.alpha)
+            else ""
+        )
         observed.append(
             f"{r['segment']}: {r['metric']} {fmt(r['estimate'])} "
-            f"({level} CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])}), "
+            f"({_level_text(ci_level)} CI{adjusted} {fmt(r['ci_low'])} to {fmt(r['ci_high'])}), "
             f"{label}{r['criterion']}: {r['verdict']}"
         )
         key = (r["segment"], r["metric"])

@@ -49,6 +49,7 @@ CONTRACT = [
     "significant",
 ]
 NUMERIC = [c for c in CONTRACT if c not in ("segment", "metric", "variant", "significant")]
+INTERVALS = ["effect_ci_low", "effect_ci_high", "lift_ci_low", "lift_ci_high"]
 ESTIMATE_COLUMNS = ["effect", "effect_ci_low", "effect_ci_high", "p_value", "p_adjusted"]
 REL = 1e-9
 
@@ -151,7 +152,7 @@ def result(units: pd.DataFrame) -> hk.AnalysisResult:
 
 # ============================================================ 1. independent cross-checks
 def test_means_match_scipy_welch(units: pd.DataFrame) -> None:
-    res = analyze(units, metrics=[hk.Mean("rev")], segments="seg", alpha=0.1)
+    res = analyze(units, metrics=[hk.Mean("rev")], segments="seg", alpha=0.1, correction=None)
     table = res.to_pandas()
     assert len(table) == (len(SEGMENTS) + 1) * 2
     for row in table.itertuples():
@@ -172,7 +173,7 @@ def test_means_match_scipy_welch(units: pd.DataFrame) -> None:
 
 
 def test_proportions_match_statsmodels(units: pd.DataFrame) -> None:
-    res = analyze(units, metrics=[hk.Proportion("buy")], segments="seg")
+    res = analyze(units, metrics=[hk.Proportion("buy")], segments="seg", correction=None)
     table = res.to_pandas()
     assert len(table) == (len(SEGMENTS) + 1) * 2
     for row in table.itertuples():
@@ -224,7 +225,9 @@ def _delta_ratio(num: np.ndarray, den: np.ndarray) -> tuple[float, float]:
 
 
 def test_ratios_match_numpy_delta_method(units: pd.DataFrame) -> None:
-    res = analyze(units, metrics=[hk.Ratio("num", "den")], segments="seg")
+    res = analyze(
+        units, metrics=[hk.Ratio("num", "den")], segments="seg", correction=None, lift="delta"
+    )
     table = res.to_pandas()
     assert len(table) == (len(SEGMENTS) + 1) * 2
     assert set(table["metric"]) == {"num/den"}
@@ -280,13 +283,19 @@ def test_all_rows_equal_the_unsegmented_analysis(
     units: pd.DataFrame, result: hk.AnalysisResult
 ) -> None:
     metrics = [hk.Proportion("buy"), hk.Mean("rev"), hk.Ratio("num", "den")]
-    whole = analyze(units, metrics=metrics).to_pandas()
-    overall = result.to_pandas()
+    whole = analyze(units, metrics=metrics, correction=None).to_pandas()
+    overall = analyze(units, metrics=metrics, segments="seg", correction=None).to_pandas()
     overall = overall[overall["segment"] == ALL].reset_index(drop=True)
     assert set(whole["segment"]) == {ALL}
-    # p_adjusted and significant differ: the segmented family is larger.
-    columns = [c for c in whole.columns if c not in ("p_adjusted", "significant")]
-    assert_same_table(overall[columns], whole[columns], rtol=1e-12)
+    assert_same_table(overall, whole, rtol=1e-12)
+    # With a correction, the segmented family is larger: the adjusted p-values and the
+    # intervals at the adjusted level differ, the estimates do not.
+    adjusted = result.to_pandas()
+    adjusted = adjusted[adjusted["segment"] == ALL].reset_index(drop=True)
+    changed = {"p_adjusted", "significant", "ci_level", "ci_adjustment", *INTERVALS}
+    columns = [c for c in whole.columns if c not in changed]
+    assert_same_table(adjusted[columns], whole[columns], rtol=1e-12)
+    assert (adjusted["effect_ci_low"] < whole["effect_ci_low"]).all()
 
 
 # ------------------------------------------------------------------ stored R values
@@ -408,7 +417,7 @@ def test_lift_methods_give_intervals_around_the_lift(
 ) -> None:
     metrics = [hk.Proportion("buy"), hk.Mean("rev"), hk.Ratio("num", "den")]
     table = analyze(units, metrics=metrics, segments="seg", lift=lift).to_pandas()
-    delta = result.to_pandas()
+    delta = analyze(units, metrics=metrics, segments="seg", lift="delta").to_pandas()
     assert table[NUMERIC].notna().all().all()
     assert (table["lift_ci_low"] < table["lift"]).all()
     assert (table["lift"] < table["lift_ci_high"]).all()
@@ -419,7 +428,7 @@ def test_lift_methods_give_intervals_around_the_lift(
 
 
 def test_log_lift_interval_formula(units: pd.DataFrame) -> None:
-    table = analyze(units, metrics=[hk.Proportion("buy")], lift="log").to_pandas()
+    table = analyze(units, metrics=[hk.Proportion("buy")], lift="log", correction=None).to_pandas()
     q = stats.norm.ppf(0.975)
     for row in table.itertuples():
         y_c = units["buy"][units["arm"] == "control"].to_numpy()
@@ -432,7 +441,9 @@ def test_log_lift_interval_formula(units: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("alternative", ["greater", "less"])
 def test_one_sided_means_match_scipy(units: pd.DataFrame, alternative: str) -> None:
-    res = analyze(units, metrics=[hk.Mean("rev")], segments="seg", alternative=alternative)
+    res = analyze(
+        units, metrics=[hk.Mean("rev")], segments="seg", alternative=alternative, correction=None
+    )
     assert res.alternative == alternative
     for row in res.to_pandas().itertuples():
         y_c = units_of(units, row.segment, "control")["rev"].to_numpy()
@@ -785,7 +796,9 @@ def test_one_arm_segment(units: pd.DataFrame) -> None:
     df = pd.concat(
         [units, units[units["arm"] == "control"].head(40).assign(seg="ZZ")], ignore_index=True
     )
-    res = analyze(df, metrics=[hk.Proportion("buy"), hk.Mean("rev")], segments="seg")
+    res = analyze(
+        df, metrics=[hk.Proportion("buy"), hk.Mean("rev")], segments="seg", correction=None
+    )
     table = res.to_pandas()
     assert "ZZ" in res.segments
     assert "ZZ" not in set(table["segment"])
@@ -799,9 +812,9 @@ def test_one_arm_segment(units: pd.DataFrame) -> None:
     assert "one arm only" in one_arm[0].message
     assert res.findings("srm", segment="ZZ")
     # The other rows are computed as if ZZ's control units were one more segment.
-    want = analyze(df, metrics=[hk.Proportion("buy"), hk.Mean("rev")]).to_pandas()
+    want = analyze(df, metrics=[hk.Proportion("buy"), hk.Mean("rev")], correction=None).to_pandas()
     overall = table[table["segment"] == ALL].reset_index(drop=True)
-    cols = [c for c in want.columns if c not in ("p_adjusted", "significant")]
+    cols = list(want.columns)
     assert_same_table(overall[cols], want[cols], rtol=1e-12)
     with pytest.raises(KeyError, match="ZZ"):
         res.row("rev", "ZZ", "a")

@@ -72,8 +72,8 @@ def gbstats_halfwidth(se: float, n: float, n_tune: float, alpha: float) -> float
 
 # ----------------------------------------------------------------------- sequential
 def test_sequential_rows_are_the_confidence_sequence(units: pd.DataFrame) -> None:
-    fixed = run(units)
-    seq = run(units, method="sequential", n_tune=4000)
+    fixed = run(units, correction=None)
+    seq = run(units, method="sequential", n_tune=4000, correction=None)
     for col in ("segment", "metric", "effect", "lift", "control_mean", "n_control", "se"):
         pd.testing.assert_series_equal(seq[col], fixed[col])
     for _, row in seq.iterrows():
@@ -96,7 +96,7 @@ def test_sequential_rows_are_the_confidence_sequence(units: pd.DataFrame) -> Non
 def test_sequential_lift_inverts_the_effect_sequence(units: pd.DataFrame) -> None:
     # Fieller's set with the sequence's multiplier k = half-width / se: the lifts L with
     # (m_v - (1 + L) m_c)^2 <= k^2 (v_v + (1 + L)^2 v_c), solved here as a quadratic.
-    seq = run(units, method="sequential")
+    seq = run(units, method="sequential", correction=None)
     for _, row in seq[seq["metric"] == "converted"].iterrows():
         mc, mv = row["control_mean"], row["variant_mean"]
         vc = mc * (1 - mc) / row["n_control"]
@@ -119,10 +119,11 @@ def test_sequential_tuned_from_the_plan(units: pd.DataFrame) -> None:
         relative=True,
         traffic={"new": 300, "returning": 300},
     )
-    by_plan = run(units, method="sequential", plan=plan, metrics=[hk.Proportion("converted")])
+    only = {"metrics": [hk.Proportion("converted")], "correction": None}
+    by_plan = run(units, method="sequential", plan=plan, **only)
     tuned = {s: float(plan[s].n_per_arm + plan[s].n_variant) for s in plan.segments}
     tuned[ALL] = sum(tuned.values())
-    by_hand = run(units, method="sequential", n_tune=tuned, metrics=[hk.Proportion("converted")])
+    by_hand = run(units, method="sequential", n_tune=tuned, **only)
     pd.testing.assert_frame_equal(by_plan, by_hand)
     row = by_hand[by_hand["segment"] == "new"].iloc[0]
     half = gbstats_halfwidth(row["se"], row["n_control"] + row["n_variant"], tuned["new"], 0.05)
@@ -193,7 +194,7 @@ def test_bayesian_proportions_match_quadrature(units: pd.DataFrame) -> None:
 def test_bayesian_means_with_a_flat_prior_are_the_welch_interval(units: pd.DataFrame) -> None:
     # Flat prior: the posterior of the effect is Student's t with Welch's df, so the
     # credible interval is the frequentist one and P(beats) is 1 - the one-sided p-value.
-    fixed = run(units, metrics=[METRICS[1]])
+    fixed = run(units, metrics=[METRICS[1]], correction=None)
     bayes = run(units, method="bayesian", metrics=[METRICS[1]])
     np.testing.assert_allclose(bayes["effect"], fixed["effect"], rtol=1e-12)  # CUPED kept
     np.testing.assert_allclose(bayes["effect_ci_low"], fixed["effect_ci_low"], rtol=1e-12)

@@ -562,7 +562,9 @@ def test_conclude_validated_in_the_segment_that_matters(checkout_result):
     )
     assert ev.sample_size == row["n_control"] + row["n_variant"]
     assert ev.strength == "strong"  # adjusted p 0.0097 < 0.05 / 5
-    assert "new: converted +17.1% (95% CI +4.8% to +29.4%)" in draft.observed
+    # The interval is the Holm-adjusted one the verdict read: 4 tests, Bonferroni level.
+    assert row["ci_level"] == pytest.approx(1 - 0.05 / 4)
+    assert "new: converted +17.1% (98.75% CI, holm-adjusted +2.4% to +34.0%)" in draft.observed
     assert draft.status(DAY) == "active"
 
 
@@ -612,8 +614,8 @@ def test_conclude_inconclusive_keeps_testing(checkout_result):
 
 
 def test_conclude_invalidated_everywhere_retires_the_idea(checkout_result):
-    # returning's interval (-12.5%, +3.0%) rules out the +5% asked for.
-    h = running(criteria=[SegmentCriteria(segment="returning", min_effect=0.05)])
+    # returning's Holm-adjusted interval (-14.1%, +5.7%) rules out the +6% asked for.
+    h = running(criteria=[SegmentCriteria(segment="returning", min_effect=0.06)])
     done, draft = h.conclude(checkout_result, as_of=DAY)
     assert (done.status, done.verdicts, draft.decision) == (
         "invalidated",
@@ -626,7 +628,7 @@ def test_conclude_top_priority_decides(checkout_result):
     h = running(
         criteria=[
             SegmentCriteria(segment="new", priority=1),
-            SegmentCriteria(segment="returning", min_effect=0.05, priority=2),
+            SegmentCriteria(segment="returning", min_effect=0.06, priority=2),
         ]
     )
     done, draft = h.conclude(checkout_result, as_of=DAY)
