@@ -332,7 +332,7 @@ def _build_fast_sql(
 
 
 # ---------------------------------------------------------------------------- the table
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Aggregates(TableMixin):
     """Sufficient statistics per (segment, variant), the input of every analysis.
 

@@ -89,7 +89,7 @@ _FATAL = int(
 
 
 # ------------------------------------------------------------------------------ results
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SRMTable(TableMixin):
     """Sample-ratio mismatch per segment: Pearson's chi-square of units per variant.
 
@@ -180,7 +180,7 @@ class Criterion:
         return self.margin is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class VerdictTable(TableMixin):
     """Verdicts per (segment, criterion), with the numbers they rest on."""
 
@@ -218,6 +218,18 @@ class VerdictTable(TableMixin):
     )
 
 
+def _ci_label(row: Mapping[str, Any]) -> str:
+    """``"95% CI"``, or ``"98.75% CI, holm-adjusted"`` for an interval at an adjusted level."""
+    level = row.get("ci_level")
+    if level is None or not math.isfinite(level):
+        return "CI"
+    text = f"{round(level * 100, 2):g}% CI"
+    adjustment = str(row.get("ci_adjustment", "none"))
+    if not adjustment.startswith("none"):
+        text += f", {adjustment.split(' ')[0]}-adjusted"
+    return text
+
+
 def _pct(x: Any) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "—" if x is None or math.isnan(x) else ("+∞" if x > 0 else "−∞")
@@ -242,7 +254,7 @@ def _p(x: Any) -> str:
     return "<0.0001" if x < 1e-4 else f"{x:.4f}"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class AnalysisResult(TableMixin):
     """The analysis of an A/B test per segment; see :func:`analyze`.
 
@@ -460,10 +472,13 @@ class AnalysisResult(TableMixin):
         if self.method == "bayesian":
             corr = "posterior probabilities, no correction"
         method = "" if self.method == "frequentist" else f", {self.method}"
+        intervals = ""
+        if self.correction is not None and self.method != "bayesian":
+            intervals = f"; intervals at the {self.correction}-adjusted level (CI level column)"
         return (
             f"A/B test analysis: {len(self.variants)} variant(s) against {self.control!r}, "
             f"{len(self.segments) - 1} segment(s) and (all), alpha {self.alpha:g}, {corr}, "
-            f"{self.alternative}{method}"
+            f"{self.alternative}{method}{intervals}"
         )
 
     def _repr_html_(self) -> str:
@@ -483,6 +498,7 @@ class AnalysisResult(TableMixin):
                     "lift": _pct(r["lift"]),
                     "lift CI": ci(r["lift_ci_low"], r["lift_ci_high"], _pct),
                     "effect CI": ci(r["effect_ci_low"], r["effect_ci_high"], _num),
+                    "CI level": f"{round(r['ci_level'] * 100, 2):g}%",
                     "p (adjusted)": f"{_p(r['p_value'])} ({_p(r['p_adjusted'])})",
                     "significant": "yes" if r["significant"] else "no",
                 }
@@ -494,22 +510,31 @@ class AnalysisResult(TableMixin):
                 records[-1]["credible"] = records[-1].pop("significant")
         columns = list(records[0]) if records else []
         table = html_table(records, columns, dict.fromkeys(columns, str), caption=self._caption())
-        items = (
-            "".join(f"<li><b>{f.kind}</b>: {_escape(f.message)}</li>" for f in self.warnings)
-            or "<li>none</li>"
-        )
+        serious = [f for f in self.warnings if f.severity == "warning"]
+        notes = [f for f in self.warnings if f.severity != "warning"]
+
+        def items(found: list[Finding]) -> str:
+            return "".join(f"<li><b>{f.kind}</b>: {_escape(f.message)}</li>" for f in found)
+
         srm = "mismatch" if self.srm.mismatch else "ok"
-        return (
-            f'<div class="hypokit-result">{table}'
-            f"<p>Sample ratio: {srm} (overall p = {_p(self.srm.p_value)})</p>"
-            f"<p>Warnings:</p><ul>{items}</ul></div>"
-        )
+        parts = [
+            f'<div class="hypokit-result">{table}',
+            f"<p>Sample ratio: {srm} (overall p = {_p(self.srm.p_value)})</p>",
+            f"<p>Warnings ({len(serious)}):</p><ul>{items(serious) or '<li>none</li>'}</ul>",
+        ]
+        if notes:
+            parts.append(f"<p>Notes ({len(notes)}):</p><ul>{items(notes)}</ul>")
+        return "".join(parts) + "</div>"
 
     def to_string(self) -> str:
-        """The table, then the warnings, as plain text."""
+        """The table, then the warnings and the notes, as plain text."""
         text = super().to_string()
-        if self.warnings:
-            text += "\n\nWarnings:\n" + "\n".join(f"- {f.message}" for f in self.warnings)
+        serious = [f for f in self.warnings if f.severity == "warning"]
+        notes = [f for f in self.warnings if f.severity != "warning"]
+        if serious:
+            text += "\n\nWarnings:\n" + "\n".join(f"- {f.message}" for f in serious)
+        if notes:
+            text += "\n\nNotes:\n" + "\n".join(f"- {f.message}" for f in notes)
         return text
 
     def summary(self) -> str:
@@ -538,7 +563,7 @@ class AnalysisResult(TableMixin):
                     kind = " (always valid)" if self.method == "sequential" else ""
                     parts.append(
                         f"Overall, {var!r} changed {metric} by {_pct(overall['lift'])} "
-                        f"(CI{kind} {_pct(overall['lift_ci_low'])} to "
+                        f"({_ci_label(overall)}{kind} {_pct(overall['lift_ci_low'])} to "
                         f"{_pct(overall['lift_ci_high'])}, "
                         f"adjusted p {_p(overall['p_adjusted'])}): {verdict}."
                     )
@@ -565,6 +590,7 @@ class AnalysisResult(TableMixin):
                         bits.append(f"{unsure} in {', '.join(flat)}")
                     parts.append(f"By segment: {'; '.join(bits)}.")
         serious = [f for f in self.warnings if f.severity == "warning"]
+        notes = [f for f in self.warnings if f.severity != "warning"]
         if serious:
             parts.append(
                 f"{len(serious)} warning(s): "
@@ -573,6 +599,12 @@ class AnalysisResult(TableMixin):
             )
         else:
             parts.append("No warnings.")
+        if notes:
+            parts.append(
+                f"{len(notes)} note(s): "
+                + " ".join(f.message for f in notes[:2])
+                + (" ..." if len(notes) > 2 else "")
+            )
         return " ".join(parts)
 
     def plot(
@@ -584,6 +616,11 @@ class AnalysisResult(TableMixin):
     ) -> Figure:
         """A forest plot of the lift with its interval per segment, the overall row on top.
 
+        Each variant has its colour; the whole population's row is a filled diamond and
+        the segments' rows hollow circles. The intervals are the table's (at the
+        correction's level, as the x label says); an unbounded end (a control mean
+        near 0) is drawn as an arrow to the edge of the panel.
+
         Args:
             metric: One metric (default: every metric, one panel each).
             variant: One variant (default: every variant, side by side in each panel).
@@ -593,7 +630,6 @@ class AnalysisResult(TableMixin):
             The matplotlib Figure.
         """
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import PercentFormatter
 
         metrics = [metric] if metric is not None else list(self.metrics)
         for m in metrics:
@@ -615,36 +651,72 @@ class AnalysisResult(TableMixin):
             fig, axes_list = ax.figure, [ax]  # type: ignore[assignment]
         order = list(self.segments)
         for a, m in zip(axes_list, metrics, strict=True):
-            for j, var in enumerate(variants):
-                offset = (j - (len(variants) - 1) / 2) * 0.18
-                ys, xs, lo, hi, colors = [], [], [], [], []
-                for i, seg in enumerate(order):
-                    try:
-                        r = self.row(m, seg, var)
-                    except KeyError:
-                        continue
-                    if not math.isfinite(r["lift"]):
-                        continue
-                    ys.append(len(order) - 1 - i + offset)
-                    xs.append(r["lift"])
-                    lo.append(r["lift"] - max(r["lift_ci_low"], -10))
-                    hi.append(min(r["lift_ci_high"], 10) - r["lift"])
-                    colors.append("black" if seg == ALL else f"C{j}")
-                for x, y, l_err, h_err, color in zip(xs, ys, lo, hi, colors, strict=True):
-                    a.errorbar(
-                        [x], [y], xerr=[[l_err], [h_err]], fmt="none", ecolor=color, capsize=3
-                    )
-                a.scatter(xs, ys, c=colors, marker="D", zorder=3, label=var)
-            a.axvline(0, color="grey", lw=1, ls="--")
-            a.set_title(m)
-            a.set_xlabel(f"lift vs {self.control} ({round((1 - self.alpha) * 100)}% CI)")
-            a.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-            a.set_yticks(range(len(order)))
-            a.set_yticklabels(list(reversed(order)))
-        if len(variants) > 1:
-            axes_list[-1].legend(title="variant", fontsize="small")
+            self._forest(a, m, variants, order)
+        if len(variants) > 1 or len(order) > 1:
+            from matplotlib.lines import Line2D
+
+            handles = [
+                Line2D([], [], color=f"C{j}", marker="s", ls="", label=str(var))
+                for j, var in enumerate(variants)
+            ]
+            if len(order) > 1:
+                handles += [
+                    Line2D([], [], color="black", marker="D", ls="", label=ALL),
+                    Line2D([], [], color="black", marker="o", ls="", mfc="white",
+                           label="segment"),
+                ]  # fmt: skip
+            axes_list[-1].legend(handles=handles, fontsize="small", loc="best")
         fig.tight_layout()
         return fig
+
+    def _forest(self, a: Axes, metric: str, variants: list[str], order: list[str]) -> None:
+        """One metric's panel: each row's lift and interval; unbounded ends as arrows."""
+        points = []
+        for j, var in enumerate(variants):
+            offset = (j - (len(variants) - 1) / 2) * 0.18
+            for i, seg in enumerate(order):
+                try:
+                    r = self.row(metric, seg, var)
+                except KeyError:
+                    continue
+                if not math.isfinite(r["lift"]):
+                    continue
+                y = len(order) - 1 - i + offset
+                points.append((j, seg, y, r["lift"], r["lift_ci_low"], r["lift_ci_high"]))
+        finite = [v for p in points for v in p[3:] if math.isfinite(v)]
+        low, high = (min(finite), max(finite)) if finite else (-0.1, 0.1)
+        low, high = min(low, 0.0), max(high, 0.0)
+        pad = 0.08 * (high - low or 0.1)
+        left, right = low - pad, high + pad
+        levels = {round(r["ci_level"], 6) for r in self.rows if r["metric"] == metric}
+        for j, seg, y, x, lo, hi in points:
+            color = f"C{j}"
+            end_lo = lo if math.isfinite(lo) else left
+            end_hi = hi if math.isfinite(hi) else right
+            a.plot([end_lo, end_hi], [y, y], color=color, lw=1.5)
+            for end, bound, arrow in ((end_lo, lo, "<"), (end_hi, hi, ">")):
+                marker = "|" if math.isfinite(bound) else arrow
+                a.plot([end], [y], color=color, marker=marker, ms=7)
+            overall = seg == ALL
+            a.plot(
+                [x], [y], ls="", marker="D" if overall else "o", ms=7 if overall else 6,
+                color=color, mfc=color if overall else "white", zorder=3,
+            )  # fmt: skip
+        a.axvline(0, color="grey", lw=1, ls="--")
+        a.set_xlim(left, right)
+        a.set_title(metric)
+        level = "CI at each row's level"
+        if len(levels) == 1:
+            level = f"{round(levels.pop() * 100, 2):g}% CI"
+        adjusted = (
+            f", {self.correction}-adjusted" if self.correction and self.method != "bayesian" else ""
+        )
+        a.set_xlabel(f"lift vs {self.control} ({level}{adjusted})")
+        from matplotlib.ticker import PercentFormatter
+
+        a.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+        a.set_yticks(range(len(order)))
+        a.set_yticklabels(list(reversed(order)))
 
 
 def _escape(text: str) -> str:

@@ -164,7 +164,7 @@ def aggregate_by_date(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class OverTime(TableMixin):
     """The analysis repeated on the data up to each day: one row per (day, table row).
 

@@ -94,5 +94,8 @@ class TableMixin:
     def __str__(self) -> str:
         return self.to_string()
 
+    def __repr__(self) -> str:
+        return self.to_string()
+
     def _repr_html_(self) -> str:
         return html_table(self.to_records(), self._columns(), caption=self._caption())

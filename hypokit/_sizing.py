@@ -266,7 +266,7 @@ class SegmentPlan:
     n_fixed: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SizingPlan(TableMixin):
     """A sizing plan: one row per segment, with the design it was computed under.
 
@@ -558,7 +558,7 @@ class SizingPlan(TableMixin):
         return ax
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class LookSchedule(TableMixin):
     """The planned looks of a group-sequential plan, per segment (see ``schedule()``)."""
 
