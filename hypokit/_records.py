@@ -16,6 +16,7 @@ How they link (each arrow is a field holding an id)::
     Learning.hypothesis                        → Hypothesis
     Learning.context.objective                 → Objective
     Learning.superseded_by, Learning.contradicts → Learning
+    Learning.contradicted_by                   → Learning   (the other side of contradicts)
 
 Every function that depends on a date takes it as ``as_of``: nothing here reads the
 clock, so the same records give the same answers in a notebook, a test and CI.
@@ -69,8 +70,11 @@ __all__ = [
     "PlanSegment",
     "Record",
     "SegmentCriteria",
+    "contradicted_learnings",
     "describe_errors",
+    "evidence_contradicts",
     "prioritize",
+    "same_change",
 ]
 
 Direction = Literal["increase", "decrease"]
@@ -863,6 +867,7 @@ class Hypothesis(Record):
         learning_id: str | None = None,
         objective: str | None = None,
         shelf_life: Mapping[str, int] | None = None,
+        earlier: Iterable[Learning] = (),
     ) -> Conclusion:
         """Judge the hypothesis on an analysis; record per-segment verdicts; draft a learning.
 
@@ -877,7 +882,14 @@ class Hypothesis(Record):
         (invalidated and no segment met), keep testing (inconclusive). Its evidence has
         one item per (segment, metric) judged, with the effect (a lift when the
         criterion is relative), its interval and a strength: strong when the adjusted
-        p-value is below alpha / 5, moderate below alpha, weak otherwise.
+        p-value is below alpha / 5, moderate below alpha, weak otherwise; the adjusted
+        p-value and whether the analysis found it significant are kept with it.
+
+        The draft's ``contradicts`` lists the ``earlier`` learnings that its evidence
+        contradicts (:func:`contradicted_learnings`: same metric and segment, the new
+        interval entirely on the other side of zero from the old effect, significant
+        after the correction). Record the other side with :meth:`Learning.contradicted`,
+        or let :meth:`Registry.save_conclusion <hypokit.Registry.save_conclusion>` do it.
 
         Args:
             result: The analysis (:func:`hypokit.analyze`) of the hypothesis's test.
@@ -888,6 +900,8 @@ class Hypothesis(Record):
             objective: The objective the learning is about (its context).
             shelf_life: Days per evidence kind (a registry's ``shelf_life``), for the
                 learning's expiry.
+            earlier: Learnings about the same change to check for contradictions
+                (:meth:`Registry.conclude <hypokit.Registry.conclude>` picks them).
 
         Returns:
             ``(hypothesis, learning)``: the hypothesis concluded (status, verdicts,
@@ -965,6 +979,9 @@ class Hypothesis(Record):
             objective=objective,
             shelf_life=shelf_life,
         )
+        contradicted = contradicted_learnings(learning, earlier)
+        if contradicted:
+            learning = learning.model_copy(update={"contradicts": contradicted})
         return Conclusion(concluded, learning)
 
 
@@ -1016,6 +1033,8 @@ def _draft_learning(
         seen.add(key)
         row = result.row(r["metric"], r["segment"], variant)
         p_adj = float(row["p_adjusted"])
+        # A Bayesian reading has no p-values; p_adjust never exceeds 1 (min guards rounding).
+        p_kept = _sig(min(p_adj, 1.0), 4) if math.isfinite(p_adj) else None
         strength: Strength = (
             "strong" if p_adj < result.alpha / 5 else "moderate" if p_adj < result.alpha else "weak"
         )
@@ -1032,6 +1051,8 @@ def _draft_learning(
                 ci_high=_sig(r["ci_high"]),
                 relative=crit.relative,
                 strength=strength,
+                p_adjusted=p_kept,
+                significant=bool(row["significant"]),
             )
         )
     if not evidence:
@@ -1190,6 +1211,12 @@ class Evidence(_Model):
         effect, ci_low, ci_high: The estimate and its interval.
         relative: Whether the effect is a relative lift.
         strength: ``weak``, ``moderate`` or ``strong``.
+        p_adjusted: The p-value adjusted for multiple comparisons, as the analysis
+            reported it (None when it has none, e.g. a Bayesian reading).
+        significant: Whether the analysis called the effect significant after its
+            correction (adjusted p-value below alpha, or below a group-sequential
+            look's boundary; for a Bayesian reading, as the analysis decides). None
+            when not recorded: the interval alone is then taken as given.
     """
 
     kind: EvidenceKind = "ab_test"
@@ -1203,6 +1230,8 @@ class Evidence(_Model):
     ci_high: float | None = None
     relative: bool = True
     strength: Strength | None = None
+    p_adjusted: float | None = Field(default=None, ge=0, le=1)
+    significant: bool | None = None
 
     @model_validator(mode="after")
     def _interval(self) -> Evidence:
@@ -1256,6 +1285,9 @@ class Learning(Record):
         retired: When it was withdrawn.
         superseded_by: The learning that replaces it.
         contradicts: Older learnings this one contradicts.
+        contradicted_by: Later learnings that contradict this one (the other side of
+            their ``contradicts``; :meth:`Registry.save_conclusion
+            <hypokit.Registry.save_conclusion>` keeps both sides in step).
 
     Examples:
         >>> import datetime as dt
@@ -1294,6 +1326,7 @@ class Learning(Record):
     retired: dt.date | None = None
     superseded_by: RecordId | None = None
     contradicts: tuple[RecordId, ...] = ()
+    contradicted_by: tuple[RecordId, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -1326,6 +1359,9 @@ class Learning(Record):
     def _dates(self) -> Learning:
         if self.expires <= self.recorded:
             raise ValueError(f"expires == {self.expires}, must be after recorded ({self.recorded})")
+        for name in ("contradicts", "contradicted_by"):
+            if self.id in getattr(self, name):
+                raise ValueError(f"{name} names the learning itself ({self.id!r})")
         return self
 
     @classmethod
@@ -1358,6 +1394,9 @@ class Learning(Record):
         if self.superseded_by:
             out.append(("superseded_by", self.superseded_by, "learning"))
         out += [(f"contradicts[{i}]", x, "learning") for i, x in enumerate(self.contradicts)]
+        out += [
+            (f"contradicted_by[{i}]", x, "learning") for i, x in enumerate(self.contradicted_by)
+        ]
         return out
 
     def status(self, as_of: dt.date, *, due_within: int = DEFAULT_DUE_WITHIN) -> LearningStatus:
@@ -1411,6 +1450,121 @@ class Learning(Record):
     def supersede(self, by: str) -> Learning:
         """A copy replaced by the learning ``by``."""
         return self.model_copy(update={"superseded_by": _check_id(by)})
+
+    def contradicted(self, by: str) -> Learning:
+        """A copy that records the learning ``by`` among those contradicting it.
+
+        Adding an id that is already there changes nothing, so recording the same
+        contradiction twice is harmless.
+
+        Raises:
+            ValidationError: ``by`` is not a valid id, or is this learning's own id.
+        """
+        try:
+            by = _check_id(by)
+        except ValueError as exc:
+            raise ValidationError(f"by == {by!r}: {exc}.") from None
+        if by == self.id:
+            raise ValidationError(f"learning {self.id!r} cannot contradict itself.")
+        if by in self.contradicted_by:
+            return self
+        return self.model_copy(update={"contradicted_by": (*self.contradicted_by, by)})
+
+
+# ---------------------------------------------------------------- contradictions
+def same_change(a: str, b: str) -> bool:
+    """Whether two hypotheses' ``change`` texts describe the same change.
+
+    The texts are compared ignoring case, runs of whitespace and a trailing full stop:
+    ``"Add express pay to the cart."`` is the same change as ``"add  express pay to
+    the cart"``; any other difference in wording makes them different changes.
+
+    Examples:
+        >>> from hypokit._records import same_change
+        >>> same_change("Add express pay to the cart.", "add  express pay to the cart")
+        True
+        >>> same_change("add express pay", "add express pay to the cart")
+        False
+    """
+    return _change_key(a) == _change_key(b)
+
+
+def _change_key(text: str) -> str:
+    return " ".join(text.split()).rstrip(".").rstrip().casefold()
+
+
+def _segment_of(evidence: Evidence) -> str:
+    return evidence.segment if evidence.segment is not None else ALL_SEGMENTS
+
+
+def evidence_contradicts(old: Evidence, new: Evidence) -> bool:
+    """Whether ``new`` evidence contradicts ``old``: the same question, the other answer.
+
+    The rule: both are about the same metric and the same segment (no segment means
+    everyone, ``"(all)"``); the old evidence has an effect other than zero; and the
+    new evidence's interval lies entirely on the other side of zero (old effect > 0 and
+    new ``ci_high`` < 0, or old effect < 0 and new ``ci_low`` > 0), with the analysis
+    calling the new effect significant after its correction (``significant``, when
+    recorded).
+
+    Why both: :func:`hypokit.analyze` adjusts the p-values for multiple comparisons,
+    not the intervals. An interval adjusted for the same multiplicity (at the level
+    that makes it agree with the adjusted p-value) excludes zero exactly when the
+    adjusted p-value is below alpha, so "the interval is on the other side of zero and
+    the effect is significant after the correction" is "the adjusted interval is on the
+    other side of zero". Only the signs are compared, so a relative lift and an effect
+    in the metric's units may be compared: the analysis defines the lift as
+    ``effect / |control_mean|``, whose sign is the effect's.
+
+    Args:
+        old: The evidence of the earlier learning.
+        new: The new evidence.
+
+    Examples:
+        >>> from hypokit._records import Evidence, evidence_contradicts
+        >>> old = Evidence(metric="converted", segment="new", effect=0.09)
+        >>> new = Evidence(metric="converted", segment="new", effect=-0.146,
+        ...                ci_low=-0.25, ci_high=-0.04, p_adjusted=0.0097, significant=True)
+        >>> evidence_contradicts(old, new)
+        True
+        >>> evidence_contradicts(old, new.model_copy(update={"ci_high": 0.01}))  # includes 0
+        False
+        >>> evidence_contradicts(old, new.model_copy(update={"segment": "returning"}))
+        False
+    """
+    if old.metric is None or old.metric != new.metric or _segment_of(old) != _segment_of(new):
+        return False
+    if old.effect is None or old.effect == 0 or new.significant is False:
+        return False
+    if old.effect > 0:
+        return new.ci_high is not None and new.ci_high < 0
+    return new.ci_low is not None and new.ci_low > 0
+
+
+def contradicted_learnings(new: Learning, earlier: Iterable[Learning]) -> tuple[str, ...]:
+    """The ids of the ``earlier`` learnings that ``new`` contradicts, sorted.
+
+    An earlier learning is contradicted when one of the new learning's evidence items
+    contradicts one of its own (:func:`evidence_contradicts`). Only learnings recorded
+    on or before the new one, other than itself, and neither retired nor superseded by
+    then, are compared. Which learnings are about the same change is the caller's
+    choice: :meth:`Registry.conclude <hypokit.Registry.conclude>` passes those cited by
+    the concluding hypothesis and those concluding a hypothesis with the same change
+    (:func:`same_change`).
+
+    Args:
+        new: The new learning (e.g. the draft of :meth:`Hypothesis.conclude`).
+        earlier: The learnings to compare it with.
+    """
+    out = set()
+    for old in earlier:
+        if old.id == new.id or old.recorded > new.recorded:
+            continue
+        if old.status(new.recorded) in ("retired", "superseded"):
+            continue
+        if any(evidence_contradicts(o, n) for o in old.evidence for n in new.evidence):
+            out.add(old.id)
+    return tuple(sorted(out))
 
 
 #: Record classes by their ``kind``, in the order the registry lists them.

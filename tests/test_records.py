@@ -26,9 +26,13 @@ from hypokit._records import (
     Learning,
     Objective,
     SegmentCriteria,
+    contradicted_learnings,
+    evidence_contradicts,
     prioritize,
+    same_change,
 )
 from hypokit.datasets import checkout_experiment
+from tests._counts import REORDER, proportion_result
 
 DAY = dt.date(2026, 11, 10)
 
@@ -687,6 +691,161 @@ def test_conclude_needs_a_variant_when_there_are_several():
         h.conclude(result, as_of=DAY)
     done, _ = h.conclude(result, as_of=DAY, variant="a")
     assert set(done.verdicts) == {"new"}
+
+
+# -------------------------------------------------------------------- contradictions
+def reorder_learning(**kw):
+    """An earlier learning: one-click reorder lifted returning customers' conversion."""
+    fields = {
+        "id": "reorder-works",
+        "believed": "one-click reorder lifts reorders",
+        "observed": "returning: converted +9.0% (95% CI +2.0% to +16.0%)",
+        "learned": "returning customers reorder more with one click",
+        "decision": "persevere",
+        "evidence": [
+            Evidence(metric="converted", segment="returning", effect=0.09, ci_low=0.02,
+                     ci_high=0.16)
+        ],
+        "recorded": dt.date(2026, 5, 4),
+    }  # fmt: skip
+    return Learning(**{**fields, **kw})
+
+
+def reorder_again(**kw):
+    fields = {
+        "id": "reorder-again",
+        "change": "offer one-click reorder",
+        "metric": "converted",
+        "expected_effect": 0.05,
+        "time_frame_days": 14,
+        "status": "running",
+        "learnings": ["reorder-works"],
+        "criteria": [SegmentCriteria(segment="returning")],
+    }
+    return Hypothesis(**{**fields, **kw})
+
+
+@pytest.fixture(scope="module")
+def reorder_result():
+    return proportion_result(REORDER)
+
+
+def test_the_draft_keeps_the_adjusted_p_value_and_the_analysis_decision(reorder_result):
+    _, draft = reorder_again().conclude(reorder_result, as_of=DAY)
+    (ev,) = draft.evidence
+    row = reorder_result.row("converted", "returning")
+    # 512 / 2800 against 600 / 2800: the lift is 512 / 600 - 1.
+    assert ev.effect == pytest.approx(512 / 600 - 1, rel=1e-5)
+    assert ev.effect == pytest.approx(-0.1467, abs=1e-4)
+    assert ev.p_adjusted == pytest.approx(row["p_adjusted"], rel=1e-3)
+    assert ev.p_adjusted == pytest.approx(0.0096, abs=5e-5)
+    assert ev.significant is True
+    assert ev.ci_high < 0
+
+
+def test_the_issue_scenario_is_a_contradiction(reorder_result):
+    done, draft = reorder_again().conclude(reorder_result, as_of=DAY, earlier=[reorder_learning()])
+    assert done.verdicts == {"returning": "not met"}
+    assert draft.contradicts == ("reorder-works",)
+    # Without earlier learnings to compare with, the draft contradicts nothing.
+    _, alone = reorder_again().conclude(reorder_result, as_of=DAY)
+    assert alone.contradicts == ()
+
+
+def test_the_mirror_case_and_absolute_effects_compare_by_sign():
+    old = Evidence(metric="converted", segment="new", effect=-0.02)  # absolute, a drop
+    new = Evidence(metric="converted", segment="new", effect=0.11, ci_low=0.03, ci_high=0.19,
+                   significant=True)  # fmt: skip
+    assert evidence_contradicts(old, new)
+    assert not evidence_contradicts(old, new.model_copy(update={"ci_low": -0.01}))
+    # The same direction is no contradiction, however strong.
+    assert not evidence_contradicts(old.model_copy(update={"effect": 0.02}), new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        ({}, {"ci_high": 0.01}, "the new interval includes zero"),
+        ({}, {"significant": False}, "not significant after the correction"),
+        ({"metric": "revenue"}, {}, "another metric"),
+        ({"segment": "new"}, {}, "another segment"),
+        ({"segment": None}, {}, "everyone against one segment"),
+        ({"metric": None}, {}, "an old effect without a metric"),
+        ({"effect": None}, {}, "no old effect"),
+        ({"effect": 0.0}, {}, "an old effect of zero"),
+        ({}, {"ci_low": None, "ci_high": None}, "no new interval"),
+    ],
+)
+def test_what_is_not_a_contradiction(old, new, why):
+    base_old = Evidence(metric="converted", segment="returning", effect=0.09)
+    base_new = Evidence(metric="converted", segment="returning", effect=-0.147, ci_low=-0.24,
+                        ci_high=-0.05, p_adjusted=0.0096, significant=True)  # fmt: skip
+    assert evidence_contradicts(base_old, base_new)
+    assert not evidence_contradicts(
+        base_old.model_copy(update=old), base_new.model_copy(update=new)
+    ), why
+
+
+def test_no_segment_means_everyone():
+    old = Evidence(metric="converted", effect=0.01)
+    new = Evidence(metric="converted", segment="(all)", effect=-0.1, ci_low=-0.2, ci_high=-0.01)
+    assert evidence_contradicts(old, new)  # significance not recorded: the interval decides
+
+
+def test_an_interval_that_excludes_zero_before_the_correction_only_is_not_enough():
+    # Overall, 722 / 4800 against 800 / 4800: the raw interval excludes zero, but Holm over
+    # the three rows ((all), new, returning) leaves the adjusted p-value above 0.05.
+    result = proportion_result(REORDER)
+    row = result.row("converted")  # (all)
+    assert row["effect_ci_high"] < 0  # the raw interval says "lower"
+    assert row["p_value"] < 0.05
+    assert row["p_adjusted"] > 0.05  # not after Holm over the three tests
+    assert not row["significant"]
+    old = reorder_learning(evidence=[Evidence(metric="converted", effect=0.02)])  # everyone
+    h = reorder_again(criteria=[SegmentCriteria(segment="(all)")])
+    _, draft = h.conclude(result, as_of=DAY, earlier=[old])
+    assert draft.evidence[0].ci_high < 0
+    assert draft.contradicts == ()
+
+
+def test_contradicted_learnings_compares_only_earlier_learnings_in_force(reorder_result):
+    _, draft = reorder_again().conclude(reorder_result, as_of=DAY)
+    old = reorder_learning()
+    assert contradicted_learnings(draft, [old]) == ("reorder-works",)
+    later = old.model_copy(update={"recorded": DAY + dt.timedelta(days=1)})
+    retired = old.model_copy(update={"retired": dt.date(2026, 6, 1)})
+    superseded = old.supersede("reorder-v2")
+    itself = old.model_copy(update={"id": draft.id})
+    assert contradicted_learnings(draft, [later, retired, superseded, itself]) == ()
+    expired = old.model_copy(update={"expires": dt.date(2026, 6, 1)})
+    assert contradicted_learnings(draft, [expired]) == ("reorder-works",)  # still compared
+    two = [old.model_copy(update={"id": "b"}), old.model_copy(update={"id": "a"})]
+    assert contradicted_learnings(draft, two) == ("a", "b")
+
+
+def test_same_change_ignores_case_whitespace_and_a_full_stop():
+    assert same_change("Offer one-click reorder.", "offer  one-click\treorder")
+    assert same_change(" offer one-click reorder ", "OFFER ONE-CLICK REORDER")
+    assert not same_change("offer one-click reorder", "offer one click reorder")
+    assert not same_change("offer one-click reorder", "offer one-click reorder on mobile")
+
+
+def test_contradicted_by_is_the_other_side():
+    old = reorder_learning()
+    marked = old.contradicted("reorder-again-2026-11-10")
+    assert marked.contradicted_by == ("reorder-again-2026-11-10",)
+    assert marked.contradicted("reorder-again-2026-11-10") is marked  # recorded once
+    assert marked.contradicted("later").contradicted_by == ("reorder-again-2026-11-10", "later")
+    assert ("contradicted_by[0]", "reorder-again-2026-11-10", "learning") in marked.links()
+    assert old.contradicted_by == ()  # a copy; the original is unchanged
+    with pytest.raises(ValidationError, match="cannot contradict itself"):
+        old.contradicted("reorder-works")
+    with pytest.raises(ValidationError, match="by == 'Not An Id'"):
+        old.contradicted("Not An Id")
+    with pytest.raises(ValidationError, match="contradicted_by names the learning itself"):
+        reorder_learning(contradicted_by=["reorder-works"])
+    with pytest.raises(ValidationError, match="contradicts names the learning itself"):
+        reorder_learning(contradicts=["reorder-works"])
 
 
 # ------------------------------------------------------------------------ impact maps
