@@ -149,6 +149,8 @@ def run(ns: argparse.Namespace) -> int:
             for c in ("id", "title", "status", "expires", "days_left", "segments", "decision")
             if c in table.columns
         ]
+        if table["contradicted_by"].astype(bool).any():
+            columns.append("contradicted_by")  # which later learnings contradict it
         _print_table(table if ns.json else table[columns], ns.json, "no learnings match.")
         return _errors(reg)
     if ns.command == "hypotheses":

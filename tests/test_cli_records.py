@@ -9,7 +9,15 @@ import pytest
 
 from hypokit._cli import main
 from hypokit._registry import Registry
-from tests.test_registry import experiment, hypothesis, key_result, learning, objective
+from tests._counts import REORDER, proportion_result
+from tests.test_registry import (
+    experiment,
+    hypothesis,
+    key_result,
+    learning,
+    objective,
+    reorder_registry,
+)
 
 AS_OF = "2026-11-10"
 
@@ -126,3 +134,29 @@ def test_check_from_the_shell(records):
     )  # fmt: skip
     assert proc.returncode == 1
     assert "expired_learning" in proc.stdout
+
+
+def test_check_and_learnings_report_a_contradicted_learning(capsys, tmp_path):
+    registry = reorder_registry(tmp_path)
+    drafts = registry.conclude(
+        "reorder-again", proportion_result(REORDER), as_of=dt.date(2026, 11, 10)
+    )
+    registry.save_conclusion(drafts)
+    where = str(registry.path)
+    code, out, _ = run(capsys, "check", "--registry", where, "--as-of", AS_OF)
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "contradicted_learning: hypothesis 'reminders' (hypotheses/reminders.yaml) is running "
+        "and cites learning 'reorder-works', which is contradicted by "
+        "'reorder-again-2026-11-10': revisit the reasoning."
+    )
+    code, out, _ = run(capsys, "learnings", "--registry", where, "--as-of", AS_OF)
+    assert code == 0
+    (line,) = [x for x in out.splitlines() if x.split()[0] == "reorder-works"]
+    assert "contradicted" in line.split()
+    assert line.rstrip().endswith("reorder-again-2026-11-10")
+    assert out.splitlines()[0].split()[-1] == "contradicted_by"
+    code, out, _ = run(capsys, "learnings", "--registry", where, "--as-of", AS_OF, "--json")
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["reorder-works"]["status"] == "contradicted"
+    assert rows["reorder-works"]["contradicted_by"] == "reorder-again-2026-11-10"
