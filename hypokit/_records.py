@@ -45,7 +45,7 @@ from pydantic import (
 
 from hypokit._errors import ValidationError
 from hypokit._results import format_number
-from hypokit._validate import check_choice
+from hypokit._validate import check_choice, check_finite
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -379,6 +379,10 @@ class KeyResult(Record):
         deadline: When the target is due.
         unit: The metric's unit, for display (``"%"``, ``"EUR"``).
         segment: The segment it is about, if only one (``None`` for everyone).
+        current: The metric's latest value, when measured (:meth:`measure`).
+        measured: The date ``current`` was measured or estimated.
+        source: Where ``current`` came from: an experiment or hypothesis id, a
+            dashboard, or a note (free text).
 
     Examples:
         >>> import datetime as dt
@@ -387,6 +391,9 @@ class KeyResult(Record):
         ...                baseline=0.075, target=0.085, deadline=dt.date(2026, 12, 31))
         >>> round(kr.progress(0.08), 3)
         0.5
+        >>> now = kr.measure(0.0785, as_of=dt.date(2026, 11, 10), source="finance dashboard")
+        >>> now.current, now.measured, round(now.current_progress, 2)
+        (0.0785, datetime.date(2026, 11, 10), 0.35)
     """
 
     kind: ClassVar[str] = "key_result"
@@ -400,11 +407,21 @@ class KeyResult(Record):
     deadline: dt.date
     unit: str = ""
     segment: str | None = None
+    current: float | None = None
+    measured: dt.date | None = None
+    source: str = ""
 
     @model_validator(mode="after")
     def _target_moves(self) -> KeyResult:
         if self.target == self.baseline:
             raise ValueError(f"target == {self.target!r}, must differ from the baseline")
+        if (self.current is None) != (self.measured is None):
+            given, missing = (
+                ("current", "measured") if self.measured is None else ("measured", "current")
+            )
+            raise ValueError(f"{given} is set but {missing} is not: give both, or neither")
+        if self.source and self.current is None:
+            raise ValueError("source is set without a current value: give current and measured")
         return self
 
     def links(self) -> list[tuple[str, str, str]]:
@@ -419,6 +436,105 @@ class KeyResult(Record):
         """
         return (float(value) - self.baseline) / (self.target - self.baseline)
 
+    @property
+    def current_progress(self) -> float | None:
+        """:meth:`progress` of the ``current`` value, or None when not measured."""
+        return None if self.current is None else self.progress(self.current)
+
+    def measure(self, value: float, *, as_of: dt.date, source: str = "") -> KeyResult:
+        """A copy whose current value is ``value``, measured on ``as_of``.
+
+        Args:
+            value: The metric's value (in its units, like ``baseline`` and ``target``).
+            as_of: The date of the measurement.
+            source: Where the value comes from: an experiment or hypothesis id, a
+                dashboard, a note.
+
+        Raises:
+            ValidationError: ``value`` is not a finite number or ``as_of`` not a date.
+        """
+        number = check_finite("value", value)
+        if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
+            raise ValidationError(f"as_of == {as_of!r}, must be a date.")
+        data = {**self.model_dump(), "current": _sig(number), "measured": as_of}
+        return KeyResult(**{**data, "source": source})
+
+    def shipped(
+        self,
+        result: AnalysisResult | Mapping[str, Any],
+        *,
+        segment: str | None = None,
+        variant: str | None = None,
+    ) -> tuple[float, float]:
+        """The effect of shipping the tested variant, and the share it applies to.
+
+        Returns ``(effect, share)``: how much the key result's metric moves, in its
+        units, when the variant ships to the segment of the row used, and that
+        segment's share of the key result's population. See :meth:`progress_from`.
+
+        Raises:
+            ValidationError: As :meth:`progress_from`.
+        """
+        seg = segment or self.segment or ALL_SEGMENTS
+        if isinstance(result, Mapping):
+            row: Mapping[str, Any] = result
+            seg = str(row.get("segment") or ALL_SEGMENTS)
+        else:
+            row = self._row(result, seg, variant)
+        metric = row.get("metric")
+        if metric is not None and metric != self.metric:
+            raise ValidationError(
+                f"the row is about metric {metric!r}; key result {self.id!r} measures "
+                f"{self.metric!r}."
+            )
+        effect = float(row["effect"])
+        if seg in (ALL_SEGMENTS, self.segment):
+            return effect, 1.0
+        if self.segment is not None:
+            raise ValidationError(
+                f"segment == {seg!r}; key result {self.id!r} is about segment "
+                f"{self.segment!r}: use that segment's row."
+            )
+        if isinstance(result, Mapping):
+            raise ValidationError(
+                f"the row is about segment {seg!r} and key result {self.id!r} about "
+                "everyone: pass the AnalysisResult, whose '(all)' row gives the segment's "
+                "share of the units."
+            )
+        if row.get("kind") == "ratio":
+            raise ValidationError(
+                f"metric {self.metric!r} is a ratio: a segment moves the population's ratio "
+                "by its share of the denominator, not of the units. Use the '(all)' row "
+                "(segment=None), or a key result about the segment."
+            )
+        whole = self._row(result, ALL_SEGMENTS, variant)
+        units = float(row["n_control"] + row["n_variant"])
+        total = float(whole["n_control"] + whole["n_variant"])
+        return effect, units / total
+
+    def _row(self, result: AnalysisResult, segment: str, variant: str | None) -> dict[str, Any]:
+        try:
+            return result.row(self.metric, segment, variant)
+        except KeyError as exc:
+            raise ValidationError(
+                f"key result {self.id!r}: the analysis has no row for metric {self.metric!r} "
+                f"in segment {segment!r} ({exc.args[0] if exc.args else 'not found'})."
+            ) from None
+
+    def value_from(
+        self,
+        result: AnalysisResult | Mapping[str, Any],
+        *,
+        segment: str | None = None,
+        variant: str | None = None,
+    ) -> float:
+        """The value the metric would reach if the tested variant shipped.
+
+        ``baseline + share × effect``; see :meth:`progress_from`.
+        """
+        effect, share = self.shipped(result, segment=segment, variant=variant)
+        return self.baseline + share * effect
+
     def progress_from(
         self,
         result: AnalysisResult | Mapping[str, Any],
@@ -428,8 +544,23 @@ class KeyResult(Record):
     ) -> float:
         """The progress the key result would make if the tested variant shipped.
 
-        The experiment's absolute ``effect`` (variant minus control) is added to the
-        key result's baseline: ``progress(baseline + effect)``.
+        ``progress(baseline + share × effect)``, in the metric's units: ``effect`` is
+        the analysis's absolute effect (variant minus control). The relative ``lift``
+        is not used: the analysis defines it as ``effect / |control_mean|``, relative
+        to the tested segment's control mean, which is not the key result's baseline.
+
+        ``share`` is 1 when the row is about the key result's own population: the
+        ``"(all)"`` row, or the segment the key result is about. When the key result
+        is about everyone and the row about one segment, shipping the change to that
+        segment moves the population's metric by the segment's share of the units
+        times the segment's effect (for a per-unit mean or a proportion, the
+        population's value is the units-weighted average of the segments'), so
+        ``share`` is the segment's units (``n_control + n_variant`` of its row) over the
+        ``"(all)"`` row's, as in the analysis. That needs the
+        :class:`~hypokit.AnalysisResult`, not a row alone; a ratio metric is refused
+        there (its weight is the segment's share of the denominator). An ``"(all)"``
+        row used for a key result about one segment is read as that segment's effect,
+        unweighted (prefer the segment's own row).
 
         Args:
             result: An :class:`~hypokit.AnalysisResult` (its row for this key result's
@@ -439,7 +570,9 @@ class KeyResult(Record):
             variant: The variant (needed when the result has several).
 
         Raises:
-            ValidationError: The row is about another metric.
+            ValidationError: The row is about another metric; about another segment
+                than the key result's; or about a segment of a key result about
+                everyone while only a row was given, or for a ratio metric.
 
         Examples:
             >>> import datetime as dt
@@ -448,18 +581,26 @@ class KeyResult(Record):
             ...                target=0.05, deadline=dt.date(2026, 12, 31))
             >>> round(kr.progress_from({"metric": "converted", "effect": 0.0067}), 2)
             0.67
+
+            A segment with a quarter of the units, lifted by 0.0067, moves everyone's
+            conversion by 0.25 × 0.0067:
+
+            >>> import hypokit as hk, pandas as pd
+            >>> n = {"new": 1000, "returning": 3000}  # units per arm
+            >>> rows = [(seg, arm, int(i < k)) for seg, ks in
+            ...         {"new": {"control": 40, "variant": 47}, "returning": {"control":
+            ...          120, "variant": 120}}.items() for arm, k in ks.items()
+            ...         for i in range(n[seg])]
+            >>> data = pd.DataFrame(rows, columns=["segment", "variant", "converted"])
+            >>> result = hk.analyze(data, variant="variant", control="control",
+            ...                     segments="segment", metrics=[hk.Proportion("converted")])
+            >>> effect, share = kr.shipped(result, segment="new")
+            >>> round(effect, 6), share  # 47/1000 - 40/1000; 2000 of 8000 units
+            (0.007, 0.25)
+            >>> round(kr.progress_from(result, segment="new"), 3)  # 0.25 × 0.007 / 0.01
+            0.175
         """
-        if isinstance(result, Mapping):
-            row: Mapping[str, Any] = result
-        else:
-            row = result.row(self.metric, segment or self.segment or ALL_SEGMENTS, variant)
-        metric = row.get("metric")
-        if metric is not None and metric != self.metric:
-            raise ValidationError(
-                f"the row is about metric {metric!r}; key result {self.id!r} measures "
-                f"{self.metric!r}."
-            )
-        return self.progress(self.baseline + float(row["effect"]))
+        return self.progress(self.value_from(result, segment=segment, variant=variant))
 
 
 # ------------------------------------------------------------------ prioritisation

@@ -918,14 +918,105 @@ class Registry:
         return RegistryConclusion(concluded, learning, exp)
 
     # ---------------------------------------------------------------- OKRs
+    def record_progress(
+        self,
+        key_result: str,
+        value: float | AnalysisResult,
+        *,
+        as_of: dt.date | str,
+        segment: str | None = None,
+        variant: str | None = None,
+        source: str | None = None,
+    ) -> KeyResult:
+        """Record a key result's current value and save it; return the key result.
+
+        By hand, ``value`` is the metric's measured value (``source`` says where it
+        was read: a dashboard, a query). From an analysis, the current value is
+        :meth:`KeyResult.value_from <hypokit.KeyResult.value_from>`: the baseline
+        moved by the effect of shipping the tested variant, weighted by the segment's
+        share of the key result's population (see :meth:`KeyResult.progress_from
+        <hypokit.KeyResult.progress_from>`). That is an estimate of where the metric
+        stands once the variant ships, not a reading of the live metric; ``source``
+        (default: a note naming the variant, segment and share) says so in the file.
+
+        Args:
+            key_result: The key result's id.
+            value: A number, or an :class:`~hypokit.AnalysisResult`.
+            as_of: The date of the measurement (a date or ``"YYYY-MM-DD"``).
+            segment: From an analysis: the segment's row (default: the key result's
+                segment, or ``"(all)"``).
+            variant: From an analysis: the variant (needed when it has several).
+            source: Where the value comes from: an experiment or hypothesis id, or a
+                note.
+
+        Raises:
+            RegistryError: No such key result, or it cannot be saved.
+            ValidationError: ``as_of`` is not a date; ``segment`` or ``variant`` given
+                with a number; or the analysis cannot give this key result's value (see
+                :meth:`KeyResult.progress_from <hypokit.KeyResult.progress_from>`).
+
+        Examples:
+            >>> import datetime as dt, tempfile
+            >>> import hypokit as hk
+            >>> folder = tempfile.TemporaryDirectory()
+            >>> registry = hk.Registry(folder.name)
+            >>> _ = registry.save(hk.Objective(id="checkout", title="Effortless checkout"))
+            >>> _ = registry.save(hk.KeyResult(id="kr-conversion", objective="checkout",
+            ...     metric="converted", baseline=0.075, target=0.085,
+            ...     deadline=dt.date(2026, 12, 31)))
+            >>> kr = registry.record_progress("kr-conversion", 0.0785,
+            ...     as_of=dt.date(2026, 11, 10), source="finance dashboard")
+            >>> round(kr.current_progress, 2)
+            0.35
+            >>> registry.okr()[["key_result", "current", "measured", "progress"]]
+                  key_result  current    measured  progress
+            0  kr-conversion   0.0785  2026-11-10      0.35
+            >>> folder.cleanup()
+        """
+        if as_of is None:
+            raise ValidationError("as_of == None, must be the date of the measurement.")
+        day = _as_of(as_of)
+        kr = self.get(key_result, KeyResult)
+        if not hasattr(value, "variants"):  # a number, checked by KeyResult.measure
+            if segment is not None or variant is not None:
+                raise ValidationError(
+                    "segment and variant choose an analysis's row; value is a number "
+                    f"({value!r}): leave them out."
+                )
+            updated = kr.measure(value, as_of=day, source=source or "")
+        else:
+            from hypokit._analysis import AnalysisResult  # loaded already if value is one
+
+            if not isinstance(value, AnalysisResult):
+                raise ValidationError(
+                    f"value == {value!r}, must be a number or an AnalysisResult (hk.analyze)."
+                )
+            effect, share = kr.shipped(value, segment=segment, variant=variant)
+            if source is None:
+                seg = segment or kr.segment or ALL_SEGMENTS
+                var = variant or value.variants[0]
+                weight = "" if share == 1 else f", {share:.1%} of the units"
+                source = (
+                    f"analysis: {var!r} against {value.control!r} shipped to {seg}{weight}, "
+                    f"effect {effect:+.4g}"
+                )
+            updated = kr.measure(kr.baseline + share * effect, as_of=day, source=source)
+        self.save(updated)
+        return updated
+
     def okr(self) -> pd.DataFrame:
         """Objectives and their key results, with the hypotheses that serve each.
 
         Returns:
             One row per key result (an objective without key results gets one row),
             with the columns ``objective, objective_title, objective_status,
-            key_result, title, metric, baseline, target, deadline, hypotheses,
-            running``.
+            key_result, title, metric, baseline, target, deadline, current, measured,
+            progress, source, hypotheses, running``. ``current``, ``measured`` and
+            ``source`` are the key result's last recorded value
+            (:meth:`record_progress`); ``progress`` is the share of the way from
+            baseline to target it covers (:meth:`KeyResult.progress
+            <hypokit.KeyResult.progress>`: 0 at the baseline, 1 at the target); they
+            are empty (NaN, None) until a value is recorded.
         """
         import pandas as pd
 
@@ -948,15 +1039,23 @@ class Registry:
                         "baseline": None if k is None else k.baseline,
                         "target": None if k is None else k.target,
                         "deadline": None if k is None else k.deadline,
+                        "current": None if k is None else k.current,
+                        "measured": None if k is None else k.measured,
+                        "progress": None if k is None else k.current_progress,
+                        "source": None if k is None else k.source or None,
                         "hypotheses": len(serving),
                         "running": sum(h.status == "running" for h in serving),
                     }
                 )
         columns = [
             "objective", "objective_title", "objective_status", "key_result", "title",
-            "metric", "baseline", "target", "deadline", "hypotheses", "running",
+            "metric", "baseline", "target", "deadline", "current", "measured", "progress",
+            "source", "hypotheses", "running",
         ]  # fmt: skip
-        return pd.DataFrame.from_records(rows, columns=columns)
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        for col in ("current", "progress"):
+            frame[col] = frame[col].astype("float64")
+        return frame
 
     def impact_map(
         self, objective: str | None = None, *, include_closed: bool = False

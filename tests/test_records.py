@@ -32,7 +32,7 @@ from hypokit._records import (
     same_change,
 )
 from hypokit.datasets import checkout_experiment
-from tests._counts import REORDER, proportion_result
+from tests._counts import REORDER, SHARES, counts_frame, proportion_result
 
 DAY = dt.date(2026, 11, 10)
 
@@ -400,6 +400,77 @@ def test_key_result_progress_from_an_analysis(checkout_result):
     )
     with pytest.raises(ValidationError, match="about metric 'revenue'"):
         kr.progress_from({"metric": "revenue", "effect": 1.0})
+
+
+def conversion_kr(**kw):
+    fields = {"id": "kr", "objective": "o", "metric": "converted", "baseline": 0.04,
+              "target": 0.05, "deadline": dt.date(2026, 12, 31)}  # fmt: skip
+    return KeyResult(**{**fields, **kw})
+
+
+def test_progress_from_a_segment_is_weighted_by_its_share_of_the_units():
+    result = proportion_result(SHARES)
+    new = result.row("converted", "new")
+    everyone = result.row("converted")
+    share = (new["n_control"] + new["n_variant"]) / (everyone["n_control"] + everyone["n_variant"])
+    assert share == 0.25
+    assert new["effect"] == pytest.approx(0.047 - 0.040)
+    kr = conversion_kr()  # about everyone: baseline 4%, target 5%
+    # Shipping to new customers alone moves everyone's conversion by 0.25 × 0.007 = 0.00175:
+    # 17.5% of the way from 4% to 5%, not the 70% of adding the segment's effect unweighted.
+    assert kr.shipped(result, segment="new") == (pytest.approx(0.007), 0.25)
+    assert kr.value_from(result, segment="new") == pytest.approx(0.04175)
+    assert kr.progress_from(result, segment="new") == pytest.approx(0.175)
+    # The "(all)" row is about everyone already: (367 - 320) / 8000 / 0.01.
+    assert kr.progress_from(result) == pytest.approx((167 - 160) / 4000 / 0.01)
+    assert kr.progress_from(result, segment="(all)") == pytest.approx(0.175)
+    # A key result about new customers takes their effect whole.
+    assert conversion_kr(segment="new").progress_from(result) == pytest.approx(0.7)
+    assert conversion_kr(segment="new").shipped(result) == (pytest.approx(0.007), 1.0)
+
+
+def test_progress_from_refuses_what_it_cannot_weigh():
+    result = proportion_result(SHARES)
+    kr = conversion_kr()
+    with pytest.raises(ValidationError, match=r"segment 'new' and key result 'kr' about everyone"):
+        kr.progress_from(result.row("converted", "new"))  # a row alone has no "(all)" to weigh
+    with pytest.raises(ValidationError, match="segment == 'returning'; key result 'kr' is about "
+                       "segment 'new'"):  # fmt: skip
+        conversion_kr(segment="new").progress_from(result, segment="returning")
+    with pytest.raises(ValidationError, match="no row for metric 'converted' in segment 'pro'"):
+        kr.progress_from(result, segment="pro")
+    with pytest.raises(ValidationError, match="about metric 'revenue'"):
+        kr.progress_from({"metric": "revenue", "effect": 1.0})
+    frame = counts_frame(SHARES)
+    frame["sessions"] = 1 + frame.index % 3
+    ratio = hk.analyze(frame, variant="variant", control="control", segments="segment",
+                       metrics=[hk.Ratio("converted", "sessions")])  # fmt: skip
+    rkr = conversion_kr(metric=ratio.metrics[0])
+    with pytest.raises(ValidationError, match="is a ratio: a segment moves the population"):
+        rkr.progress_from(ratio, segment="new")
+    assert rkr.progress_from(ratio) == pytest.approx(ratio.row(ratio.metrics[0])["effect"] / 0.01)
+
+
+def test_a_key_result_keeps_its_current_value():
+    kr = conversion_kr()
+    assert (kr.current, kr.measured, kr.source, kr.current_progress) == (None, None, "", None)
+    now = kr.measure(0.0425, as_of=DAY, source="finance dashboard")
+    assert (now.current, now.measured, now.source) == (0.0425, DAY, "finance dashboard")
+    assert now.current_progress == pytest.approx(0.25)
+    assert kr.current is None  # a copy
+    assert now.measure(0.045, as_of=DAY).source == ""  # a new reading replaces the source
+    with pytest.raises(ValidationError, match="value == 'high', must be a number"):
+        kr.measure("high", as_of=DAY)
+    with pytest.raises(ValidationError, match="value == nan, must be a finite number"):
+        kr.measure(math.nan, as_of=DAY)
+    with pytest.raises(ValidationError, match="as_of == '2026-11-10', must be a date"):
+        kr.measure(0.05, as_of="2026-11-10")
+    with pytest.raises(ValidationError, match="current is set but measured is not"):
+        conversion_kr(current=0.05)
+    with pytest.raises(ValidationError, match="measured is set but current is not"):
+        conversion_kr(measured=DAY)
+    with pytest.raises(ValidationError, match="source is set without a current value"):
+        conversion_kr(source="dashboard")
 
 
 def test_objective_is_active():

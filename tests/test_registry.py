@@ -24,7 +24,7 @@ from hypokit._records import (
 )
 from hypokit._registry import RecordFileError, Registry, to_yaml
 from hypokit.datasets import checkout_experiment
-from tests._counts import REORDER, proportion_result
+from tests._counts import REORDER, SHARES, proportion_result
 
 AS_OF = dt.date(2026, 11, 10)
 
@@ -630,6 +630,62 @@ def test_okr_table_and_impact_map(registry):
     assert "business" not in tree  # guardrail-only: not an actor
     assert "Keep customers" in registry.impact_map().to_text()
     assert registry.impact_map().to_mermaid().startswith("flowchart LR\n")
+
+
+def test_okr_shows_current_value_and_progress(registry):
+    table = registry.okr()
+    assert list(table.columns) == [
+        "objective", "objective_title", "objective_status", "key_result", "title", "metric",
+        "baseline", "target", "deadline", "current", "measured", "progress", "source",
+        "hypotheses", "running",
+    ]  # fmt: skip
+    row = table.iloc[0]
+    assert pd.isna(row["current"])
+    assert pd.isna(row["progress"])
+    assert row["measured"] is None
+    # kr-conversion: from 7.5% to 8.5%; 7.9% is 40% of the way.
+    kr = registry.record_progress("kr-conversion", 0.079, as_of=AS_OF, source="bi dashboard")
+    assert (kr.current, kr.measured, kr.source) == (0.079, AS_OF, "bi dashboard")
+    row = Registry(registry.path).okr().iloc[0]  # saved
+    assert (row["current"], row["measured"], row["source"]) == (0.079, AS_OF, "bi dashboard")
+    assert row["progress"] == pytest.approx(0.4)
+    text = (registry.path / "key_results" / "kr-conversion.yaml").read_text()
+    assert text.endswith("current: 0.079\nmeasured: 2026-11-10\nsource: bi dashboard\n")
+
+
+def test_record_progress_from_an_analysis_weighs_the_segment(registry):
+    registry.save(key_result(baseline=0.04, target=0.05))
+    result = proportion_result(SHARES)
+    kr = registry.record_progress("kr-conversion", result, as_of=AS_OF, segment="new")
+    # 0.04 + 0.25 × 0.007: new customers hold a quarter of the units.
+    assert kr.current == pytest.approx(0.04175)
+    assert kr.current_progress == pytest.approx(0.175)
+    assert kr.source == (
+        "analysis: 'variant' against 'control' shipped to new, 25.0% of the units, effect +0.007"
+    )
+    assert registry.okr().iloc[0]["progress"] == pytest.approx(0.175)
+    kr = registry.record_progress(
+        "kr-conversion", result, as_of="2026-11-12", source="reorder-again-test"
+    )
+    assert (kr.current, kr.measured, kr.source) == (
+        pytest.approx(0.04175), dt.date(2026, 11, 12), "reorder-again-test",
+    )  # fmt: skip
+
+
+def test_record_progress_refusals_change_nothing(registry):
+    path = registry.path / "key_results" / "kr-conversion.yaml"
+    before = path.read_bytes()
+    with pytest.raises(ValidationError, match=r"segment and variant choose an analysis's row"):
+        registry.record_progress("kr-conversion", 0.08, as_of=AS_OF, segment="new")
+    with pytest.raises(ValidationError, match="value == 'high', must be a number"):
+        registry.record_progress("kr-conversion", "high", as_of=AS_OF)
+    with pytest.raises(ValidationError, match="as_of == None, must be the date"):
+        registry.record_progress("kr-conversion", 0.08, as_of=None)
+    with pytest.raises(ValidationError, match="as_of == 'soon'"):
+        registry.record_progress("kr-conversion", 0.08, as_of="soon")
+    with pytest.raises(RegistryError, match="'express-pay' is a hypothesis, not a key_result"):
+        registry.record_progress("express-pay", 0.08, as_of=AS_OF)
+    assert path.read_bytes() == before
 
 
 # ------------------------------------------------------------------------- checks
