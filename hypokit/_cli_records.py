@@ -162,7 +162,7 @@ def run(ns: argparse.Namespace) -> int:
         if ns.mermaid:
             print(reg.impact_map().to_mermaid())
             return _errors(reg)
-        _print_table(table, ns.json, "no objectives yet.")
+        _print_table(table if ns.json else _okr_text(table), ns.json, "no objectives yet.")
         if not ns.json:
             print()
             print(reg.impact_map().to_text())
@@ -182,6 +182,34 @@ def run(ns: argparse.Namespace) -> int:
     else:
         print(f"{ns.registry}: no findings as of {as_of}.")
     return 1 if findings else 0
+
+
+def _okr_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The OKR table for the terminal: progress in percent, "—" where not measured."""
+    from hypokit._results import format_number
+
+    def number(x: Any) -> str:
+        return "—" if x is None else format_number(float(x))
+
+    def percent(x: Any) -> str:
+        return "—" if x is None or x != x else f"{x:.0%}"
+
+    out = table.astype(object).where(table.notna(), None)
+    for col in ("baseline", "target", "current"):
+        out[col] = [number(x) for x in out[col]]
+    out["progress"] = [percent(x) for x in out["progress"]]
+    for col in ("measured", "deadline"):
+        out[col] = ["—" if x is None else str(x) for x in out[col]]
+    for col in ("key_result", "title", "metric"):
+        out[col] = ["—" if x is None else x for x in out[col]]
+    columns = [
+        "objective", "key_result", "title", "metric", "baseline", "target", "current",
+        "progress", "measured", "deadline", "hypotheses", "running",
+    ]  # fmt: skip
+    if out["source"].notna().any():
+        columns.append("source")
+        out["source"] = ["" if x is None else x for x in out["source"]]
+    return out[columns]
 
 
 def _errors(reg: Registry) -> int:

@@ -160,3 +160,28 @@ def test_check_and_learnings_report_a_contradicted_learning(capsys, tmp_path):
     rows = {r["id"]: r for r in json.loads(out)}
     assert rows["reorder-works"]["status"] == "contradicted"
     assert rows["reorder-works"]["contradicted_by"] == "reorder-again-2026-11-10"
+
+
+def test_okr_prints_current_value_and_progress(capsys, records):
+    code, out, _ = run(capsys, "okr", "--registry", str(records))
+    header, row = out.splitlines()[:2]
+    assert header.split()[4:10] == ["baseline", "target", "current", "progress", "measured",
+                                    "deadline"]  # fmt: skip
+    assert row.split()[:2] == ["checkout", "kr-conversion"]
+    assert row.split()[-6:-2] == ["—", "—", "—", "2026-12-31"]  # not measured yet
+    Registry(records).record_progress(
+        "kr-conversion", 0.079, as_of=dt.date(2026, 11, 10), source="bi-dashboard"
+    )
+    code, out, _ = run(capsys, "okr", "--registry", str(records))
+    assert code == 0
+    header, row = out.splitlines()[:2]
+    assert header.split()[-1] == "source"
+    assert row.split()[-9:] == [
+        "0.075", "0.085", "0.079", "40%", "2026-11-10", "2026-12-31", "1", "1", "bi-dashboard",
+    ]  # fmt: skip
+    assert "│   kr-conversion: 40% of the way (0.079 on 2026-11-10; 0.075 → 0.085)" in out
+    code, out, _ = run(capsys, "okr", "--registry", str(records), "--json")
+    (row,) = json.loads(out)
+    assert (row["current"], row["progress"], row["source"]) == (0.079, 0.4, "bi-dashboard")
+    code, out, _ = run(capsys, "okr", "--registry", str(records), "--mermaid")
+    assert "<br/>kr-conversion: 40% of the way" in out

@@ -1002,3 +1002,35 @@ def test_impact_map_mermaid():
     tree = impact_map(objectives, krs, hs)
     assert tree._repr_markdown_() == f"```mermaid\n{mermaid}\n```"
     assert tree.to_mermaid("TD").startswith("flowchart TD\n")
+
+
+def test_impact_map_shows_the_progress_of_measured_key_results():
+    objectives, (kr,), hs = okr_records()
+    aov = KeyResult(id="kr-aov", objective="checkout", metric="aov", baseline=52, target=60,
+                    unit="EUR", deadline=dt.date(2026, 12, 31))  # fmt: skip
+    krs = [kr.measure(0.079, as_of=DAY, source="dashboard"), aov.measure(56, as_of=DAY)]
+    tree = impact_map(objectives, krs, hs)
+    assert tree.to_text().splitlines()[:4] == [
+        "Make checkout effortless (checkout)",
+        "│   kr-aov: 50% of the way (56 EUR on 2026-11-10; 52 → 60)",
+        "│   kr-conv: 40% of the way (0.079 on 2026-11-10; 0.075 → 0.085)",
+        "├── new customers",
+    ]
+    mermaid = tree.to_mermaid().splitlines()
+    assert (
+        '    o1["Make checkout effortless (checkout)<br/>kr-aov: 50% of the way (56 EUR on '
+        "2026-11-10; 52 → 60)<br/>kr-conv: 40% of the way (0.079 on 2026-11-10; 0.075 → "
+        '0.085)"]'
+    ) in mermaid
+    # Not measured: nothing is added (as in test_impact_map_text_tree).
+    assert (
+        impact_map(objectives, [kr, aov], hs).to_text()
+        == impact_map(objectives, [kr], hs).to_text()
+    )
+    # An objective without hypotheses still shows its key result's progress.
+    alone = impact_map([objectives[1]], [kr.model_copy(update={"objective": "retention"})
+                                          .measure(0.085, as_of=DAY)], [])  # fmt: skip
+    assert alone.to_text() == (
+        "Keep customers (retention)\n    kr-conv: 100% of the way (0.085 on 2026-11-10; "
+        "0.075 → 0.085)"
+    )
