@@ -1,8 +1,9 @@
 """The record commands of the ``hypokit`` command line: learnings, hypotheses, okr, check.
 
 Every command reads the YAML registry (``--registry``, default ``records``, or the
-``HYPOKIT_REGISTRY`` environment variable). Dates default to today here, and only here:
-pass ``--as-of`` for reproducible output in CI.
+``HYPOKIT_REGISTRY`` environment variable), which must be an existing folder: a path
+that does not exist, or is a file, exits with status 2 and names it. Dates default to
+today here, and only here: pass ``--as-of`` for reproducible output in CI.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hypokit._errors import ValidationError
@@ -114,9 +116,24 @@ def _print_table(frame: pd.DataFrame, as_json: bool, empty: str) -> None:
 
 
 def _registry(ns: argparse.Namespace) -> Registry:
+    """The registry at ``--registry``, which must be an existing folder.
+
+    ``Registry`` treats a missing folder as an empty registry (it is created on the
+    first save), but a command that reads one would then report "no findings" for a
+    mistyped path: here that is an error (exit status 2) naming the path.
+    """
+    from hypokit._errors import RegistryError
     from hypokit._registry import Registry
 
-    return Registry(ns.registry)
+    path = Path(ns.registry)
+    if not path.exists():
+        raise RegistryError(
+            f"--registry {ns.registry}: no such folder; pass the registry's folder "
+            "(--registry DIR or $HYPOKIT_REGISTRY)."
+        )
+    if not path.is_dir():
+        raise RegistryError(f"--registry {ns.registry}: is a file; a registry is a folder.")
+    return Registry(path)
 
 
 def _today(ns: argparse.Namespace) -> dt.date:

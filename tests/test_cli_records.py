@@ -185,3 +185,38 @@ def test_okr_prints_current_value_and_progress(capsys, records):
     assert (row["current"], row["progress"], row["source"]) == (0.079, 0.4, "bi-dashboard")
     code, out, _ = run(capsys, "okr", "--registry", str(records), "--mermaid")
     assert "<br/>kr-conversion: 40% of the way" in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check", "--as-of", AS_OF], ["learnings", "--as-of", AS_OF], ["okr"], ["okr", "--mermaid"],
+     ["hypotheses"], ["learnings", "retire", "payment-step", "--as-of", AS_OF]],
+    ids=" ".join,
+)  # fmt: skip
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_registry_that_is_not_a_folder_exits_2_naming_it(capsys, tmp_path, command, kind):
+    where = tmp_path / "does-not-exist"
+    if kind == "file":
+        where = tmp_path / "records.yaml"
+        where.write_text("id: checkout\n")
+    code, out, err = run(capsys, *command, "--registry", str(where))
+    assert code == 2
+    assert out == ""
+    (line,) = err.splitlines()
+    expected = "no such folder" if kind == "missing" else "is a file; a registry is a folder"
+    assert line.startswith(f"hypokit {command[0]}: error: --registry {where}: {expected}")
+    assert not (tmp_path / "does-not-exist").exists()  # nothing was created
+
+
+def test_a_mistyped_registry_fails_in_ci(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "hypokit", "check", "--registry", "does-not-exist",
+         "--as-of", AS_OF],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr == (
+        "hypokit check: error: --registry does-not-exist: no such folder; pass the registry's "
+        "folder (--registry DIR or $HYPOKIT_REGISTRY).\n"
+    )
