@@ -744,7 +744,8 @@ import datetime
 registry_path = None  # your registry folder; None: a temporary one with example records
 as_of = datetime.date(2026, 11, 22)  # the date to review on (a date or "YYYY-MM-DD")
 objective = None  # one objective's id, or None for all
-current = {"kr-published": 0.405, "kr-pro-weekly": 1450}  # key result: its latest value
+current = {}  # key result id: its latest measured value, recorded in the registry on as_of
+source = "okr review"  # where the values in `current` were read (a dashboard, a query)
 include_closed = False  # show concluded hypotheses in the impact map too""")
 okr_params.metadata["tags"] = ["parameters"]
 
@@ -788,7 +789,9 @@ EXAMPLE_OKR_RECORDS = """if example:
             expected_effect=0.10,
             key_result="kr-published",
             criteria=[hk.SegmentCriteria(segment="casual", min_effect=0.05)],
-            status="running",
+            status="validated",
+            verdicts={"casual": "met"},
+            concluded=datetime.date(2026, 11, 16),
             **common,
         )
     )
@@ -812,6 +815,28 @@ EXAMPLE_OKR_RECORDS = """if example:
             criteria=[hk.SegmentCriteria(segment="casual", min_effect=0.05)],
             **common,
         )
+    )
+    # Progress so far. Read by hand from a dashboard:
+    registry.record_progress(
+        "kr-pro-weekly", 1450, as_of=datetime.date(2026, 11, 16), source="creator dashboard"
+    )
+    # Estimated from the analysis of notify-ready, shipped to casual uploaders only: their
+    # effect counts in proportion to their share of the uploaders (see below).
+    from hypokit.datasets import video_uploads
+
+    notify_ready = hk.analyze(
+        video_uploads(),
+        variant="variant",
+        control="control",
+        segments="segment",
+        metrics=[hk.Proportion("published")],
+    )
+    registry.record_progress(
+        "kr-published",
+        notify_ready,
+        as_of=datetime.date(2026, 11, 16),
+        segment="casual",
+        source="notify-ready, shipped to casual uploaders",
     )"""
 
 save(
@@ -823,8 +848,9 @@ An objective is reached through its key results, and a key result moves only thr
 changes we ship. This notebook shows how far each key result has come, which hypotheses
 serve it (and which are running), and the impact map from objective to change.
 
-1. Set the **parameters**: `current` holds each key result's latest measured value
-   (`registry_path = None` works in a temporary folder with example records).
+1. Set the **parameters**: `current` holds the key results' latest measured values, to
+   record in the registry on `as_of` (leave it empty to review only; `registry_path =
+   None` works in a temporary folder with example records).
 2. Run all cells. A key result with no running hypothesis and little progress needs new
    ideas (`hypokit new hypothesis NAME`)."""),
         okr_params,
@@ -838,22 +864,41 @@ example = registry_path is None
 registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
 {EXAMPLE_OKR_RECORDS}
 len(registry)"""),
+        md("""## Record progress
+
+Each key result keeps its latest value in the registry (`current`, with the date it was
+`measured` and its `source`), so the review, `hypokit okr` and the impact map read the
+same numbers. Record a value read by hand:
+
+```python
+registry.record_progress("kr-published", 0.405, as_of=as_of, source="publishing dashboard")
+```
+
+or estimate it from an analysis of a change you ship:
+
+```python
+registry.record_progress("kr-published", result, as_of=as_of, segment="casual",
+                         source="notify-ready")
+```
+
+From an analysis, the value is the baseline moved by the effect of shipping the variant
+(in the metric's units). Shipped to one segment, a key result about everyone moves by
+that segment's share of the units times the segment's effect: the example's casual
+uploaders are 87% of the uploaders, so their +4.2 points count as +3.6. The cell below
+records the values in `current`."""),
+        code("""for kr_id, value in current.items():
+    registry.record_progress(kr_id, value, as_of=as_of, source=source)"""),
         md("""## Key-result progress
 
 `progress` is the share of the way from baseline to target (0 at the baseline, 1 at the
-target); `days_left` counts to the deadline."""),
+target, empty until a value is recorded); `measured` and `source` say when and where
+the value was read; `days_left` counts to the deadline."""),
         code("""okr = registry.okr()
 if objective is not None:
     okr = okr[okr["objective"] == objective].copy()
-krs = {kr.id: kr for kr in registry.records(hk.KeyResult)}
-okr["current"] = [current.get(kr_id) for kr_id in okr["key_result"]]
-okr["progress"] = [
-    krs[kr_id].progress(current[kr_id]) if kr_id in current else None
-    for kr_id in okr["key_result"]
-]
 okr["days_left"] = [None if d is None else (d - as_of).days for d in okr["deadline"]]
 okr[["objective", "key_result", "title", "baseline", "target", "current", "progress",
-     "days_left", "hypotheses", "running"]]"""),
+     "measured", "source", "days_left", "hypotheses", "running"]]"""),
         md("## The hypotheses behind each key result"),
         code("""table = registry.hypotheses()
 if objective is not None:
@@ -861,8 +906,9 @@ if objective is not None:
 table[["key_result", "id", "status", "segments", "expected_effect", "statement"]]"""),
         md("""## The impact map
 
-Objective → key result → the segments each hypothesis is for → the change. It renders as
-a Mermaid diagram in JupyterLab and on GitHub; `to_text()` prints it as a tree."""),
+Objective → key result → the segments each hypothesis is for → the change; under each
+objective, its measured key results and their progress. It renders as a Mermaid diagram
+in JupyterLab and on GitHub; `to_text()` prints it as a tree."""),
         code("""impact = registry.impact_map(objective, include_closed=include_closed)
 impact"""),
         code("print(impact.to_text())"),
