@@ -1,8 +1,9 @@
 """The record commands of the ``hypokit`` command line: learnings, hypotheses, okr, check.
 
 Every command reads the YAML registry (``--registry``, default ``records``, or the
-``HYPOKIT_REGISTRY`` environment variable). Dates default to today here, and only here:
-pass ``--as-of`` for reproducible output in CI.
+``HYPOKIT_REGISTRY`` environment variable), which must be an existing folder: a path
+that does not exist, or is a file, exits with status 2 and names it. Dates default to
+today here, and only here: pass ``--as-of`` for reproducible output in CI.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hypokit._errors import ValidationError
@@ -114,9 +116,24 @@ def _print_table(frame: pd.DataFrame, as_json: bool, empty: str) -> None:
 
 
 def _registry(ns: argparse.Namespace) -> Registry:
+    """The registry at ``--registry``, which must be an existing folder.
+
+    ``Registry`` treats a missing folder as an empty registry (it is created on the
+    first save), but a command that reads one would then report "no findings" for a
+    mistyped path: here that is an error (exit status 2) naming the path.
+    """
+    from hypokit._errors import RegistryError
     from hypokit._registry import Registry
 
-    return Registry(ns.registry)
+    path = Path(ns.registry)
+    if not path.exists():
+        raise RegistryError(
+            f"--registry {ns.registry}: no such folder; pass the registry's folder "
+            "(--registry DIR or $HYPOKIT_REGISTRY)."
+        )
+    if not path.is_dir():
+        raise RegistryError(f"--registry {ns.registry}: is a file; a registry is a folder.")
+    return Registry(path)
 
 
 def _today(ns: argparse.Namespace) -> dt.date:
@@ -149,6 +166,8 @@ def run(ns: argparse.Namespace) -> int:
             for c in ("id", "title", "status", "expires", "days_left", "segments", "decision")
             if c in table.columns
         ]
+        if table["contradicted_by"].astype(bool).any():
+            columns.append("contradicted_by")  # which later learnings contradict it
         _print_table(table if ns.json else table[columns], ns.json, "no learnings match.")
         return _errors(reg)
     if ns.command == "hypotheses":
@@ -160,7 +179,7 @@ def run(ns: argparse.Namespace) -> int:
         if ns.mermaid:
             print(reg.impact_map().to_mermaid())
             return _errors(reg)
-        _print_table(table, ns.json, "no objectives yet.")
+        _print_table(table if ns.json else _okr_text(table), ns.json, "no objectives yet.")
         if not ns.json:
             print()
             print(reg.impact_map().to_text())
@@ -180,6 +199,34 @@ def run(ns: argparse.Namespace) -> int:
     else:
         print(f"{ns.registry}: no findings as of {as_of}.")
     return 1 if findings else 0
+
+
+def _okr_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The OKR table for the terminal: progress in percent, "—" where not measured."""
+    from hypokit._results import format_number
+
+    def number(x: Any) -> str:
+        return "—" if x is None else format_number(float(x))
+
+    def percent(x: Any) -> str:
+        return "—" if x is None or x != x else f"{x:.0%}"
+
+    out = table.astype(object).where(table.notna(), None)
+    for col in ("baseline", "target", "current"):
+        out[col] = [number(x) for x in out[col]]
+    out["progress"] = [percent(x) for x in out["progress"]]
+    for col in ("measured", "deadline"):
+        out[col] = ["—" if x is None else str(x) for x in out[col]]
+    for col in ("key_result", "title", "metric"):
+        out[col] = ["—" if x is None else x for x in out[col]]
+    columns = [
+        "objective", "key_result", "title", "metric", "baseline", "target", "current",
+        "progress", "measured", "deadline", "hypotheses", "running",
+    ]  # fmt: skip
+    if out["source"].notna().any():
+        columns.append("source")
+        out["source"] = ["" if x is None else x for x in out["source"]]
+    return out[columns]
 
 
 def _errors(reg: Registry) -> int:

@@ -3,7 +3,8 @@
 An impact map shows why each hypothesis exists: which objective it serves (through its
 key result), whose behaviour it wants to change (the segments it has success criteria
 for), and what change in their behaviour it expects (the outcome: a metric and a
-direction). :func:`impact_map` builds one from records; :class:`ImpactMap` renders it as
+direction). Under each objective, the key results with a recorded current value show
+how far they have come. :func:`impact_map` builds one from records; :class:`ImpactMap` renders it as
 a Mermaid flowchart (shown as a diagram by Jupyter and by GitHub's Markdown) or as an
 indented text tree.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hypokit._records import ALL_SEGMENTS, Hypothesis, KeyResult, Objective
+from hypokit._results import format_number
 
 __all__ = ["ImpactMap", "ImpactNode", "impact_map"]
 
@@ -40,12 +42,19 @@ class ImpactNode:
         label: What the node shows.
         key: Identifies the node: a hypothesis under several actors is one node.
         children: The nodes below it.
+        notes: More lines shown with the label (an objective's key-result progress).
     """
 
     kind: NodeKind
     label: str
     key: tuple[str, ...]
     children: tuple[ImpactNode, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        """The label and its notes, one per line."""
+        return "\n".join((self.label, *self.notes))
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ class ImpactMap:
                 count = sum(1 for k in ids if k[0] == node.key[0]) + 1
                 ids[node.key] = f"{_PREFIX[node.kind]}{count}"
                 start, end = _SHAPES[node.kind]
-                lines.append(f'    {ids[node.key]}{start}"{_mermaid_text(node.label)}"{end}')
+                lines.append(f'    {ids[node.key]}{start}"{_mermaid_text(node.text)}"{end}')
             return ids[node.key]
 
         def walk(node: ImpactNode) -> None:
@@ -110,6 +119,8 @@ class ImpactMap:
             else:
                 out.append(f"{prefix}{'└── ' if last else '├── '}{node.label}")
                 child_prefix = prefix + ("    " if last else "│   ")
+            stem = "│   " if node.children else "    "
+            out.extend(f"{child_prefix}{stem}{note}" for note in node.notes)
             for i, child in enumerate(node.children):
                 walk(child, child_prefix, i == len(node.children) - 1, False)
 
@@ -163,7 +174,9 @@ def impact_map(
     A hypothesis joins the objective of its key result; its actors are the segments it
     has success criteria for (everyone when it has none) and its outcome is its metric
     in words with the expected direction. Hypotheses without a (known) key result are
-    gathered under ``"(no objective)"``.
+    gathered under ``"(no objective)"``. An objective's key results that have a
+    current value (:meth:`KeyResult.measure <hypokit.KeyResult.measure>`) are listed
+    under its name with their progress from baseline to target.
 
     Args:
         objectives: The objectives (each becomes a root, in the order given).
@@ -202,6 +215,7 @@ def impact_map(
         ...
     """
     objectives = list(objectives)
+    key_results = list(key_results)
     kr_objective = {kr.id: kr.objective for kr in key_results}
     known = {o.id for o in objectives}
     grouped: dict[str, list[Hypothesis]] = {o.id: [] for o in objectives}
@@ -214,13 +228,31 @@ def impact_map(
             grouped[str(objective)].append(h)
         else:
             orphans.append(h)
-    roots = [_objective_node(o.id, f"{o.title} ({o.id})", grouped[o.id]) for o in objectives]
+    measured: dict[str, list[str]] = {}
+    for kr in sorted(key_results, key=lambda k: k.id):
+        if kr.current is not None:
+            measured.setdefault(kr.objective, []).append(_progress_note(kr))
+    roots = [
+        _objective_node(o.id, f"{o.title} ({o.id})", grouped[o.id], measured.get(o.id, []))
+        for o in objectives
+    ]
     if orphans:
         roots.append(_objective_node(NO_OBJECTIVE, NO_OBJECTIVE, orphans))
     return ImpactMap(tuple(roots))
 
 
-def _objective_node(key: str, label: str, hypotheses: list[Hypothesis]) -> ImpactNode:
+def _progress_note(kr: KeyResult) -> str:
+    """``kr-conv: 40% of the way (0.079 on 2026-11-10; 0.075 → 0.085)``."""
+    unit = f" {kr.unit}" if kr.unit else ""
+    return (
+        f"{kr.id}: {kr.current_progress:.0%} of the way ({format_number(kr.current)}{unit} "
+        f"on {kr.measured}; {format_number(kr.baseline)} → {format_number(kr.target)})"
+    )
+
+
+def _objective_node(
+    key: str, label: str, hypotheses: list[Hypothesis], notes: list[str] | None = None
+) -> ImpactNode:
     tree: dict[str, dict[str, list[Hypothesis]]] = {}
     for h in hypotheses:
         outcome = f"{h.outcome or h.metric} {_arrow(h)}"
@@ -238,4 +270,4 @@ def _objective_node(key: str, label: str, hypotheses: list[Hypothesis]) -> Impac
                 ImpactNode("outcome", outcome, ("outcome", key, actor, outcome), leaves)
             )
         actors.append(ImpactNode("actor", actor, ("actor", key, actor), tuple(outcome_nodes)))
-    return ImpactNode("objective", label, ("objective", key), tuple(actors))
+    return ImpactNode("objective", label, ("objective", key), tuple(actors), tuple(notes or ()))

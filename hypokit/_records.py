@@ -16,6 +16,7 @@ How they link (each arrow is a field holding an id)::
     Learning.hypothesis                        → Hypothesis
     Learning.context.objective                 → Objective
     Learning.superseded_by, Learning.contradicts → Learning
+    Learning.contradicted_by                   → Learning   (the other side of contradicts)
 
 Every function that depends on a date takes it as ``as_of``: nothing here reads the
 clock, so the same records give the same answers in a notebook, a test and CI.
@@ -44,7 +45,7 @@ from pydantic import (
 
 from hypokit._errors import ValidationError
 from hypokit._results import format_number
-from hypokit._validate import check_choice
+from hypokit._validate import check_choice, check_finite
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,8 +70,11 @@ __all__ = [
     "PlanSegment",
     "Record",
     "SegmentCriteria",
+    "contradicted_learnings",
     "describe_errors",
+    "evidence_contradicts",
     "prioritize",
+    "same_change",
 ]
 
 Direction = Literal["increase", "decrease"]
@@ -375,6 +379,10 @@ class KeyResult(Record):
         deadline: When the target is due.
         unit: The metric's unit, for display (``"%"``, ``"EUR"``).
         segment: The segment it is about, if only one (``None`` for everyone).
+        current: The metric's latest value, when measured (:meth:`measure`).
+        measured: The date ``current`` was measured or estimated.
+        source: Where ``current`` came from: an experiment or hypothesis id, a
+            dashboard, or a note (free text).
 
     Examples:
         >>> import datetime as dt
@@ -383,6 +391,9 @@ class KeyResult(Record):
         ...                baseline=0.075, target=0.085, deadline=dt.date(2026, 12, 31))
         >>> round(kr.progress(0.08), 3)
         0.5
+        >>> now = kr.measure(0.0785, as_of=dt.date(2026, 11, 10), source="finance dashboard")
+        >>> now.current, now.measured, round(now.current_progress, 2)
+        (0.0785, datetime.date(2026, 11, 10), 0.35)
     """
 
     kind: ClassVar[str] = "key_result"
@@ -396,11 +407,21 @@ class KeyResult(Record):
     deadline: dt.date
     unit: str = ""
     segment: str | None = None
+    current: float | None = None
+    measured: dt.date | None = None
+    source: str = ""
 
     @model_validator(mode="after")
     def _target_moves(self) -> KeyResult:
         if self.target == self.baseline:
             raise ValueError(f"target == {self.target!r}, must differ from the baseline")
+        if (self.current is None) != (self.measured is None):
+            given, missing = (
+                ("current", "measured") if self.measured is None else ("measured", "current")
+            )
+            raise ValueError(f"{given} is set but {missing} is not: give both, or neither")
+        if self.source and self.current is None:
+            raise ValueError("source is set without a current value: give current and measured")
         return self
 
     def links(self) -> list[tuple[str, str, str]]:
@@ -415,6 +436,105 @@ class KeyResult(Record):
         """
         return (float(value) - self.baseline) / (self.target - self.baseline)
 
+    @property
+    def current_progress(self) -> float | None:
+        """:meth:`progress` of the ``current`` value, or None when not measured."""
+        return None if self.current is None else self.progress(self.current)
+
+    def measure(self, value: float, *, as_of: dt.date, source: str = "") -> KeyResult:
+        """A copy whose current value is ``value``, measured on ``as_of``.
+
+        Args:
+            value: The metric's value (in its units, like ``baseline`` and ``target``).
+            as_of: The date of the measurement.
+            source: Where the value comes from: an experiment or hypothesis id, a
+                dashboard, a note.
+
+        Raises:
+            ValidationError: ``value`` is not a finite number or ``as_of`` not a date.
+        """
+        number = check_finite("value", value)
+        if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
+            raise ValidationError(f"as_of == {as_of!r}, must be a date.")
+        data = {**self.model_dump(), "current": _sig(number), "measured": as_of}
+        return KeyResult(**{**data, "source": source})
+
+    def shipped(
+        self,
+        result: AnalysisResult | Mapping[str, Any],
+        *,
+        segment: str | None = None,
+        variant: str | None = None,
+    ) -> tuple[float, float]:
+        """The effect of shipping the tested variant, and the share it applies to.
+
+        Returns ``(effect, share)``: how much the key result's metric moves, in its
+        units, when the variant ships to the segment of the row used, and that
+        segment's share of the key result's population. See :meth:`progress_from`.
+
+        Raises:
+            ValidationError: As :meth:`progress_from`.
+        """
+        seg = segment or self.segment or ALL_SEGMENTS
+        if isinstance(result, Mapping):
+            row: Mapping[str, Any] = result
+            seg = str(row.get("segment") or ALL_SEGMENTS)
+        else:
+            row = self._row(result, seg, variant)
+        metric = row.get("metric")
+        if metric is not None and metric != self.metric:
+            raise ValidationError(
+                f"the row is about metric {metric!r}; key result {self.id!r} measures "
+                f"{self.metric!r}."
+            )
+        effect = float(row["effect"])
+        if seg in (ALL_SEGMENTS, self.segment):
+            return effect, 1.0
+        if self.segment is not None:
+            raise ValidationError(
+                f"segment == {seg!r}; key result {self.id!r} is about segment "
+                f"{self.segment!r}: use that segment's row."
+            )
+        if isinstance(result, Mapping):
+            raise ValidationError(
+                f"the row is about segment {seg!r} and key result {self.id!r} about "
+                "everyone: pass the AnalysisResult, whose '(all)' row gives the segment's "
+                "share of the units."
+            )
+        if row.get("kind") == "ratio":
+            raise ValidationError(
+                f"metric {self.metric!r} is a ratio: a segment moves the population's ratio "
+                "by its share of the denominator, not of the units. Use the '(all)' row "
+                "(segment=None), or a key result about the segment."
+            )
+        whole = self._row(result, ALL_SEGMENTS, variant)
+        units = float(row["n_control"] + row["n_variant"])
+        total = float(whole["n_control"] + whole["n_variant"])
+        return effect, units / total
+
+    def _row(self, result: AnalysisResult, segment: str, variant: str | None) -> dict[str, Any]:
+        try:
+            return result.row(self.metric, segment, variant)
+        except KeyError as exc:
+            raise ValidationError(
+                f"key result {self.id!r}: the analysis has no row for metric {self.metric!r} "
+                f"in segment {segment!r} ({exc.args[0] if exc.args else 'not found'})."
+            ) from None
+
+    def value_from(
+        self,
+        result: AnalysisResult | Mapping[str, Any],
+        *,
+        segment: str | None = None,
+        variant: str | None = None,
+    ) -> float:
+        """The value the metric would reach if the tested variant shipped.
+
+        ``baseline + share × effect``; see :meth:`progress_from`.
+        """
+        effect, share = self.shipped(result, segment=segment, variant=variant)
+        return self.baseline + share * effect
+
     def progress_from(
         self,
         result: AnalysisResult | Mapping[str, Any],
@@ -424,8 +544,23 @@ class KeyResult(Record):
     ) -> float:
         """The progress the key result would make if the tested variant shipped.
 
-        The experiment's absolute ``effect`` (variant minus control) is added to the
-        key result's baseline: ``progress(baseline + effect)``.
+        ``progress(baseline + share × effect)``, in the metric's units: ``effect`` is
+        the analysis's absolute effect (variant minus control). The relative ``lift``
+        is not used: the analysis defines it as ``effect / |control_mean|``, relative
+        to the tested segment's control mean, which is not the key result's baseline.
+
+        ``share`` is 1 when the row is about the key result's own population: the
+        ``"(all)"`` row, or the segment the key result is about. When the key result
+        is about everyone and the row about one segment, shipping the change to that
+        segment moves the population's metric by the segment's share of the units
+        times the segment's effect (for a per-unit mean or a proportion, the
+        population's value is the units-weighted average of the segments'), so
+        ``share`` is the segment's units (``n_control + n_variant`` of its row) over the
+        ``"(all)"`` row's, as in the analysis. That needs the
+        :class:`~hypokit.AnalysisResult`, not a row alone; a ratio metric is refused
+        there (its weight is the segment's share of the denominator). An ``"(all)"``
+        row used for a key result about one segment is read as that segment's effect,
+        unweighted (prefer the segment's own row).
 
         Args:
             result: An :class:`~hypokit.AnalysisResult` (its row for this key result's
@@ -435,7 +570,9 @@ class KeyResult(Record):
             variant: The variant (needed when the result has several).
 
         Raises:
-            ValidationError: The row is about another metric.
+            ValidationError: The row is about another metric; about another segment
+                than the key result's; or about a segment of a key result about
+                everyone while only a row was given, or for a ratio metric.
 
         Examples:
             >>> import datetime as dt
@@ -444,18 +581,26 @@ class KeyResult(Record):
             ...                target=0.05, deadline=dt.date(2026, 12, 31))
             >>> round(kr.progress_from({"metric": "converted", "effect": 0.0067}), 2)
             0.67
+
+            A segment with a quarter of the units, lifted by 0.0067, moves everyone's
+            conversion by 0.25 × 0.0067:
+
+            >>> import hypokit as hk, pandas as pd
+            >>> n = {"new": 1000, "returning": 3000}  # units per arm
+            >>> rows = [(seg, arm, int(i < k)) for seg, ks in
+            ...         {"new": {"control": 40, "variant": 47}, "returning": {"control":
+            ...          120, "variant": 120}}.items() for arm, k in ks.items()
+            ...         for i in range(n[seg])]
+            >>> data = pd.DataFrame(rows, columns=["segment", "variant", "converted"])
+            >>> result = hk.analyze(data, variant="variant", control="control",
+            ...                     segments="segment", metrics=[hk.Proportion("converted")])
+            >>> effect, share = kr.shipped(result, segment="new")
+            >>> round(effect, 6), share  # 47/1000 - 40/1000; 2000 of 8000 units
+            (0.007, 0.25)
+            >>> round(kr.progress_from(result, segment="new"), 3)  # 0.25 × 0.007 / 0.01
+            0.175
         """
-        if isinstance(result, Mapping):
-            row: Mapping[str, Any] = result
-        else:
-            row = result.row(self.metric, segment or self.segment or ALL_SEGMENTS, variant)
-        metric = row.get("metric")
-        if metric is not None and metric != self.metric:
-            raise ValidationError(
-                f"the row is about metric {metric!r}; key result {self.id!r} measures "
-                f"{self.metric!r}."
-            )
-        return self.progress(self.baseline + float(row["effect"]))
+        return self.progress(self.value_from(result, segment=segment, variant=variant))
 
 
 # ------------------------------------------------------------------ prioritisation
@@ -868,6 +1013,7 @@ class Hypothesis(Record):
         learning_id: str | None = None,
         objective: str | None = None,
         shelf_life: Mapping[str, int] | None = None,
+        earlier: Iterable[Learning] = (),
     ) -> Conclusion:
         """Judge the hypothesis on an analysis; record per-segment verdicts; draft a learning.
 
@@ -882,7 +1028,14 @@ class Hypothesis(Record):
         (invalidated and no segment met), keep testing (inconclusive). Its evidence has
         one item per (segment, metric) judged, with the effect (a lift when the
         criterion is relative), its interval and a strength: strong when the adjusted
-        p-value is below alpha / 5, moderate below alpha, weak otherwise.
+        p-value is below alpha / 5, moderate below alpha, weak otherwise; the adjusted
+        p-value and whether the analysis found it significant are kept with it.
+
+        The draft's ``contradicts`` lists the ``earlier`` learnings that its evidence
+        contradicts (:func:`contradicted_learnings`: same metric and segment, the new
+        interval entirely on the other side of zero from the old effect, significant
+        after the correction). Record the other side with :meth:`Learning.contradicted`,
+        or let :meth:`Registry.save_conclusion <hypokit.Registry.save_conclusion>` do it.
 
         Args:
             result: The analysis (:func:`hypokit.analyze`) of the hypothesis's test.
@@ -893,6 +1046,8 @@ class Hypothesis(Record):
             objective: The objective the learning is about (its context).
             shelf_life: Days per evidence kind (a registry's ``shelf_life``), for the
                 learning's expiry.
+            earlier: Learnings about the same change to check for contradictions
+                (:meth:`Registry.conclude <hypokit.Registry.conclude>` picks them).
 
         Returns:
             ``(hypothesis, learning)``: the hypothesis concluded (status, verdicts,
@@ -970,6 +1125,9 @@ class Hypothesis(Record):
             objective=objective,
             shelf_life=shelf_life,
         )
+        contradicted = contradicted_learnings(learning, earlier)
+        if contradicted:
+            learning = learning.model_copy(update={"contradicts": contradicted})
         return Conclusion(concluded, learning)
 
 
@@ -1029,6 +1187,8 @@ def _draft_learning(
         seen.add(key)
         row = result.row(r["metric"], r["segment"], variant)
         p_adj = float(row["p_adjusted"])
+        # A Bayesian reading has no p-values; p_adjust never exceeds 1 (min guards rounding).
+        p_kept = _sig(min(p_adj, 1.0), 4) if math.isfinite(p_adj) else None
         strength: Strength = (
             "strong" if p_adj < result.alpha / 5 else "moderate" if p_adj < result.alpha else "weak"
         )
@@ -1045,6 +1205,8 @@ def _draft_learning(
                 ci_high=_sig(r["ci_high"]),
                 relative=crit.relative,
                 strength=strength,
+                p_adjusted=p_kept,
+                significant=bool(row["significant"]),
             )
         )
     if not evidence:
@@ -1203,6 +1365,12 @@ class Evidence(_Model):
         effect, ci_low, ci_high: The estimate and its interval.
         relative: Whether the effect is a relative lift.
         strength: ``weak``, ``moderate`` or ``strong``.
+        p_adjusted: The p-value adjusted for multiple comparisons, as the analysis
+            reported it (None when it has none, e.g. a Bayesian reading).
+        significant: Whether the analysis called the effect significant after its
+            correction (adjusted p-value below alpha, or below a group-sequential
+            look's boundary; for a Bayesian reading, as the analysis decides). None
+            when not recorded: the interval alone is then taken as given.
     """
 
     kind: EvidenceKind = "ab_test"
@@ -1216,6 +1384,8 @@ class Evidence(_Model):
     ci_high: float | None = None
     relative: bool = True
     strength: Strength | None = None
+    p_adjusted: float | None = Field(default=None, ge=0, le=1)
+    significant: bool | None = None
 
     @model_validator(mode="after")
     def _interval(self) -> Evidence:
@@ -1269,6 +1439,9 @@ class Learning(Record):
         retired: When it was withdrawn.
         superseded_by: The learning that replaces it.
         contradicts: Older learnings this one contradicts.
+        contradicted_by: Later learnings that contradict this one (the other side of
+            their ``contradicts``; :meth:`Registry.save_conclusion
+            <hypokit.Registry.save_conclusion>` keeps both sides in step).
 
     Examples:
         >>> import datetime as dt
@@ -1307,6 +1480,7 @@ class Learning(Record):
     retired: dt.date | None = None
     superseded_by: RecordId | None = None
     contradicts: tuple[RecordId, ...] = ()
+    contradicted_by: tuple[RecordId, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -1339,6 +1513,9 @@ class Learning(Record):
     def _dates(self) -> Learning:
         if self.expires <= self.recorded:
             raise ValueError(f"expires == {self.expires}, must be after recorded ({self.recorded})")
+        for name in ("contradicts", "contradicted_by"):
+            if self.id in getattr(self, name):
+                raise ValueError(f"{name} names the learning itself ({self.id!r})")
         return self
 
     @classmethod
@@ -1371,6 +1548,9 @@ class Learning(Record):
         if self.superseded_by:
             out.append(("superseded_by", self.superseded_by, "learning"))
         out += [(f"contradicts[{i}]", x, "learning") for i, x in enumerate(self.contradicts)]
+        out += [
+            (f"contradicted_by[{i}]", x, "learning") for i, x in enumerate(self.contradicted_by)
+        ]
         return out
 
     def status(self, as_of: dt.date, *, due_within: int = DEFAULT_DUE_WITHIN) -> LearningStatus:
@@ -1424,6 +1604,121 @@ class Learning(Record):
     def supersede(self, by: str) -> Learning:
         """A copy replaced by the learning ``by``."""
         return self.model_copy(update={"superseded_by": _check_id(by)})
+
+    def contradicted(self, by: str) -> Learning:
+        """A copy that records the learning ``by`` among those contradicting it.
+
+        Adding an id that is already there changes nothing, so recording the same
+        contradiction twice is harmless.
+
+        Raises:
+            ValidationError: ``by`` is not a valid id, or is this learning's own id.
+        """
+        try:
+            by = _check_id(by)
+        except ValueError as exc:
+            raise ValidationError(f"by == {by!r}: {exc}.") from None
+        if by == self.id:
+            raise ValidationError(f"learning {self.id!r} cannot contradict itself.")
+        if by in self.contradicted_by:
+            return self
+        return self.model_copy(update={"contradicted_by": (*self.contradicted_by, by)})
+
+
+# ---------------------------------------------------------------- contradictions
+def same_change(a: str, b: str) -> bool:
+    """Whether two hypotheses' ``change`` texts describe the same change.
+
+    The texts are compared ignoring case, runs of whitespace and a trailing full stop:
+    ``"Add express pay to the cart."`` is the same change as ``"add  express pay to
+    the cart"``; any other difference in wording makes them different changes.
+
+    Examples:
+        >>> from hypokit._records import same_change
+        >>> same_change("Add express pay to the cart.", "add  express pay to the cart")
+        True
+        >>> same_change("add express pay", "add express pay to the cart")
+        False
+    """
+    return _change_key(a) == _change_key(b)
+
+
+def _change_key(text: str) -> str:
+    return " ".join(text.split()).rstrip(".").rstrip().casefold()
+
+
+def _segment_of(evidence: Evidence) -> str:
+    return evidence.segment if evidence.segment is not None else ALL_SEGMENTS
+
+
+def evidence_contradicts(old: Evidence, new: Evidence) -> bool:
+    """Whether ``new`` evidence contradicts ``old``: the same question, the other answer.
+
+    The rule: both are about the same metric and the same segment (no segment means
+    everyone, ``"(all)"``); the old evidence has an effect other than zero; and the
+    new evidence's interval lies entirely on the other side of zero (old effect > 0 and
+    new ``ci_high`` < 0, or old effect < 0 and new ``ci_low`` > 0), with the analysis
+    calling the new effect significant after its correction (``significant``, when
+    recorded).
+
+    Why both: :func:`hypokit.analyze` adjusts the p-values for multiple comparisons,
+    not the intervals. An interval adjusted for the same multiplicity (at the level
+    that makes it agree with the adjusted p-value) excludes zero exactly when the
+    adjusted p-value is below alpha, so "the interval is on the other side of zero and
+    the effect is significant after the correction" is "the adjusted interval is on the
+    other side of zero". Only the signs are compared, so a relative lift and an effect
+    in the metric's units may be compared: the analysis defines the lift as
+    ``effect / |control_mean|``, whose sign is the effect's.
+
+    Args:
+        old: The evidence of the earlier learning.
+        new: The new evidence.
+
+    Examples:
+        >>> from hypokit._records import Evidence, evidence_contradicts
+        >>> old = Evidence(metric="converted", segment="new", effect=0.09)
+        >>> new = Evidence(metric="converted", segment="new", effect=-0.146,
+        ...                ci_low=-0.25, ci_high=-0.04, p_adjusted=0.0097, significant=True)
+        >>> evidence_contradicts(old, new)
+        True
+        >>> evidence_contradicts(old, new.model_copy(update={"ci_high": 0.01}))  # includes 0
+        False
+        >>> evidence_contradicts(old, new.model_copy(update={"segment": "returning"}))
+        False
+    """
+    if old.metric is None or old.metric != new.metric or _segment_of(old) != _segment_of(new):
+        return False
+    if old.effect is None or old.effect == 0 or new.significant is False:
+        return False
+    if old.effect > 0:
+        return new.ci_high is not None and new.ci_high < 0
+    return new.ci_low is not None and new.ci_low > 0
+
+
+def contradicted_learnings(new: Learning, earlier: Iterable[Learning]) -> tuple[str, ...]:
+    """The ids of the ``earlier`` learnings that ``new`` contradicts, sorted.
+
+    An earlier learning is contradicted when one of the new learning's evidence items
+    contradicts one of its own (:func:`evidence_contradicts`). Only learnings recorded
+    on or before the new one, other than itself, and neither retired nor superseded by
+    then, are compared. Which learnings are about the same change is the caller's
+    choice: :meth:`Registry.conclude <hypokit.Registry.conclude>` passes those cited by
+    the concluding hypothesis and those concluding a hypothesis with the same change
+    (:func:`same_change`).
+
+    Args:
+        new: The new learning (e.g. the draft of :meth:`Hypothesis.conclude`).
+        earlier: The learnings to compare it with.
+    """
+    out = set()
+    for old in earlier:
+        if old.id == new.id or old.recorded > new.recorded:
+            continue
+        if old.status(new.recorded) in ("retired", "superseded"):
+            continue
+        if any(evidence_contradicts(o, n) for o in old.evidence for n in new.evidence):
+            out.add(old.id)
+    return tuple(sorted(out))
 
 
 #: Record classes by their ``kind``, in the order the registry lists them.

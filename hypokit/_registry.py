@@ -35,7 +35,7 @@ import stat
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
@@ -63,6 +63,7 @@ from hypokit._records import (
     describe_errors,
     merged_shelf_life,
     prioritize,
+    same_change,
 )
 from hypokit._validate import check_int_at_least
 
@@ -98,7 +99,12 @@ class RecordFileError(RegistryError):
 
 
 class RegistryConclusion(NamedTuple):
-    """What :meth:`Registry.conclude` returns; nothing is saved until you save it."""
+    """What :meth:`Registry.conclude` returns; nothing is saved until you save it.
+
+    Review the drafts (edit them with ``model_copy(update=...)`` and ``_replace``), then
+    save them all with :meth:`Registry.save_conclusion`, which also records on each
+    learning in ``learning.contradicts`` that this learning contradicts it.
+    """
 
     hypothesis: Hypothesis
     learning: Learning
@@ -489,6 +495,10 @@ class Registry:
                 file changed on disk since the registry read it (``reload()``, apply
                 the change again, and save).
         """
+        return self._write(self._prepare(record))
+
+    def _prepare(self, record: Record) -> tuple[Record, Path, bytes]:
+        """Validate a record for saving: the record, its file and the bytes to write."""
         cls = type(record)
         if cls not in FOLDERS.values():
             raise RegistryError(f"cannot save {record!r}: not an hk record.")
@@ -509,7 +519,10 @@ class Registry:
             except ValidationError as exc:
                 raise RegistryError(str(exc)) from exc
         path = self.path / cls.folder / f"{record.id}.yaml"
-        data = to_yaml(record).encode("utf-8")
+        return record, path, to_yaml(record).encode("utf-8")
+
+    def _write(self, prepared: tuple[Record, Path, bytes]) -> Path:
+        record, path, data = prepared
         path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(path.parent):
             self._check_unchanged(path)
@@ -519,6 +532,87 @@ class Registry:
         self._files[record.id] = path
         self.errors = [e for e in self.errors if e.path != path]
         return path
+
+    def save_conclusion(self, conclusion: RegistryConclusion) -> list[Path]:
+        """Save a reviewed conclusion whole, and mark the learnings it contradicts.
+
+        Writes the new learning, the learnings it contradicts, the experiment and the
+        hypothesis. Every learning named in ``conclusion.learning.contradicts`` gains the new
+        learning's id in its ``contradicted_by`` (its other fields are left as they are
+        in the registry). Everything is checked before anything is written, so a bad
+        conclusion writes nothing.
+
+        Saving the same conclusion twice is safe and loses nothing: records already
+        saved as they are in the conclusion are skipped, an id already in
+        ``contradicted_by`` is not added again, and a record that changed since it was
+        saved (the learning edited, the hypothesis archived) is never overwritten with
+        the older draft: that is refused. The files are written learning first and
+        hypothesis last, so that after an interruption the hypothesis is still running
+        and the same call completes the rest.
+
+        Args:
+            conclusion: What :meth:`conclude` returned, reviewed and edited as needed.
+
+        Returns:
+            The files written, in order (empty when everything was saved already).
+
+        Raises:
+            RegistryError: A record is invalid; the learning's id is taken by a
+                different learning; the hypothesis or experiment stored is already
+                concluded differently; ``contradicts`` names an id that is not a
+                learning of this registry; or a file changed on disk since it was read.
+                Nothing is written then.
+        """
+        if not isinstance(conclusion, RegistryConclusion):
+            raise RegistryError(
+                f"conclusion == {conclusion!r}, must be what registry.conclude returned."
+            )
+        new = conclusion.learning
+        todo: list[Record] = []
+        if self._stored_differs(new, lambda _: False):
+            todo.append(new)
+        for old_id in new.contradicts:
+            old = self._records.get(old_id)
+            if not isinstance(old, Learning):
+                what = "does not exist" if old is None else f"is a {old.kind.replace('_', ' ')}"
+                raise RegistryError(
+                    f"learning {new.id!r} contradicts {old_id!r}, which {what}: name a learning "
+                    "of this registry in contradicts. Nothing was saved."
+                )
+            updated = old.contradicted(new.id)
+            if updated is not old:
+                todo.append(updated)
+        if conclusion.experiment is not None and self._stored_differs(
+            conclusion.experiment, lambda e: isinstance(e, Experiment) and e.status != "concluded"
+        ):
+            todo.append(conclusion.experiment)
+        if self._stored_differs(
+            conclusion.hypothesis, lambda h: isinstance(h, Hypothesis) and h.status == "running"
+        ):
+            todo.append(conclusion.hypothesis)
+        prepared = [self._prepare(record) for record in todo]
+        for _, path, _ in prepared:
+            self._check_unchanged(path)
+        return [self._write(p) for p in prepared]
+
+    def _stored_differs(self, record: Record, replaceable: Callable[[Record], bool]) -> bool:
+        """Whether ``record`` must be written: new, or replacing what it concludes.
+
+        False when the registry holds it as it is. Raises when the stored copy differs
+        and is not one the conclusion may replace (``replaceable``): it changed since.
+        """
+        stored = self._records.get(record.id)
+        if stored is None or replaceable(stored):
+            return True
+        if stored == record:
+            return False
+        state = f" ({stored.status})" if isinstance(stored, Hypothesis | Experiment) else ""
+        raise RegistryError(
+            f"{stored.kind.replace('_', ' ')} {record.id!r}{state} in "
+            f"{self._rel(self._files[record.id])} differs from this conclusion's: it was "
+            "saved before and changed since, or the id is taken. Not overwriting it; "
+            "nothing was saved. Conclude again, or give the draft another id."
+        )
 
     def _check_unchanged(self, path: Path) -> None:
         current, known = _read_digest(path), self._hashes.get(path)
@@ -578,14 +672,27 @@ class Registry:
         return retired
 
     def _contradicted(self, as_of: dt.date) -> dict[str, list[str]]:
-        """Learning id → ids of the learnings (recorded by ``as_of``) that contradict it."""
+        """Learning id → ids of the learnings that contradict it on ``as_of``.
+
+        Either side counts: a learning's ``contradicts``, or the ``contradicted_by`` of
+        the learning contradicted. A contradicting learning counts once recorded (on or
+        before ``as_of``) and until retired; one that is not in the registry (a
+        dangling link, reported as such) counts too, since its date is unknown.
+        """
+        learnings = {x.id: x for x in self.records(Learning)}
+
+        def counts(learning_id: str) -> bool:
+            x = learnings.get(learning_id)
+            return x is None or (x.recorded <= as_of and x.status(as_of) != "retired")
+
         out: dict[str, list[str]] = {}
-        for learning in self.records(Learning):
-            if learning.recorded > as_of or learning.status(as_of) == "retired":
-                continue
-            for other in learning.contradicts:
-                out.setdefault(other, []).append(learning.id)
-        return out
+        for learning in learnings.values():
+            pairs = [(other, learning.id) for other in learning.contradicts]
+            pairs += [(learning.id, by) for by in learning.contradicted_by]
+            for contradicted, by in pairs:
+                if counts(by) and by not in out.setdefault(contradicted, []):
+                    out[contradicted].append(by)
+        return {k: sorted(v) for k, v in out.items() if v}
 
     def learnings(
         self,
@@ -609,6 +716,13 @@ class Registry:
             One row per learning, soonest expiry first, with the columns ``id, title,
             status, recorded, expires, days_left, decision, segments, evidence,
             objective, hypothesis, learned, contradicted_by, file``.
+            ``contradicted_by`` names the learnings that contradict it on ``as_of``
+            (see :meth:`conclude`). ``status`` is :meth:`Learning.status
+            <hypokit.Learning.status>`, except that a learning still in force (active,
+            due for review, revalidated) shows ``"contradicted"`` when it is
+            contradicted; an expired, superseded or retired one keeps that status. The
+            filters read the learning's own status (a contradicted learning due for
+            review is kept by ``due_within``).
         """
         import pandas as pd
 
@@ -632,11 +746,14 @@ class Registry:
                 )
                 if not wanted:
                     continue
+            shown: str = status
+            if item.id in contradicted and status in ("active", "due for review", "revalidated"):
+                shown = "contradicted"
             rows.append(
                 {
                     "id": item.id,
                     "title": item.title,
-                    "status": status,
+                    "status": shown,
                     "recorded": item.recorded,
                     "expires": item.expires,
                     "days_left": item.days_left(day),
@@ -722,6 +839,53 @@ class Registry:
         objective of the hypothesis's key result as the learning's context, and the
         experiment (the one named, or else the hypothesis's only running experiment)
         concluded with the same verdicts and cited in the learning's evidence.
+
+        The draft learning's ``contradicts`` lists the earlier learnings its evidence
+        contradicts (:func:`~hypokit._records.contradicted_learnings`), among the
+        learnings about the same change: those the hypothesis cites, and those that
+        conclude a hypothesis whose ``change`` is the same text, ignoring case, runs of
+        whitespace and a trailing full stop (:func:`~hypokit._records.same_change`).
+        An earlier learning is contradicted when it has evidence on the same metric in
+        the same segment whose effect the new interval puts entirely on the other side
+        of zero, significant after the analysis's correction (see
+        :func:`~hypokit._records.evidence_contradicts`).
+
+        Save the reviewed drafts with :meth:`save_conclusion` (one call, safe to
+        repeat), which also records the contradiction on the earlier learnings
+        (``contradicted_by``).
+
+        Examples:
+            >>> import datetime as dt, tempfile
+            >>> import pandas as pd
+            >>> import hypokit as hk
+            >>> folder = tempfile.TemporaryDirectory()
+            >>> registry = hk.Registry(folder.name)
+            >>> _ = registry.save(hk.Learning(
+            ...     id="reorder-works", believed="one-click reorder helps",
+            ...     observed="+9% reorders", learned="returning customers reorder more",
+            ...     decision="persevere", recorded=dt.date(2026, 5, 4),
+            ...     evidence=[hk.Evidence(metric="converted", segment="returning",
+            ...                           effect=0.09, ci_low=0.02, ci_high=0.16)]))
+            >>> _ = registry.save(hk.Hypothesis(
+            ...     id="reorder-again", change="offer one-click reorder", metric="converted",
+            ...     expected_effect=0.05, time_frame_days=14, status="running",
+            ...     learnings=["reorder-works"],
+            ...     criteria=[hk.SegmentCriteria(segment="returning")]))
+            >>> data = pd.DataFrame({"variant": ["control"] * 3000 + ["variant"] * 3000,
+            ...     "segment": "returning",
+            ...     "converted": [1] * 600 + [0] * 2400 + [1] * 512 + [0] * 2488})
+            >>> result = hk.analyze(data, variant="variant", control="control",
+            ...     segments="segment", metrics=[hk.Proportion("converted")])
+            >>> drafts = registry.conclude("reorder-again", result, as_of=dt.date(2026, 11, 10))
+            >>> drafts.learning.contradicts
+            ('reorder-works',)
+            >>> [p.name for p in registry.save_conclusion(drafts)]
+            ['reorder-again-2026-11-10.yaml', 'reorder-works.yaml', 'reorder-again.yaml']
+            >>> registry.get("reorder-works").contradicted_by
+            ('reorder-again-2026-11-10',)
+            >>> registry.save_conclusion(drafts)  # saved already: nothing to write
+            []
+            >>> folder.cleanup()
         """
         h = self.get(hypothesis_id, Hypothesis)
         exp: Experiment | None = None
@@ -738,6 +902,8 @@ class Registry:
         if h.key_result and h.key_result in self._records:
             kr = self._records[h.key_result]
             objective = kr.objective if isinstance(kr, KeyResult) else None
+        same = {x.id for x in self.records(Hypothesis) if same_change(x.change, h.change)}
+        earlier = [x for x in self.records(Learning) if x.id in h.learnings or x.hypothesis in same]
         concluded, learning = h.conclude(
             result,
             as_of=as_of,
@@ -745,20 +911,112 @@ class Registry:
             experiment=None if exp is None else exp.id,
             objective=objective,
             shelf_life=self.shelf_life,
+            earlier=earlier,
         )
         if exp is not None:
             exp = exp.conclude(concluded.verdicts, as_of=as_of)
         return RegistryConclusion(concluded, learning, exp)
 
     # ---------------------------------------------------------------- OKRs
+    def record_progress(
+        self,
+        key_result: str,
+        value: float | AnalysisResult,
+        *,
+        as_of: dt.date | str,
+        segment: str | None = None,
+        variant: str | None = None,
+        source: str | None = None,
+    ) -> KeyResult:
+        """Record a key result's current value and save it; return the key result.
+
+        By hand, ``value`` is the metric's measured value (``source`` says where it
+        was read: a dashboard, a query). From an analysis, the current value is
+        :meth:`KeyResult.value_from <hypokit.KeyResult.value_from>`: the baseline
+        moved by the effect of shipping the tested variant, weighted by the segment's
+        share of the key result's population (see :meth:`KeyResult.progress_from
+        <hypokit.KeyResult.progress_from>`). That is an estimate of where the metric
+        stands once the variant ships, not a reading of the live metric; ``source``
+        (default: a note naming the variant, segment and share) says so in the file.
+
+        Args:
+            key_result: The key result's id.
+            value: A number, or an :class:`~hypokit.AnalysisResult`.
+            as_of: The date of the measurement (a date or ``"YYYY-MM-DD"``).
+            segment: From an analysis: the segment's row (default: the key result's
+                segment, or ``"(all)"``).
+            variant: From an analysis: the variant (needed when it has several).
+            source: Where the value comes from: an experiment or hypothesis id, or a
+                note.
+
+        Raises:
+            RegistryError: No such key result, or it cannot be saved.
+            ValidationError: ``as_of`` is not a date; ``segment`` or ``variant`` given
+                with a number; or the analysis cannot give this key result's value (see
+                :meth:`KeyResult.progress_from <hypokit.KeyResult.progress_from>`).
+
+        Examples:
+            >>> import datetime as dt, tempfile
+            >>> import hypokit as hk
+            >>> folder = tempfile.TemporaryDirectory()
+            >>> registry = hk.Registry(folder.name)
+            >>> _ = registry.save(hk.Objective(id="checkout", title="Effortless checkout"))
+            >>> _ = registry.save(hk.KeyResult(id="kr-conversion", objective="checkout",
+            ...     metric="converted", baseline=0.075, target=0.085,
+            ...     deadline=dt.date(2026, 12, 31)))
+            >>> kr = registry.record_progress("kr-conversion", 0.0785,
+            ...     as_of=dt.date(2026, 11, 10), source="finance dashboard")
+            >>> round(kr.current_progress, 2)
+            0.35
+            >>> registry.okr()[["key_result", "current", "measured", "progress"]]
+                  key_result  current    measured  progress
+            0  kr-conversion   0.0785  2026-11-10      0.35
+            >>> folder.cleanup()
+        """
+        if as_of is None:
+            raise ValidationError("as_of == None, must be the date of the measurement.")
+        day = _as_of(as_of)
+        kr = self.get(key_result, KeyResult)
+        if not hasattr(value, "variants"):  # a number, checked by KeyResult.measure
+            if segment is not None or variant is not None:
+                raise ValidationError(
+                    "segment and variant choose an analysis's row; value is a number "
+                    f"({value!r}): leave them out."
+                )
+            updated = kr.measure(value, as_of=day, source=source or "")
+        else:
+            from hypokit._analysis import AnalysisResult  # loaded already if value is one
+
+            if not isinstance(value, AnalysisResult):
+                raise ValidationError(
+                    f"value == {value!r}, must be a number or an AnalysisResult (hk.analyze)."
+                )
+            effect, share = kr.shipped(value, segment=segment, variant=variant)
+            if source is None:
+                seg = segment or kr.segment or ALL_SEGMENTS
+                var = variant or value.variants[0]
+                weight = "" if share == 1 else f", {share:.1%} of the units"
+                source = (
+                    f"analysis: {var!r} against {value.control!r} shipped to {seg}{weight}, "
+                    f"effect {effect:+.4g}"
+                )
+            updated = kr.measure(kr.baseline + share * effect, as_of=day, source=source)
+        self.save(updated)
+        return updated
+
     def okr(self) -> pd.DataFrame:
         """Objectives and their key results, with the hypotheses that serve each.
 
         Returns:
             One row per key result (an objective without key results gets one row),
             with the columns ``objective, objective_title, objective_status,
-            key_result, title, metric, baseline, target, deadline, hypotheses,
-            running``.
+            key_result, title, metric, baseline, target, deadline, current, measured,
+            progress, source, hypotheses, running``. ``current``, ``measured`` and
+            ``source`` are the key result's last recorded value
+            (:meth:`record_progress`); ``progress`` is the share of the way from
+            baseline to target it covers (:meth:`KeyResult.progress
+            <hypokit.KeyResult.progress>`: 0 at the baseline, 1 at the target); they
+            are empty (NaN, None) until a value is recorded.
         """
         import pandas as pd
 
@@ -781,15 +1039,23 @@ class Registry:
                         "baseline": None if k is None else k.baseline,
                         "target": None if k is None else k.target,
                         "deadline": None if k is None else k.deadline,
+                        "current": None if k is None else k.current,
+                        "measured": None if k is None else k.measured,
+                        "progress": None if k is None else k.current_progress,
+                        "source": None if k is None else k.source or None,
                         "hypotheses": len(serving),
                         "running": sum(h.status == "running" for h in serving),
                     }
                 )
         columns = [
             "objective", "objective_title", "objective_status", "key_result", "title",
-            "metric", "baseline", "target", "deadline", "hypotheses", "running",
+            "metric", "baseline", "target", "deadline", "current", "measured", "progress",
+            "source", "hypotheses", "running",
         ]  # fmt: skip
-        return pd.DataFrame.from_records(rows, columns=columns)
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        for col in ("current", "progress"):
+            frame[col] = frame[col].astype("float64")
+        return frame
 
     def impact_map(
         self, objective: str | None = None, *, include_closed: bool = False
@@ -827,7 +1093,9 @@ class Registry:
         * ``expired_learning``: an open hypothesis (idea, planned, running) cites an
           expired learning.
         * ``contradicted_learning``: an open hypothesis cites a learning that a later
-          learning contradicts, or that was superseded or retired.
+          learning contradicts (its ``contradicts``, or the cited learning's
+          ``contradicted_by``), or that was superseded or retired; reported even when
+          the learning has also expired.
         * ``inactive_objective``: a learning still in force whose objective is no
           longer active (not ``active``, or past its end).
         * ``overdue_experiment``: a running experiment past its planned end.
@@ -868,7 +1136,7 @@ class Registry:
                             severity="warning",
                         )
                     )
-                elif lid in contradicted or status in ("superseded", "retired"):
+                if lid in contradicted or status in ("superseded", "retired"):
                     if lid in contradicted:
                         why = f"is contradicted by {', '.join(map(repr, contradicted[lid]))}"
                     elif status == "superseded":

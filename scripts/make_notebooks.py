@@ -744,7 +744,8 @@ import datetime
 registry_path = None  # your registry folder; None: a temporary one with example records
 as_of = datetime.date(2026, 11, 22)  # the date to review on (a date or "YYYY-MM-DD")
 objective = None  # one objective's id, or None for all
-current = {"kr-published": 0.405, "kr-pro-weekly": 1450}  # key result: its latest value
+current = {}  # key result id: its latest measured value, recorded in the registry on as_of
+source = "okr review"  # where the values in `current` were read (a dashboard, a query)
 include_closed = False  # show concluded hypotheses in the impact map too""")
 okr_params.metadata["tags"] = ["parameters"]
 
@@ -788,7 +789,9 @@ EXAMPLE_OKR_RECORDS = """if example:
             expected_effect=0.10,
             key_result="kr-published",
             criteria=[hk.SegmentCriteria(segment="casual", min_effect=0.05)],
-            status="running",
+            status="validated",
+            verdicts={"casual": "met"},
+            concluded=datetime.date(2026, 11, 16),
             **common,
         )
     )
@@ -812,6 +815,28 @@ EXAMPLE_OKR_RECORDS = """if example:
             criteria=[hk.SegmentCriteria(segment="casual", min_effect=0.05)],
             **common,
         )
+    )
+    # Progress so far. Read by hand from a dashboard:
+    registry.record_progress(
+        "kr-pro-weekly", 1450, as_of=datetime.date(2026, 11, 16), source="creator dashboard"
+    )
+    # Estimated from the analysis of notify-ready, shipped to casual uploaders only: their
+    # effect counts in proportion to their share of the uploaders (see below).
+    from hypokit.datasets import video_uploads
+
+    notify_ready = hk.analyze(
+        video_uploads(),
+        variant="variant",
+        control="control",
+        segments="segment",
+        metrics=[hk.Proportion("published")],
+    )
+    registry.record_progress(
+        "kr-published",
+        notify_ready,
+        as_of=datetime.date(2026, 11, 16),
+        segment="casual",
+        source="notify-ready, shipped to casual uploaders",
     )"""
 
 save(
@@ -823,8 +848,9 @@ An objective is reached through its key results, and a key result moves only thr
 changes we ship. This notebook shows how far each key result has come, which hypotheses
 serve it (and which are running), and the impact map from objective to change.
 
-1. Set the **parameters**: `current` holds each key result's latest measured value
-   (`registry_path = None` works in a temporary folder with example records).
+1. Set the **parameters**: `current` holds the key results' latest measured values, to
+   record in the registry on `as_of` (leave it empty to review only; `registry_path =
+   None` works in a temporary folder with example records).
 2. Run all cells. A key result with no running hypothesis and little progress needs new
    ideas (`hypokit new hypothesis NAME`)."""),
         okr_params,
@@ -838,22 +864,41 @@ example = registry_path is None
 registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
 {EXAMPLE_OKR_RECORDS}
 len(registry)"""),
+        md("""## Record progress
+
+Each key result keeps its latest value in the registry (`current`, with the date it was
+`measured` and its `source`), so the review, `hypokit okr` and the impact map read the
+same numbers. Record a value read by hand:
+
+```python
+registry.record_progress("kr-published", 0.405, as_of=as_of, source="publishing dashboard")
+```
+
+or estimate it from an analysis of a change you ship:
+
+```python
+registry.record_progress("kr-published", result, as_of=as_of, segment="casual",
+                         source="notify-ready")
+```
+
+From an analysis, the value is the baseline moved by the effect of shipping the variant
+(in the metric's units). Shipped to one segment, a key result about everyone moves by
+that segment's share of the units times the segment's effect: the example's casual
+uploaders are 87% of the uploaders, so their +4.2 points count as +3.6. The cell below
+records the values in `current`."""),
+        code("""for kr_id, value in current.items():
+    registry.record_progress(kr_id, value, as_of=as_of, source=source)"""),
         md("""## Key-result progress
 
 `progress` is the share of the way from baseline to target (0 at the baseline, 1 at the
-target); `days_left` counts to the deadline."""),
+target, empty until a value is recorded); `measured` and `source` say when and where
+the value was read; `days_left` counts to the deadline."""),
         code("""okr = registry.okr()
 if objective is not None:
     okr = okr[okr["objective"] == objective].copy()
-krs = {kr.id: kr for kr in registry.records(hk.KeyResult)}
-okr["current"] = [current.get(kr_id) for kr_id in okr["key_result"]]
-okr["progress"] = [
-    krs[kr_id].progress(current[kr_id]) if kr_id in current else None
-    for kr_id in okr["key_result"]
-]
 okr["days_left"] = [None if d is None else (d - as_of).days for d in okr["deadline"]]
 okr[["objective", "key_result", "title", "baseline", "target", "current", "progress",
-     "days_left", "hypotheses", "running"]]"""),
+     "measured", "source", "days_left", "hypotheses", "running"]]"""),
         md("## The hypotheses behind each key result"),
         code("""table = registry.hypotheses()
 if objective is not None:
@@ -861,8 +906,9 @@ if objective is not None:
 table[["key_result", "id", "status", "segments", "expected_effect", "statement"]]"""),
         md("""## The impact map
 
-Objective → key result → the segments each hypothesis is for → the change. It renders as
-a Mermaid diagram in JupyterLab and on GitHub; `to_text()` prints it as a tree."""),
+Objective → key result → the segments each hypothesis is for → the change; under each
+objective, its measured key results and their progress. It renders as a Mermaid diagram
+in JupyterLab and on GitHub; `to_text()` prints it as a tree."""),
         code("""impact = registry.impact_map(objective, include_closed=include_closed)
 impact"""),
         code("print(impact.to_text())"),
@@ -1132,6 +1178,219 @@ registry.check(as_of=as_of)"""),
 A/B-test learning, and the check is clean. Next: a hypothesis for new customers only
 (ship express pay to them), and one for business buyers that solves their real need
 (invoices)."""),
+    ],
+)
+
+save(
+    "notebooks/contradicted-learning.ipynb",
+    [
+        md("""# Worked example: a learning the new evidence contradicts
+
+In July 2026 an A/B test of **one-click reorder** lifted the reorder rate of returning
+customers by 9%. The team recorded the learning, and another hypothesis now rests on
+it: *remind returning customers to reorder, because one-click reorder made it easy*.
+
+In November another team tests one-click reorder again, with the redesigned cart. This
+time returning customers reorder **less**. The old learning is still in force, and the
+reminders hypothesis still cites it: a decision built on it can no longer be trusted.
+
+This notebook works in a temporary registry. It shows how concluding the new test finds
+the contradiction, how saving the conclusion records it on both learnings, and how
+`registry.check` names the hypothesis that rests on the contradicted learning (as
+`hypokit check` does in CI, with exit status 1)."""),
+        code("""import datetime
+import tempfile
+
+import numpy as np
+import pandas as pd
+
+import hypokit as hk
+
+as_of = datetime.date(2026, 11, 23)
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-"))"""),
+        md("""## What the registry holds
+
+The July test (`reorder-test`) concluded the hypothesis `reorder`; its learning
+`reorder-works` keeps the evidence: the lift in returning customers, its interval and
+its adjusted p-value. The running hypothesis `reminders` cites it."""),
+        code("""common = dict(metric="reordered", outcome="the reorder rate", time_frame_days=14)
+registry.save(
+    hk.Hypothesis(
+        id="reorder",
+        change="Offer one-click reorder.",
+        expected_effect=0.05,
+        criteria=[hk.SegmentCriteria(segment="returning")],
+        status="validated",
+        verdicts={"returning": "met"},
+        concluded=datetime.date(2026, 7, 20),
+        **common,
+    )
+)
+registry.save(
+    hk.Experiment(
+        id="reorder-test",
+        hypothesis="reorder",
+        status="concluded",
+        start=datetime.date(2026, 6, 22),
+        end=datetime.date(2026, 7, 20),
+        verdicts={"returning": "met"},
+    )
+)
+registry.save(
+    hk.Learning(
+        id="reorder-works",
+        title="One-click reorder lifts returning customers' reorders",
+        believed="If we offer one-click reorder, the reorder rate will increase by 5%.",
+        observed="returning: reordered +9.0% (95% CI +2.1% to +15.9%), +5% or better: met.",
+        learned="Returning customers reorder more when it takes one click.",
+        decision="persevere",
+        hypothesis="reorder",
+        segments=["returning"],
+        evidence=[
+            hk.Evidence(
+                experiments=["reorder-test"],
+                method="two-sample z-test, holm correction",
+                sample_size=6200,
+                segment="returning",
+                metric="reordered",
+                effect=0.09,
+                ci_low=0.021,
+                ci_high=0.159,
+                strength="moderate",
+                p_adjusted=0.021,
+                significant=True,
+            )
+        ],
+        recorded=datetime.date(2026, 7, 20),
+    )
+)
+registry.save(
+    hk.Hypothesis(
+        id="reminders",
+        change="remind returning customers to reorder",
+        expected_effect=0.04,
+        because="one-click reorder made reordering easy",
+        learnings=["reorder-works"],
+        criteria=[hk.SegmentCriteria(segment="returning")],
+        status="running",
+        **common,
+    )
+)
+registry.check(as_of=as_of)  # nothing to report yet"""),
+        md("""## The new test of the same change
+
+Another team's hypothesis `reorder-again` does not cite the old learning, but its change
+is the same text (case, spacing and a final full stop aside): it is the same change.
+Its test ran for two weeks; the data is simulated with a seeded generator: new
+customers reorder at 10% in both arms, returning customers at 21.4% without the change
+and 18.3% with it."""),
+        code("""registry.save(
+    hk.Hypothesis(
+        id="reorder-again",
+        change="offer one-click reorder",
+        expected_effect=0.05,
+        because="the redesigned cart shows past orders first",
+        criteria=[
+            hk.SegmentCriteria(segment="returning", min_effect=0.05),
+            hk.SegmentCriteria(segment="new", priority=2),
+        ],
+        status="running",
+        **common,
+    )
+)
+registry.save(
+    hk.Experiment(
+        id="reorder-again-test",
+        hypothesis="reorder-again",
+        status="running",
+        start=datetime.date(2026, 11, 9),
+    )
+)
+
+rng = np.random.default_rng(20261108)
+parts = []
+for segment, units, rates in [
+    ("new", 2000, {"control": 0.10, "variant": 0.10}),
+    ("returning", 2800, {"control": 0.214, "variant": 0.183}),
+]:
+    for arm, rate in rates.items():
+        reordered = (rng.random(units) < rate).astype(int)
+        parts.append(pd.DataFrame({"segment": segment, "variant": arm, "reordered": reordered}))
+data = pd.concat(parts, ignore_index=True)
+result = hk.analyze(
+    data,
+    variant="variant",
+    control="control",
+    segments="segment",
+    metrics=[hk.Proportion("reordered")],
+)"""),
+        code("""# NBVAL_CHECK_OUTPUT
+columns = ["segment", "n_control", "n_variant", "lift", "lift_ci_low", "lift_ci_high",
+           "p_adjusted", "significant"]
+result.to_pandas()[columns].round(4)"""),
+        md("""Returning customers reorder 14.6% less, and the whole interval is below zero; with
+Holm's correction over the three rows, the adjusted p-value is still below 0.05. That is
+the other side of zero from July's +9%, in the same segment, on the same metric.
+
+## Conclude: the draft names the learning it contradicts
+
+`registry.conclude` compares the draft with the learnings about the same change (those
+the hypothesis cites, and those concluding a hypothesis with the same change). A
+learning is contradicted when the new interval for its metric and segment lies entirely
+on the other side of zero from its effect, and the new effect is significant after the
+analysis's correction."""),
+        code("""# NBVAL_CHECK_OUTPUT
+drafts = registry.conclude("reorder-again", result, as_of=as_of)
+print(drafts.hypothesis.status, drafts.hypothesis.verdicts)
+print("contradicts:", drafts.learning.contradicts)
+print(drafts.learning.observed)"""),
+        md("""Review the draft (say what we now believe), then save the conclusion in one call: the
+new learning, the old learning's `contradicted_by`, the experiment and the hypothesis."""),
+        code("""# NBVAL_CHECK_OUTPUT
+drafts = drafts._replace(
+    learning=drafts.learning.model_copy(
+        update={
+            "title": "With the redesigned cart, one-click reorder costs returning reorders",
+            "learned": "One-click reorder no longer lifts returning customers' reorders: "
+            "with the redesigned cart it lowers them. July's learning does not hold.",
+        }
+    )
+)
+written = registry.save_conclusion(drafts)
+[path.relative_to(registry.path).as_posix() for path in written]"""),
+        md("Saving the same conclusion again writes nothing, and loses nothing:"),
+        code("""# NBVAL_CHECK_OUTPUT
+registry.save_conclusion(drafts)"""),
+        md("""## Both records carry it
+
+The files stay plain YAML: the new learning lists what it contradicts, the old one who
+contradicted it."""),
+        code("""# NBVAL_CHECK_OUTPUT
+print(registry.path_of("reorder-works").read_text())"""),
+        code("""# NBVAL_CHECK_OUTPUT
+new = registry.get(drafts.learning.id, hk.Learning)
+print("contradicts:", new.contradicts)
+print(new.evidence[0].model_dump(include={"segment", "effect", "ci_low", "ci_high",
+                                          "p_adjusted", "significant"}))"""),
+        code("""# NBVAL_CHECK_OUTPUT
+registry.learnings(as_of=as_of)[["id", "status", "expires", "decision", "contradicted_by"]]"""),
+        md("""## The check names the hypothesis that rests on it
+
+`reminders` is running and cites `reorder-works`, which is now contradicted.
+`hypokit check --as-of 2026-11-23` prints the same finding and exits 1, so CI stops
+until someone revisits the reasoning."""),
+        code("""# NBVAL_CHECK_OUTPUT
+for finding in registry.check(as_of=as_of):
+    print(f"[{finding.kind}] {finding.message}")"""),
+        md("""## What next
+
+- Revisit `reminders`: its reason no longer holds. Archive it, or restate it on what we
+  now know (`because=...`) and drop the old learning from its `learnings`.
+- The old learning is kept, never deleted: once the team agrees, retire it
+  (`hypokit learnings retire reorder-works`) or mark the new one as its replacement
+  (`supersede`).
+- The new learning is about returning customers with the redesigned cart; new customers
+  did not move either way."""),
     ],
 )
 

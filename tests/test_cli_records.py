@@ -9,7 +9,15 @@ import pytest
 
 from hypokit._cli import main
 from hypokit._registry import Registry
-from tests.test_registry import experiment, hypothesis, key_result, learning, objective
+from tests._counts import REORDER, proportion_result
+from tests.test_registry import (
+    experiment,
+    hypothesis,
+    key_result,
+    learning,
+    objective,
+    reorder_registry,
+)
 
 AS_OF = "2026-11-10"
 
@@ -126,3 +134,89 @@ def test_check_from_the_shell(records):
     )  # fmt: skip
     assert proc.returncode == 1
     assert "expired_learning" in proc.stdout
+
+
+def test_check_and_learnings_report_a_contradicted_learning(capsys, tmp_path):
+    registry = reorder_registry(tmp_path)
+    drafts = registry.conclude(
+        "reorder-again", proportion_result(REORDER), as_of=dt.date(2026, 11, 10)
+    )
+    registry.save_conclusion(drafts)
+    where = str(registry.path)
+    code, out, _ = run(capsys, "check", "--registry", where, "--as-of", AS_OF)
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "contradicted_learning: hypothesis 'reminders' (hypotheses/reminders.yaml) is running "
+        "and cites learning 'reorder-works', which is contradicted by "
+        "'reorder-again-2026-11-10': revisit the reasoning."
+    )
+    code, out, _ = run(capsys, "learnings", "--registry", where, "--as-of", AS_OF)
+    assert code == 0
+    (line,) = [x for x in out.splitlines() if x.split()[0] == "reorder-works"]
+    assert "contradicted" in line.split()
+    assert line.rstrip().endswith("reorder-again-2026-11-10")
+    assert out.splitlines()[0].split()[-1] == "contradicted_by"
+    code, out, _ = run(capsys, "learnings", "--registry", where, "--as-of", AS_OF, "--json")
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["reorder-works"]["status"] == "contradicted"
+    assert rows["reorder-works"]["contradicted_by"] == "reorder-again-2026-11-10"
+
+
+def test_okr_prints_current_value_and_progress(capsys, records):
+    code, out, _ = run(capsys, "okr", "--registry", str(records))
+    header, row = out.splitlines()[:2]
+    assert header.split()[4:10] == ["baseline", "target", "current", "progress", "measured",
+                                    "deadline"]  # fmt: skip
+    assert row.split()[:2] == ["checkout", "kr-conversion"]
+    assert row.split()[-6:-2] == ["—", "—", "—", "2026-12-31"]  # not measured yet
+    Registry(records).record_progress(
+        "kr-conversion", 0.079, as_of=dt.date(2026, 11, 10), source="bi-dashboard"
+    )
+    code, out, _ = run(capsys, "okr", "--registry", str(records))
+    assert code == 0
+    header, row = out.splitlines()[:2]
+    assert header.split()[-1] == "source"
+    assert row.split()[-9:] == [
+        "0.075", "0.085", "0.079", "40%", "2026-11-10", "2026-12-31", "1", "1", "bi-dashboard",
+    ]  # fmt: skip
+    assert "│   kr-conversion: 40% of the way (0.079 on 2026-11-10; 0.075 → 0.085)" in out
+    code, out, _ = run(capsys, "okr", "--registry", str(records), "--json")
+    (row,) = json.loads(out)
+    assert (row["current"], row["progress"], row["source"]) == (0.079, 0.4, "bi-dashboard")
+    code, out, _ = run(capsys, "okr", "--registry", str(records), "--mermaid")
+    assert "<br/>kr-conversion: 40% of the way" in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check", "--as-of", AS_OF], ["learnings", "--as-of", AS_OF], ["okr"], ["okr", "--mermaid"],
+     ["hypotheses"], ["learnings", "retire", "payment-step", "--as-of", AS_OF]],
+    ids=" ".join,
+)  # fmt: skip
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_registry_that_is_not_a_folder_exits_2_naming_it(capsys, tmp_path, command, kind):
+    where = tmp_path / "does-not-exist"
+    if kind == "file":
+        where = tmp_path / "records.yaml"
+        where.write_text("id: checkout\n")
+    code, out, err = run(capsys, *command, "--registry", str(where))
+    assert code == 2
+    assert out == ""
+    (line,) = err.splitlines()
+    expected = "no such folder" if kind == "missing" else "is a file; a registry is a folder"
+    assert line.startswith(f"hypokit {command[0]}: error: --registry {where}: {expected}")
+    assert not (tmp_path / "does-not-exist").exists()  # nothing was created
+
+
+def test_a_mistyped_registry_fails_in_ci(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "hypokit", "check", "--registry", "does-not-exist",
+         "--as-of", AS_OF],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr == (
+        "hypokit check: error: --registry does-not-exist: no such folder; pass the registry's "
+        "folder (--registry DIR or $HYPOKIT_REGISTRY).\n"
+    )

@@ -26,9 +26,13 @@ from hypokit._records import (
     Learning,
     Objective,
     SegmentCriteria,
+    contradicted_learnings,
+    evidence_contradicts,
     prioritize,
+    same_change,
 )
 from hypokit.datasets import checkout_experiment
+from tests._counts import REORDER, SHARES, counts_frame, proportion_result
 
 DAY = dt.date(2026, 11, 10)
 
@@ -398,6 +402,77 @@ def test_key_result_progress_from_an_analysis(checkout_result):
         kr.progress_from({"metric": "revenue", "effect": 1.0})
 
 
+def conversion_kr(**kw):
+    fields = {"id": "kr", "objective": "o", "metric": "converted", "baseline": 0.04,
+              "target": 0.05, "deadline": dt.date(2026, 12, 31)}  # fmt: skip
+    return KeyResult(**{**fields, **kw})
+
+
+def test_progress_from_a_segment_is_weighted_by_its_share_of_the_units():
+    result = proportion_result(SHARES)
+    new = result.row("converted", "new")
+    everyone = result.row("converted")
+    share = (new["n_control"] + new["n_variant"]) / (everyone["n_control"] + everyone["n_variant"])
+    assert share == 0.25
+    assert new["effect"] == pytest.approx(0.047 - 0.040)
+    kr = conversion_kr()  # about everyone: baseline 4%, target 5%
+    # Shipping to new customers alone moves everyone's conversion by 0.25 × 0.007 = 0.00175:
+    # 17.5% of the way from 4% to 5%, not the 70% of adding the segment's effect unweighted.
+    assert kr.shipped(result, segment="new") == (pytest.approx(0.007), 0.25)
+    assert kr.value_from(result, segment="new") == pytest.approx(0.04175)
+    assert kr.progress_from(result, segment="new") == pytest.approx(0.175)
+    # The "(all)" row is about everyone already: (367 - 320) / 8000 / 0.01.
+    assert kr.progress_from(result) == pytest.approx((167 - 160) / 4000 / 0.01)
+    assert kr.progress_from(result, segment="(all)") == pytest.approx(0.175)
+    # A key result about new customers takes their effect whole.
+    assert conversion_kr(segment="new").progress_from(result) == pytest.approx(0.7)
+    assert conversion_kr(segment="new").shipped(result) == (pytest.approx(0.007), 1.0)
+
+
+def test_progress_from_refuses_what_it_cannot_weigh():
+    result = proportion_result(SHARES)
+    kr = conversion_kr()
+    with pytest.raises(ValidationError, match=r"segment 'new' and key result 'kr' about everyone"):
+        kr.progress_from(result.row("converted", "new"))  # a row alone has no "(all)" to weigh
+    with pytest.raises(ValidationError, match="segment == 'returning'; key result 'kr' is about "
+                       "segment 'new'"):  # fmt: skip
+        conversion_kr(segment="new").progress_from(result, segment="returning")
+    with pytest.raises(ValidationError, match="no row for metric 'converted' in segment 'pro'"):
+        kr.progress_from(result, segment="pro")
+    with pytest.raises(ValidationError, match="about metric 'revenue'"):
+        kr.progress_from({"metric": "revenue", "effect": 1.0})
+    frame = counts_frame(SHARES)
+    frame["sessions"] = 1 + frame.index % 3
+    ratio = hk.analyze(frame, variant="variant", control="control", segments="segment",
+                       metrics=[hk.Ratio("converted", "sessions")])  # fmt: skip
+    rkr = conversion_kr(metric=ratio.metrics[0])
+    with pytest.raises(ValidationError, match="is a ratio: a segment moves the population"):
+        rkr.progress_from(ratio, segment="new")
+    assert rkr.progress_from(ratio) == pytest.approx(ratio.row(ratio.metrics[0])["effect"] / 0.01)
+
+
+def test_a_key_result_keeps_its_current_value():
+    kr = conversion_kr()
+    assert (kr.current, kr.measured, kr.source, kr.current_progress) == (None, None, "", None)
+    now = kr.measure(0.0425, as_of=DAY, source="finance dashboard")
+    assert (now.current, now.measured, now.source) == (0.0425, DAY, "finance dashboard")
+    assert now.current_progress == pytest.approx(0.25)
+    assert kr.current is None  # a copy
+    assert now.measure(0.045, as_of=DAY).source == ""  # a new reading replaces the source
+    with pytest.raises(ValidationError, match="value == 'high', must be a number"):
+        kr.measure("high", as_of=DAY)
+    with pytest.raises(ValidationError, match="value == nan, must be a finite number"):
+        kr.measure(math.nan, as_of=DAY)
+    with pytest.raises(ValidationError, match="as_of == '2026-11-10', must be a date"):
+        kr.measure(0.05, as_of="2026-11-10")
+    with pytest.raises(ValidationError, match="current is set but measured is not"):
+        conversion_kr(current=0.05)
+    with pytest.raises(ValidationError, match="measured is set but current is not"):
+        conversion_kr(measured=DAY)
+    with pytest.raises(ValidationError, match="source is set without a current value"):
+        conversion_kr(source="dashboard")
+
+
 def test_objective_is_active():
     o = Objective(id="o", title="t", start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31))
     assert o.is_active(dt.date(2026, 12, 31))
@@ -691,6 +766,161 @@ def test_conclude_needs_a_variant_when_there_are_several():
     assert set(done.verdicts) == {"new"}
 
 
+# -------------------------------------------------------------------- contradictions
+def reorder_learning(**kw):
+    """An earlier learning: one-click reorder lifted returning customers' conversion."""
+    fields = {
+        "id": "reorder-works",
+        "believed": "one-click reorder lifts reorders",
+        "observed": "returning: converted +9.0% (95% CI +2.0% to +16.0%)",
+        "learned": "returning customers reorder more with one click",
+        "decision": "persevere",
+        "evidence": [
+            Evidence(metric="converted", segment="returning", effect=0.09, ci_low=0.02,
+                     ci_high=0.16)
+        ],
+        "recorded": dt.date(2026, 5, 4),
+    }  # fmt: skip
+    return Learning(**{**fields, **kw})
+
+
+def reorder_again(**kw):
+    fields = {
+        "id": "reorder-again",
+        "change": "offer one-click reorder",
+        "metric": "converted",
+        "expected_effect": 0.05,
+        "time_frame_days": 14,
+        "status": "running",
+        "learnings": ["reorder-works"],
+        "criteria": [SegmentCriteria(segment="returning")],
+    }
+    return Hypothesis(**{**fields, **kw})
+
+
+@pytest.fixture(scope="module")
+def reorder_result():
+    return proportion_result(REORDER)
+
+
+def test_the_draft_keeps_the_adjusted_p_value_and_the_analysis_decision(reorder_result):
+    _, draft = reorder_again().conclude(reorder_result, as_of=DAY)
+    (ev,) = draft.evidence
+    row = reorder_result.row("converted", "returning")
+    # 512 / 2800 against 600 / 2800: the lift is 512 / 600 - 1.
+    assert ev.effect == pytest.approx(512 / 600 - 1, rel=1e-5)
+    assert ev.effect == pytest.approx(-0.1467, abs=1e-4)
+    assert ev.p_adjusted == pytest.approx(row["p_adjusted"], rel=1e-3)
+    assert ev.p_adjusted == pytest.approx(0.0096, abs=5e-5)
+    assert ev.significant is True
+    assert ev.ci_high < 0
+
+
+def test_the_issue_scenario_is_a_contradiction(reorder_result):
+    done, draft = reorder_again().conclude(reorder_result, as_of=DAY, earlier=[reorder_learning()])
+    assert done.verdicts == {"returning": "not met"}
+    assert draft.contradicts == ("reorder-works",)
+    # Without earlier learnings to compare with, the draft contradicts nothing.
+    _, alone = reorder_again().conclude(reorder_result, as_of=DAY)
+    assert alone.contradicts == ()
+
+
+def test_the_mirror_case_and_absolute_effects_compare_by_sign():
+    old = Evidence(metric="converted", segment="new", effect=-0.02)  # absolute, a drop
+    new = Evidence(metric="converted", segment="new", effect=0.11, ci_low=0.03, ci_high=0.19,
+                   significant=True)  # fmt: skip
+    assert evidence_contradicts(old, new)
+    assert not evidence_contradicts(old, new.model_copy(update={"ci_low": -0.01}))
+    # The same direction is no contradiction, however strong.
+    assert not evidence_contradicts(old.model_copy(update={"effect": 0.02}), new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        ({}, {"ci_high": 0.01}, "the new interval includes zero"),
+        ({}, {"significant": False}, "not significant after the correction"),
+        ({"metric": "revenue"}, {}, "another metric"),
+        ({"segment": "new"}, {}, "another segment"),
+        ({"segment": None}, {}, "everyone against one segment"),
+        ({"metric": None}, {}, "an old effect without a metric"),
+        ({"effect": None}, {}, "no old effect"),
+        ({"effect": 0.0}, {}, "an old effect of zero"),
+        ({}, {"ci_low": None, "ci_high": None}, "no new interval"),
+    ],
+)
+def test_what_is_not_a_contradiction(old, new, why):
+    base_old = Evidence(metric="converted", segment="returning", effect=0.09)
+    base_new = Evidence(metric="converted", segment="returning", effect=-0.147, ci_low=-0.24,
+                        ci_high=-0.05, p_adjusted=0.0096, significant=True)  # fmt: skip
+    assert evidence_contradicts(base_old, base_new)
+    assert not evidence_contradicts(
+        base_old.model_copy(update=old), base_new.model_copy(update=new)
+    ), why
+
+
+def test_no_segment_means_everyone():
+    old = Evidence(metric="converted", effect=0.01)
+    new = Evidence(metric="converted", segment="(all)", effect=-0.1, ci_low=-0.2, ci_high=-0.01)
+    assert evidence_contradicts(old, new)  # significance not recorded: the interval decides
+
+
+def test_an_interval_that_excludes_zero_before_the_correction_only_is_not_enough():
+    # Overall, 722 / 4800 against 800 / 4800: the raw interval excludes zero, but Holm over
+    # the three rows ((all), new, returning) leaves the adjusted p-value above 0.05.
+    result = proportion_result(REORDER)
+    row = result.row("converted")  # (all)
+    assert row["effect_ci_high"] < 0  # the raw interval says "lower"
+    assert row["p_value"] < 0.05
+    assert row["p_adjusted"] > 0.05  # not after Holm over the three tests
+    assert not row["significant"]
+    old = reorder_learning(evidence=[Evidence(metric="converted", effect=0.02)])  # everyone
+    h = reorder_again(criteria=[SegmentCriteria(segment="(all)")])
+    _, draft = h.conclude(result, as_of=DAY, earlier=[old])
+    assert draft.evidence[0].ci_high < 0
+    assert draft.contradicts == ()
+
+
+def test_contradicted_learnings_compares_only_earlier_learnings_in_force(reorder_result):
+    _, draft = reorder_again().conclude(reorder_result, as_of=DAY)
+    old = reorder_learning()
+    assert contradicted_learnings(draft, [old]) == ("reorder-works",)
+    later = old.model_copy(update={"recorded": DAY + dt.timedelta(days=1)})
+    retired = old.model_copy(update={"retired": dt.date(2026, 6, 1)})
+    superseded = old.supersede("reorder-v2")
+    itself = old.model_copy(update={"id": draft.id})
+    assert contradicted_learnings(draft, [later, retired, superseded, itself]) == ()
+    expired = old.model_copy(update={"expires": dt.date(2026, 6, 1)})
+    assert contradicted_learnings(draft, [expired]) == ("reorder-works",)  # still compared
+    two = [old.model_copy(update={"id": "b"}), old.model_copy(update={"id": "a"})]
+    assert contradicted_learnings(draft, two) == ("a", "b")
+
+
+def test_same_change_ignores_case_whitespace_and_a_full_stop():
+    assert same_change("Offer one-click reorder.", "offer  one-click\treorder")
+    assert same_change(" offer one-click reorder ", "OFFER ONE-CLICK REORDER")
+    assert not same_change("offer one-click reorder", "offer one click reorder")
+    assert not same_change("offer one-click reorder", "offer one-click reorder on mobile")
+
+
+def test_contradicted_by_is_the_other_side():
+    old = reorder_learning()
+    marked = old.contradicted("reorder-again-2026-11-10")
+    assert marked.contradicted_by == ("reorder-again-2026-11-10",)
+    assert marked.contradicted("reorder-again-2026-11-10") is marked  # recorded once
+    assert marked.contradicted("later").contradicted_by == ("reorder-again-2026-11-10", "later")
+    assert ("contradicted_by[0]", "reorder-again-2026-11-10", "learning") in marked.links()
+    assert old.contradicted_by == ()  # a copy; the original is unchanged
+    with pytest.raises(ValidationError, match="cannot contradict itself"):
+        old.contradicted("reorder-works")
+    with pytest.raises(ValidationError, match="by == 'Not An Id'"):
+        old.contradicted("Not An Id")
+    with pytest.raises(ValidationError, match="contradicted_by names the learning itself"):
+        reorder_learning(contradicted_by=["reorder-works"])
+    with pytest.raises(ValidationError, match="contradicts names the learning itself"):
+        reorder_learning(contradicts=["reorder-works"])
+
+
 # ------------------------------------------------------------------------ impact maps
 def okr_records():
     goal = Objective(id="checkout", title="Make checkout effortless")
@@ -774,3 +1004,35 @@ def test_impact_map_mermaid():
     tree = impact_map(objectives, krs, hs)
     assert tree._repr_markdown_() == f"```mermaid\n{mermaid}\n```"
     assert tree.to_mermaid("TD").startswith("flowchart TD\n")
+
+
+def test_impact_map_shows_the_progress_of_measured_key_results():
+    objectives, (kr,), hs = okr_records()
+    aov = KeyResult(id="kr-aov", objective="checkout", metric="aov", baseline=52, target=60,
+                    unit="EUR", deadline=dt.date(2026, 12, 31))  # fmt: skip
+    krs = [kr.measure(0.079, as_of=DAY, source="dashboard"), aov.measure(56, as_of=DAY)]
+    tree = impact_map(objectives, krs, hs)
+    assert tree.to_text().splitlines()[:4] == [
+        "Make checkout effortless (checkout)",
+        "│   kr-aov: 50% of the way (56 EUR on 2026-11-10; 52 → 60)",
+        "│   kr-conv: 40% of the way (0.079 on 2026-11-10; 0.075 → 0.085)",
+        "├── new customers",
+    ]
+    mermaid = tree.to_mermaid().splitlines()
+    assert (
+        '    o1["Make checkout effortless (checkout)<br/>kr-aov: 50% of the way (56 EUR on '
+        "2026-11-10; 52 → 60)<br/>kr-conv: 40% of the way (0.079 on 2026-11-10; 0.075 → "
+        '0.085)"]'
+    ) in mermaid
+    # Not measured: nothing is added (as in test_impact_map_text_tree).
+    assert (
+        impact_map(objectives, [kr, aov], hs).to_text()
+        == impact_map(objectives, [kr], hs).to_text()
+    )
+    # An objective without hypotheses still shows its key result's progress.
+    alone = impact_map([objectives[1]], [kr.model_copy(update={"objective": "retention"})
+                                          .measure(0.085, as_of=DAY)], [])  # fmt: skip
+    assert alone.to_text() == (
+        "Keep customers (retention)\n    kr-conv: 100% of the way (0.085 on 2026-11-10; "
+        "0.075 → 0.085)"
+    )

@@ -24,6 +24,7 @@ from hypokit._records import (
 )
 from hypokit._registry import RecordFileError, Registry, to_yaml
 from hypokit.datasets import checkout_experiment
+from tests._counts import REORDER, SHARES, proportion_result
 
 AS_OF = dt.date(2026, 11, 10)
 
@@ -631,6 +632,62 @@ def test_okr_table_and_impact_map(registry):
     assert registry.impact_map().to_mermaid().startswith("flowchart LR\n")
 
 
+def test_okr_shows_current_value_and_progress(registry):
+    table = registry.okr()
+    assert list(table.columns) == [
+        "objective", "objective_title", "objective_status", "key_result", "title", "metric",
+        "baseline", "target", "deadline", "current", "measured", "progress", "source",
+        "hypotheses", "running",
+    ]  # fmt: skip
+    row = table.iloc[0]
+    assert pd.isna(row["current"])
+    assert pd.isna(row["progress"])
+    assert row["measured"] is None
+    # kr-conversion: from 7.5% to 8.5%; 7.9% is 40% of the way.
+    kr = registry.record_progress("kr-conversion", 0.079, as_of=AS_OF, source="bi dashboard")
+    assert (kr.current, kr.measured, kr.source) == (0.079, AS_OF, "bi dashboard")
+    row = Registry(registry.path).okr().iloc[0]  # saved
+    assert (row["current"], row["measured"], row["source"]) == (0.079, AS_OF, "bi dashboard")
+    assert row["progress"] == pytest.approx(0.4)
+    text = (registry.path / "key_results" / "kr-conversion.yaml").read_text()
+    assert text.endswith("current: 0.079\nmeasured: 2026-11-10\nsource: bi dashboard\n")
+
+
+def test_record_progress_from_an_analysis_weighs_the_segment(registry):
+    registry.save(key_result(baseline=0.04, target=0.05))
+    result = proportion_result(SHARES)
+    kr = registry.record_progress("kr-conversion", result, as_of=AS_OF, segment="new")
+    # 0.04 + 0.25 × 0.007: new customers hold a quarter of the units.
+    assert kr.current == pytest.approx(0.04175)
+    assert kr.current_progress == pytest.approx(0.175)
+    assert kr.source == (
+        "analysis: 'variant' against 'control' shipped to new, 25.0% of the units, effect +0.007"
+    )
+    assert registry.okr().iloc[0]["progress"] == pytest.approx(0.175)
+    kr = registry.record_progress(
+        "kr-conversion", result, as_of="2026-11-12", source="reorder-again-test"
+    )
+    assert (kr.current, kr.measured, kr.source) == (
+        pytest.approx(0.04175), dt.date(2026, 11, 12), "reorder-again-test",
+    )  # fmt: skip
+
+
+def test_record_progress_refusals_change_nothing(registry):
+    path = registry.path / "key_results" / "kr-conversion.yaml"
+    before = path.read_bytes()
+    with pytest.raises(ValidationError, match=r"segment and variant choose an analysis's row"):
+        registry.record_progress("kr-conversion", 0.08, as_of=AS_OF, segment="new")
+    with pytest.raises(ValidationError, match="value == 'high', must be a number"):
+        registry.record_progress("kr-conversion", "high", as_of=AS_OF)
+    with pytest.raises(ValidationError, match="as_of == None, must be the date"):
+        registry.record_progress("kr-conversion", 0.08, as_of=None)
+    with pytest.raises(ValidationError, match="as_of == 'soon'"):
+        registry.record_progress("kr-conversion", 0.08, as_of="soon")
+    with pytest.raises(RegistryError, match="'express-pay' is a hypothesis, not a key_result"):
+        registry.record_progress("express-pay", 0.08, as_of=AS_OF)
+    assert path.read_bytes() == before
+
+
 # ------------------------------------------------------------------------- checks
 def test_a_clean_registry_has_no_findings(registry):
     assert registry.check(as_of=AS_OF) == []
@@ -850,6 +907,221 @@ def test_registry_conclude_fills_in_the_links(tmp_path, result):
     assert registry.check(as_of=AS_OF) == []
     with pytest.raises(ValidationError, match="only a running hypothesis"):
         registry.conclude("express-pay", result, as_of=AS_OF)  # concluded already
+
+
+# ------------------------------------------------------------------ contradictions
+JULY = dt.date(2026, 7, 6)
+
+
+def reorder_registry(tmp_path, **old):
+    """The issue's registry: a learning that a running hypothesis cites, and a re-test.
+
+    ``reorder-works`` concluded ``reorder`` in July (one-click reorder lifted returning
+    customers' conversion by 9%); ``reminders`` (running) rests on it; ``reorder-again``
+    tests the same change again, with its experiment running. ``old`` replaces fields
+    of ``reorder-works``.
+    """
+    base = {"metric": "converted", "expected_effect": 0.05, "time_frame_days": 14,
+            "criteria": [SegmentCriteria(segment="returning")]}  # fmt: skip
+    return fill(
+        Registry(tmp_path / "records"),
+        objective(),
+        key_result(),
+        hypothesis(id="reorder", change="Offer one-click reorder.", status="validated",
+                   learnings=[], **base),
+        Learning(
+            **{
+                "id": "reorder-works",
+                "believed": "one-click reorder lifts reorders",
+                "observed": "returning: converted +9.0% (95% CI +2.0% to +16.0%)",
+                "learned": "returning customers reorder more with one click",
+                "decision": "persevere",
+                "hypothesis": "reorder",
+                "evidence": [
+                    Evidence(metric="converted", segment="returning", effect=0.09, ci_low=0.02,
+                             ci_high=0.16, experiments=["reorder-test"])
+                ],
+                "recorded": JULY,
+                **old,
+            }
+        ),
+        Experiment(id="reorder-test", hypothesis="reorder", status="concluded",
+                   start=dt.date(2026, 6, 8), end=JULY),
+        hypothesis(id="reminders", change="remind returning customers to reorder",
+                   status="running", learnings=["reorder-works"], **base),
+        hypothesis(id="reorder-again", change="offer one-click  reorder", status="running",
+                   learnings=[], **base),
+        Experiment(id="reorder-again-test", hypothesis="reorder-again", status="running",
+                   start=dt.date(2026, 10, 12)),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reorder_result():
+    return proportion_result(REORDER)
+
+
+def test_conclude_finds_the_learning_of_the_same_change_it_contradicts(tmp_path, reorder_result):
+    registry = reorder_registry(tmp_path)
+    assert registry.check(as_of=AS_OF) == []
+    drafts = registry.conclude("reorder-again", reorder_result, as_of=AS_OF)
+    assert drafts.hypothesis.verdicts == {"returning": "not met"}
+    # Not cited, but it concludes "Offer one-click reorder.": the same change.
+    assert drafts.learning.contradicts == ("reorder-works",)
+    # Nothing is saved until asked.
+    assert registry.get("reorder-works", Learning).contradicted_by == ()
+
+
+def test_a_cited_learning_counts_whatever_the_change(tmp_path, reorder_result):
+    registry = reorder_registry(tmp_path)
+    registry.save(hypothesis(id="reorder", change="another wording", status="validated",
+                             learnings=[], metric="converted"))  # fmt: skip
+    drafts = registry.conclude("reorder-again", reorder_result, as_of=AS_OF)
+    assert drafts.learning.contradicts == ()  # the change differs, and it is not cited
+    registry.reload()
+    registry.save(registry.get("reorder-again", Hypothesis).model_copy(
+        update={"learnings": ("reorder-works",)}))  # fmt: skip
+    drafts = registry.conclude("reorder-again", reorder_result, as_of=AS_OF)
+    assert drafts.learning.contradicts == ("reorder-works",)
+
+
+@pytest.mark.parametrize(
+    ("counts", "old", "why"),
+    [
+        ({"returning": {"control": (2800, 600), "variant": (2800, 580)}}, {},
+         "the new interval includes zero"),
+        ({}, {"evidence": [Evidence(metric="revenue", segment="returning", effect=0.09)]},
+         "another metric"),
+        ({}, {"evidence": [Evidence(metric="converted", segment="new", effect=0.09)]},
+         "another segment"),
+    ],
+)  # fmt: skip
+def test_no_contradiction(tmp_path, counts, old, why):
+    registry = reorder_registry(tmp_path, **old)
+    result = proportion_result({**REORDER, **counts})
+    drafts = registry.conclude("reorder-again", result, as_of=AS_OF)
+    assert drafts.learning.contradicts == (), why
+    registry.save_conclusion(drafts)
+    assert "contradicted_learning" not in kinds(registry.check(as_of=AS_OF)), why
+
+
+def test_saving_the_conclusion_records_both_sides_and_check_names_it(tmp_path, reorder_result):
+    registry = reorder_registry(tmp_path)
+    drafts = registry.conclude("reorder-again", reorder_result, as_of=AS_OF)
+    written = registry.save_conclusion(drafts)
+    assert [p.relative_to(registry.path).as_posix() for p in written] == [
+        "learnings/reorder-again-2026-11-10.yaml",
+        "learnings/reorder-works.yaml",
+        "experiments/reorder-again-test.yaml",
+        "hypotheses/reorder-again.yaml",
+    ]
+    again = Registry(registry.path)  # from the YAML files
+    assert again.errors == []
+    new, old = again.get("reorder-again-2026-11-10", Learning), again.get("reorder-works", Learning)
+    assert new.contradicts == ("reorder-works",)
+    assert old.contradicted_by == ("reorder-again-2026-11-10",)
+    assert old.learned == "returning customers reorder more with one click"  # kept as it was
+    assert again.get("reorder-again", Hypothesis).status == "invalidated"
+    assert again.get("reorder-again-test", Experiment).status == "concluded"
+    (ev,) = new.evidence
+    assert (ev.significant, ev.p_adjusted) == (True, pytest.approx(0.0096, abs=5e-5))
+    # The YAML reads as it should.
+    text = (registry.path / "learnings" / "reorder-works.yaml").read_text()
+    assert text.endswith("contradicted_by:\n  - reorder-again-2026-11-10\n")
+    text = (registry.path / "learnings" / "reorder-again-2026-11-10.yaml").read_text()
+    assert "contradicts:\n  - reorder-works\n" in text
+    assert "  significant: true\n" in text
+    # The running hypothesis that rests on the old learning is reported.
+    (finding,) = again.check(as_of=AS_OF)
+    assert finding.kind == "contradicted_learning"
+    assert finding.message == (
+        "hypothesis 'reminders' (hypotheses/reminders.yaml) is running and cites learning "
+        "'reorder-works', which is contradicted by 'reorder-again-2026-11-10': revisit the "
+        "reasoning."
+    )
+    # Not before the new learning was recorded.
+    assert again.check(as_of=dt.date(2026, 11, 9)) == []
+    table = again.learnings(as_of=AS_OF).set_index("id")
+    assert table.loc["reorder-works", "status"] == "contradicted"
+    assert table.loc["reorder-works", "contradicted_by"] == "reorder-again-2026-11-10"
+    assert table.loc["reorder-again-2026-11-10", "status"] == "active"
+
+
+def test_either_side_alone_is_enough_for_check(tmp_path, reorder_result):
+    registry = reorder_registry(tmp_path)
+    drafts = registry.conclude("reorder-again", reorder_result, as_of=AS_OF)
+    # Saved one by one, the old side is missing: the new learning's contradicts suffices.
+    for record in drafts:
+        registry.save(record)
+    assert kinds(registry.check(as_of=AS_OF)) == ["contradicted_learning"]
+    # Only the old side (a hand edit): contradicted_by suffices.
+    registry.save(drafts.learning.model_copy(update={"contradicts": ()}))
+    assert registry.check(as_of=AS_OF) == []
+    registry.save(registry.get("reorder-works", Learning).contradicted(drafts.learning.id))
+    assert kinds(registry.check(as_of=AS_OF)) == ["contradicted_learning"]
+    # A retired contradicting learning no longer counts.
+    registry.retire(drafts.learning.id, as_of=AS_OF)
+    assert registry.check(as_of=dt.date(2026, 11, 11)) == []
+
+
+def test_saving_the_conclusion_twice_loses_nothing(tmp_path, reorder_result):
+    registry = reorder_registry(tmp_path)
+    drafts = registry.conclude("reorder-again", reorder_result, as_of=AS_OF)
+    registry.save_conclusion(drafts)
+    files = {p: p.read_bytes() for p in registry.path.rglob("*.yaml")}
+    assert registry.save_conclusion(drafts) == []  # nothing to write
+    assert Registry(registry.path).save_conclusion(drafts) == []  # nor from another session
+    assert {p: p.read_bytes() for p in registry.path.rglob("*.yaml")} == files
+    # A learning edited after saving is not overwritten by the older draft.
+    edited = drafts.learning.model_copy(update={"learned": "One-click reorder hurts them."})
+    registry.save(edited)
+    with pytest.raises(RegistryError, match=r"learning 'reorder-again-2026-11-10' in "
+                       r"learnings/reorder-again-2026-11-10.yaml differs from this "
+                       r"conclusion's.*nothing was saved"):  # fmt: skip
+        registry.save_conclusion(drafts)
+    assert Registry(registry.path).get(edited.id) == edited
+
+
+def test_a_later_conclusion_adds_to_contradicted_by(tmp_path, reorder_result):
+    registry = reorder_registry(tmp_path)
+    first = registry.conclude("reorder-again", reorder_result, as_of=AS_OF)
+    registry.save(hypothesis(id="reorder-mobile", change="offer one-click reorder",
+                             status="running", learnings=[], metric="converted",
+                             criteria=[SegmentCriteria(segment="returning")]))  # fmt: skip
+    later = dt.date(2026, 11, 20)
+    second = registry.conclude("reorder-mobile", reorder_result, as_of=later)
+    assert second.learning.contradicts == ("reorder-works",)
+    registry.save_conclusion(second)
+    registry.save_conclusion(first)  # drafted earlier, saved later: both are kept
+    registry.save_conclusion(second)
+    assert registry.get("reorder-works", Learning).contradicted_by == (
+        "reorder-mobile-2026-11-20",
+        "reorder-again-2026-11-10",
+    )
+
+
+def test_a_bad_conclusion_writes_nothing(tmp_path, reorder_result):
+    registry = reorder_registry(tmp_path)
+    drafts = registry.conclude("reorder-again", reorder_result, as_of=AS_OF)
+    files = {p: p.read_bytes() for p in registry.path.rglob("*.yaml")}
+    ghost = drafts._replace(learning=drafts.learning.model_copy(update={"contradicts": ("ghost",)}))
+    with pytest.raises(RegistryError, match="contradicts 'ghost', which does not exist"):
+        registry.save_conclusion(ghost)
+    wrong = drafts._replace(
+        learning=drafts.learning.model_copy(update={"contradicts": ("reorder",)})
+    )
+    with pytest.raises(RegistryError, match="contradicts 'reorder', which is a hypothesis"):
+        registry.save_conclusion(wrong)
+    invalid = drafts._replace(learning=drafts.learning.model_copy(update={"believed": ""}))
+    with pytest.raises(RegistryError, match="field 'believed'"):
+        registry.save_conclusion(invalid)
+    registry.save(registry.get("reorder-again", Hypothesis).transition("archived"))
+    files = {p: p.read_bytes() for p in registry.path.rglob("*.yaml")}
+    with pytest.raises(RegistryError, match=r"hypothesis 'reorder-again' \(archived\)"):
+        registry.save_conclusion(drafts)
+    assert {p: p.read_bytes() for p in registry.path.rglob("*.yaml")} == files
+    with pytest.raises(RegistryError, match=r"must be what registry\.conclude returned"):
+        registry.save_conclusion(tuple(drafts))
 
 
 def test_file_permissions_are_kept(registry):
