@@ -156,11 +156,15 @@ class Criterion:
     beyond ``min_effect``: the minimum effect is what the test was sized to detect, and
     requiring the lower bound to reach it would fail most tests that were sized for it.
 
+    "Significant" is the table's ``significant`` column (``lo > 0`` in the good direction
+    with the default intervals, which agree with it); sizes are read on the criterion's
+    scale. The verdict table's ``scale`` says which (``"lift"`` or ``"effect"``).
+
     A relative criterion needs a control mean clearly away from 0: where the lift's
     interval is unbounded (the control mean is within about two standard errors of 0)
     the verdict is inconclusive with that reason; state such criteria in the metric's
-    units (``relative=False``). A relative success criterion with ``min_effect=0`` is
-    judged on the effect, which is the same question.
+    units (``relative=False``). A relative success criterion with ``min_effect=0`` asks
+    only for the direction, so it is then judged on the effect.
     """
 
     metric: str
@@ -420,14 +424,17 @@ class AnalysisResult(TableMixin):
                 "verdict": "inconclusive",
                 "reason": "no estimate for this segment (see result.warnings)",
             }
-        # A relative criterion with nothing to reach (min_effect 0) is the same as an
-        # absolute one: judge it on the effect, which exists whatever the control mean.
-        relative = crit.relative and (crit.guardrail or crit.min_effect != 0)
-        unit = "lift" if relative else "effect"
+        unit = "lift" if crit.relative else "effect"
         est, lo, hi = row[unit], row[f"{unit}_ci_low"], row[f"{unit}_ci_high"]
-        out = {**base, "kind": kind, "estimate": est, "ci_low": lo, "ci_high": hi}
+        if crit.relative and not (math.isfinite(lo) or math.isfinite(hi)) and not crit.guardrail:
+            if crit.min_effect == 0:
+                # Nothing to reach: the question is the direction alone, the same in the
+                # metric's units, where the interval exists whatever the control mean.
+                unit = "effect"
+                est, lo, hi = row["effect"], row["effect_ci_low"], row["effect_ci_high"]
+        out = {**base, "kind": kind, "scale": unit, "estimate": est, "ci_low": lo, "ci_high": hi}
         out["p_adjusted"] = row["p_adjusted"]
-        if (relative and not (math.isfinite(lo) or math.isfinite(hi))) or math.isnan(est):
+        if unit == "lift" and not (math.isfinite(lo) or math.isfinite(hi)) or math.isnan(est):
             why = (
                 "the control mean is 0"
                 if row["control_mean"] == 0
@@ -439,25 +446,28 @@ class AnalysisResult(TableMixin):
                 "reason": f"{why}, so a relative criterion cannot be judged; state it in the "
                 "metric's units (relative=False)",
             }
-        # Put everything on the "good is positive" scale.
+        # Put everything on the "good is positive" scale. Significance is the table's own
+        # (its intervals agree with it); the size is read on the criterion's scale.
         g_est, g_lo, g_hi = sign * est, min(sign * lo, sign * hi), max(sign * lo, sign * hi)
+        good = bool(row["significant"]) and sign * row["effect"] > 0
+        harm = bool(row["significant"]) and sign * row["effect"] < 0
         if crit.guardrail:
             margin = abs(float(crit.margin or 0.0))
             if g_lo > -margin:
                 verdict, reason = "met", "the interval rules out a harm beyond the margin"
-            elif g_hi < 0 and g_est < -margin:
+            elif harm and g_est < -margin:
                 verdict, reason = "not met", "a significant harm, estimated beyond the margin"
             else:
                 verdict, reason = "inconclusive", "the interval includes a harm beyond the margin"
         else:
             need = abs(crit.min_effect)
-            if g_lo > 0 and g_est >= need:
+            if good and g_est >= need:
                 verdict, reason = "met", "significant in the good direction, and large enough"
-            elif g_hi < 0:
+            elif harm:
                 verdict, reason = "not met", "significant in the wrong direction"
             elif g_hi < need:
                 verdict, reason = "not met", "the interval rules out the required effect"
-            elif g_lo > 0:
+            elif good:
                 verdict, reason = (
                     "inconclusive",
                     "significant, but the estimate is below the required effect",

@@ -1166,7 +1166,7 @@ def _draft_learning(
     observed, evidence, seen = [], [], set()
     for r, crit in zip(rows, crits, strict=True):
         label = "guardrail " if r["kind"] == "guardrail" else ""
-        fmt = _signed_percent if crit.relative else format_number
+        fmt = _signed_percent if r.get("scale", "lift") == "lift" else format_number
         try:
             ci_level = float(result.row(r["metric"], r["segment"], variant)["ci_level"])
         except KeyError:
@@ -1203,7 +1203,7 @@ def _draft_learning(
                 effect=_sig(r["estimate"]),
                 ci_low=_sig(r["ci_low"]),
                 ci_high=_sig(r["ci_high"]),
-                relative=crit.relative,
+                relative=r.get("scale", "lift") == "lift",
                 strength=strength,
                 p_adjusted=p_kept,
                 significant=bool(row["significant"]),

@@ -866,18 +866,21 @@ def test_no_segment_means_everyone():
 
 
 def test_an_interval_that_excludes_zero_before_the_correction_only_is_not_enough():
-    # Overall, 722 / 4800 against 800 / 4800: the raw interval excludes zero, but Holm over
-    # the three rows ((all), new, returning) leaves the adjusted p-value above 0.05.
+    # Overall, 722 / 4800 against 800 / 4800: the raw p-value is below 0.05, but Holm over
+    # the three rows ((all), new, returning) leaves the adjusted p-value above 0.05, and
+    # the interval at the adjusted level includes zero.
     result = proportion_result(REORDER)
     row = result.row("converted")  # (all)
-    assert row["effect_ci_high"] < 0  # the raw interval says "lower"
     assert row["p_value"] < 0.05
     assert row["p_adjusted"] > 0.05  # not after Holm over the three tests
     assert not row["significant"]
+    assert row["effect_ci_low"] < 0 < row["effect_ci_high"]
+    unadjusted = proportion_result(REORDER, correction=None).row("converted")
+    assert unadjusted["effect_ci_high"] < 0  # the raw interval says "lower"
     old = reorder_learning(evidence=[Evidence(metric="converted", effect=0.02)])  # everyone
     h = reorder_again(criteria=[SegmentCriteria(segment="(all)")])
     _, draft = h.conclude(result, as_of=DAY, earlier=[old])
-    assert draft.evidence[0].ci_high < 0
+    assert draft.evidence[0].ci_low < 0 < draft.evidence[0].ci_high
     assert draft.contradicts == ()
 
 
