@@ -30,7 +30,7 @@ def format_number(value: object, digits: int = 4) -> str:
     return str(value)
 
 
-def format_label(value: object) -> str:
+def format_label(value: Any) -> str:
     """A label as it is (``1000``, ``1.0``, ``True``, ``"a"``); "—" for missing."""
     return "—" if value is None else str(value)
 

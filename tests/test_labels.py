@@ -324,6 +324,24 @@ def test_large_and_float_labels_are_not_formatted_as_numbers() -> None:
     assert "1.0" in result.to_string().splitlines()[2]  # not "1"
 
 
+def test_results_explorer_picks_integer_variants() -> None:
+    from hypokit.widgets import ResultsExplorer
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"arm": rng.choice([1000, 2000, 3000], 600), "y": rng.normal(size=600)})
+    result = hk.analyze(frame, variant="arm", control=1000, metrics=hk.Mean("y"))
+    explorer = ResultsExplorer(result)
+    assert _same_type(list(explorer.fields["variant"].options), [2000, 3000])
+    explorer.fields["variant"].value = 3000
+    assert [r["variant"] for r in explorer.rows()] == [3000]
+    html = explorer.table.outputs[0]["data"]["text/html"]
+    assert "<caption>y, 3000 against 1000</caption>" in html
+    assert "<td>(all)</td><td>3000</td>" in html  # not 3,000
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 # ---------------------------------------------------------------- 3. the rules
 
 
