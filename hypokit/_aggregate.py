@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 
 from hypokit._engines import Column, Dialect, Engine, resolve
 from hypokit._errors import DataError, ValidationError
+from hypokit._labels import Label, check_one_type, label_of, sort_labels
+from hypokit._labels import sql_text as _text
 from hypokit._metrics import Mean, Metric, Proportion, Ratio
 from hypokit._results import TableMixin
 
@@ -193,7 +195,7 @@ def aggregate_sql(
         >>> import hypokit as hk
         >>> print(hk.aggregate_sql("events", variant="arm", metrics=[hk.Proportion("buy")]))
         ... # doctest: +NORMALIZE_WHITESPACE
-        SELECT '(all)' AS "segment", CAST("arm" AS VARCHAR) AS "variant", COUNT(*) AS "n",
+        SELECT '(all)' AS "segment", "arm" AS "variant", COUNT(*) AS "n",
         ...
         FROM events GROUP BY 1, 2
     """
@@ -214,7 +216,8 @@ def _keys(
 
     ``raw`` groups by the columns as they are (fast for categorical and integer keys,
     and no cast that differs between dialects) and leaves the labels to
-    :func:`_labels`; otherwise the SQL builds the labels.
+    :func:`_labels`; otherwise the SQL builds the segment labels. The variant is never
+    cast: its labels keep the column's type.
     """
     q = dialect.ident
     if raw:
@@ -230,7 +233,7 @@ def _keys(
     assert variant is not None
     return [
         (_label_expr(segs, dialect) if segs else f"'{ALL}'") + f" AS {q('segment')}",
-        f"{dialect.text(q(variant))} AS {q('variant')}",
+        f"{q(variant)} AS {q('variant')}",  # labels keep their type: 0, True, "a"
     ], "GROUP BY 1, 2"
 
 
@@ -338,11 +341,13 @@ class Aggregates(TableMixin):
 
     ``segment`` and ``variant`` label the rows; ``n`` counts units; ``stats`` maps
     ``"<metric>:<statistic>"`` to one array over the rows. The rows of segment
-    ``"(all)"`` are sums of the segment rows (see :meth:`with_totals`).
+    ``"(all)"`` are sums of the segment rows (see :meth:`with_totals`). Segment labels
+    are text; variant labels are as the variant column holds them (text, integers or
+    booleans, one type; see :mod:`hypokit._labels`).
     """
 
     segment: tuple[str, ...]
-    variant: tuple[str, ...]
+    variant: tuple[Label, ...]
     n: FloatArray
     stats: Mapping[str, FloatArray]
     metrics: tuple[MetricSpec, ...]
@@ -356,9 +361,9 @@ class Aggregates(TableMixin):
         return tuple(sorted(set(self.segment)))
 
     @property
-    def variants(self) -> tuple[str, ...]:
-        """Variant labels in sorted order."""
-        return tuple(sorted(set(self.variant)))
+    def variants(self) -> tuple[Label, ...]:
+        """Variant labels, sorted: text by code point, numbers by value, False first."""
+        return sort_labels(self.variant)
 
     def with_totals(self) -> Aggregates:
         """The table with the ``"(all)"`` rows added: each the sum over segments."""
@@ -389,6 +394,7 @@ class Aggregates(TableMixin):
         """Add two tables computed on disjoint parts of the data (same metrics)."""
         if not isinstance(other, Aggregates) or other.metrics != self.metrics:
             raise ValidationError("only aggregates of the same metrics can be added.")
+        check_one_type(self.variant + other.variant, self.variant_column)
         keys = sorted(
             set(zip(self.segment, self.variant, strict=True))
             | set(zip(other.segment, other.variant, strict=True))
@@ -475,13 +481,6 @@ def _is_missing(value: Any) -> bool:
     return value is None or value is np.ma.masked or (isinstance(value, float) and value != value)
 
 
-def _text(value: Any) -> str:
-    """A key as text, as SQL's CAST(... AS VARCHAR) writes it."""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    return str(value.item() if isinstance(value, np.generic) else value)
-
-
 def _column_values(column: Any) -> list[Any]:
     mask = np.ma.getmaskarray(column)
     data = np.ma.getdata(column)
@@ -489,8 +488,12 @@ def _column_values(column: Any) -> list[Any]:
     return [None if m else v for v, m in zip(values, mask.tolist(), strict=True)]
 
 
-def _labels(result: Mapping[str, Any], n_segs: int) -> dict[str, Any]:
-    """Segment labels and variant texts from raw grouping keys (missing kept as None)."""
+def _labels(result: Mapping[str, Any], n_segs: int, boolean: bool = False) -> dict[str, Any]:
+    """Segment labels (text) and variant labels from raw grouping keys (missing as None).
+
+    Variant labels keep their type (:func:`hypokit._labels.label_of`); ``boolean`` says
+    the variant column is declared boolean (SQLite returns its booleans as 0 and 1).
+    """
     out = {k: v for k, v in result.items() if not k.startswith("_s")}
     rows = len(np.asarray(result["n"]))
     if n_segs:
@@ -505,7 +508,7 @@ def _labels(result: Mapping[str, Any], n_segs: int) -> dict[str, Any]:
     else:
         out["segment"] = np.array([ALL] * rows, dtype=object)
     out["variant"] = np.array(
-        [None if _is_missing(v) else _text(v) for v in _column_values(result["variant"])],
+        [label_of(v, boolean=boolean) for v in _column_values(result["variant"])],
         dtype=object,
     )
     return out
@@ -517,12 +520,9 @@ def _from_sql_result(
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
 ) -> Aggregates:
-    variants = result["variant"]
-    missing = np.ma.getmaskarray(variants) | np.array(
-        [v is None or (isinstance(v, float) and v != v) for v in np.ma.getdata(variants)],
-        dtype=bool,
-    )
-    variants = np.ma.getdata(variants)
+    labels = [label_of(v) for v in _column_values(result["variant"])]
+    missing = np.array([v is None for v in labels], dtype=bool)
+    check_one_type((v for v in labels if v is not None), variant)
     missing_units = int(np.asarray(result["n"], dtype=np.float64)[missing].sum())
     keep = ~missing
     stats = {
@@ -541,7 +541,7 @@ def _from_sql_result(
                 )
     return Aggregates(
         segment=tuple(str(x) for x in np.asarray(result["segment"], dtype=object)[keep]),
-        variant=tuple(str(x) for x in np.asarray(variants, dtype=object)[keep]),
+        variant=tuple(v for v in labels if v is not None),
         n=np.asarray(result["n"], dtype=np.float64)[keep],
         stats=stats,
         metrics=specs,
@@ -630,11 +630,20 @@ def _aggregate(
     specs: tuple[MetricSpec, ...],
     progress: bool | None,
     segments: Any,
+    labels: bool = True,
 ) -> Aggregates:
-    """:func:`aggregate` without argument checks; ``variant=None`` groups by segment only."""
+    """:func:`aggregate` without argument checks; ``variant=None`` groups by segment only.
+
+    ``labels``: ``variant`` is an arm column (not ``aggregate_units``' dates), whose
+    labels a pandas object column may hold as several types (see :func:`_pandas_labels`).
+    """
+    if labels and variant is not None:
+        data = _pandas_labels(data, variant)
     with resolve(data, progress=progress) as engine:
-        _check_columns(engine.describe(), variant, segs, specs)
-        result = _run(engine, variant, segs, specs)
+        columns = engine.describe()
+        _check_columns(columns, variant, segs, specs)
+        boolean = variant is not None and columns[variant].boolean
+        result = _run(engine, variant, segs, specs, boolean)
     if segs and ALL in set(np.ma.getdata(result["segment"]).tolist()):
         raise DataError(
             f"segments == {segments!r} has the value {ALL!r}, which hypokit keeps for the "
@@ -659,13 +668,20 @@ def aggregate_units(
     """
     specs = metric_specs([metric])
     segs = segment_columns(segments)
-    return _aggregate(data, by, segs, specs, progress, segments)
+    return _aggregate(data, by, segs, specs, progress, segments, labels=False)
 
 
 def _run(
-    engine: Engine, variant: str | None, segs: tuple[str, ...], specs: tuple[MetricSpec, ...]
+    engine: Engine,
+    variant: str | None,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+    boolean: bool = False,
 ) -> dict[str, Any]:
-    """The statistics from the fast query, or from the masked one when it must."""
+    """The statistics from the fast query, or from the masked one when it must.
+
+    ``boolean``: the variant column is declared boolean (see :func:`_labels`).
+    """
     sql, mapping, checks = _build_fast_sql(engine.source, variant, segs, specs, engine.dialect)
     fast = engine.run(sql)
     n = np.asarray(fast["n"], dtype=np.float64)
@@ -678,7 +694,45 @@ def _run(
         result.update({k: fast[k] for k in fast if k.startswith("_s") or k in ("variant", "n")})
     else:  # a metric over several columns has missing values: mask per metric
         result = engine.run(_build_sql(engine.source, variant, segs, specs, engine.dialect, True))
-    return _labels(result, len(segs))
+    return _labels(result, len(segs), boolean)
+
+
+def _pandas_labels(data: Any, variant: str) -> Any:
+    """A pandas frame whose variant column DuckDB will read with its labels' own type.
+
+    A pandas ``object`` column may hold Python values of several types, which DuckDB
+    reads as one: ``1`` and ``"1"`` both become the text ``"1"`` (one arm, silently),
+    and NumPy integers become text. So an object variant column, or a categorical one's
+    categories, is checked here: labels of several types are refused
+    (:func:`check_one_type`), and an object column of integers or booleans is passed on
+    as pandas' nullable ``Int64`` or ``boolean`` (in a shallow copy; the caller's frame
+    is left alone). Any other data is returned as it is.
+    """
+    if "pandas" not in {str(c.__module__).split(".")[0] for c in type(data).__mro__}:
+        return data
+    import pandas as pd
+
+    # (a missing or duplicated column name: the aggregation says)
+    if not isinstance(data, pd.DataFrame) or list(data.columns).count(variant) != 1:
+        return data
+    column = data[variant]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        values = pd.Series(column.cat.categories, dtype=object)
+    elif column.dtype == object:
+        values = column
+    else:
+        return data
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred.startswith("mixed"):
+        distinct = {(type(v), v) for v in values.dropna().tolist()}
+        check_one_type((x for _, v in distinct if (x := label_of(v)) is not None), variant)
+    if values is not column:
+        return data
+    if inferred not in ("integer", "boolean"):
+        return data
+    out = data.copy(deep=False)
+    out[variant] = column.astype("Int64" if inferred == "integer" else "boolean")
+    return out
 
 
 def _column_names(table: Any) -> list[str] | None:

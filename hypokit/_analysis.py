@@ -30,6 +30,7 @@ from hypokit._aggregate import (
 )
 from hypokit._errors import DataError, ValidationError
 from hypokit._findings import Finding
+from hypokit._labels import Label, check_label, find_keys, find_label
 from hypokit._over_time import DailyAggregates, OverTime, aggregate_by_date
 from hypokit._results import TableMixin, format_number, html_table
 from hypokit._validate import check_choice, check_open_unit, check_positive
@@ -267,8 +268,9 @@ class AnalysisResult(TableMixin):
         srm: The sample-ratio check per segment.
         warnings: Plain-language findings, each naming its segment/metric/variant.
         alpha, correction, alternative, lift_method: The options used.
-        control: The control variant; ``variants`` the others; ``segments`` every
-            segment (``"(all)"`` first); ``metrics`` the metric names.
+        control: The control variant; ``variants`` the others, sorted; both as the
+            variant column holds them (``"control"``, ``0``, ``True``); ``segments``
+            every segment (``"(all)"`` first); ``metrics`` the metric names.
         aggregates: The sufficient statistics the numbers come from.
     """
 
@@ -279,8 +281,8 @@ class AnalysisResult(TableMixin):
     correction: Correction | None
     alternative: str
     lift_method: str
-    control: str
-    variants: tuple[str, ...]
+    control: Label
+    variants: tuple[Label, ...]
     segments: tuple[str, ...]
     metrics: tuple[str, ...]
     aggregates: Aggregates = field(repr=False)
@@ -304,12 +306,16 @@ class AnalysisResult(TableMixin):
             out = [f for f in out if getattr(f, key) == value]
         return out
 
-    def row(self, metric: str, segment: str = ALL, variant: str | None = None) -> dict[str, Any]:
+    def row(self, metric: str, segment: str = ALL, variant: Label | None = None) -> dict[str, Any]:
         """The row of one (segment, metric, variant); ``variant`` may be left out with one."""
         if variant is None:
             if len(self.variants) != 1:
-                raise ValidationError(f"variant == None; name one of {', '.join(self.variants)}.")
+                names = ", ".join(map(str, self.variants))
+                raise ValidationError(f"variant == None; name one of {names}.")
             variant = self.variants[0]
+        where = f"the variants of this result (column {self.aggregates.variant_column!r})"
+        found = find_label("variant", variant, self.variants, where)
+        variant = variant if found is None else found
         for r in self.rows:
             if r["segment"] == segment and r["metric"] == metric and r["variant"] == variant:
                 return dict(r)
@@ -347,7 +353,7 @@ class AnalysisResult(TableMixin):
         self,
         criteria: Mapping[str, Criterion | Sequence[Criterion]] | Sequence[Criterion] | Criterion,
         *,
-        variant: str | None = None,
+        variant: Label | None = None,
     ) -> VerdictTable:
         """Judge each segment against its own success criteria and guardrails.
 
@@ -375,9 +381,13 @@ class AnalysisResult(TableMixin):
                 f"criteria name segment {unknown[0]!r}; the result has "
                 f"{', '.join(map(repr, self.segments))}."
             )
+        if variant is not None:
+            where = f"the variants of this result (column {self.aggregates.variant_column!r})"
+            found = find_label("variant", variant, self.variants, where)
+            if found is None:
+                raise ValidationError(f"variant == {variant!r}; the result has {self.variants}.")
+            variant = found
         variants = self.variants if variant is None else (variant,)
-        if variant is not None and variant not in self.variants:
-            raise ValidationError(f"variant == {variant!r}; the result has {self.variants}.")
         out = []
         for seg, crits in per_segment.items():
             for crit in crits:
@@ -426,15 +436,15 @@ class AnalysisResult(TableMixin):
             }
         unit = "lift" if crit.relative else "effect"
         est, lo, hi = row[unit], row[f"{unit}_ci_low"], row[f"{unit}_ci_high"]
-        if crit.relative and not (math.isfinite(lo) or math.isfinite(hi)) and not crit.guardrail:
-            if crit.min_effect == 0:
-                # Nothing to reach: the question is the direction alone, the same in the
-                # metric's units, where the interval exists whatever the control mean.
-                unit = "effect"
-                est, lo, hi = row["effect"], row["effect_ci_low"], row["effect_ci_high"]
+        unbounded = not (math.isfinite(lo) or math.isfinite(hi))
+        if crit.relative and unbounded and not crit.guardrail and crit.min_effect == 0:
+            # Nothing to reach: the question is the direction alone, the same in the
+            # metric's units, where the interval exists whatever the control mean.
+            unit = "effect"
+            est, lo, hi = row["effect"], row["effect_ci_low"], row["effect_ci_high"]
         out = {**base, "kind": kind, "scale": unit, "estimate": est, "ci_low": lo, "ci_high": hi}
         out["p_adjusted"] = row["p_adjusted"]
-        if unit == "lift" and not (math.isfinite(lo) or math.isfinite(hi)) or math.isnan(est):
+        if (unit == "lift" and not (math.isfinite(lo) or math.isfinite(hi))) or math.isnan(est):
             why = (
                 "the control mean is 0"
                 if row["control_mean"] == 0
@@ -766,7 +776,7 @@ def analyze(
     data: Any,
     *,
     variant: str,
-    control: str,
+    control: Label,
     metrics: Any,
     segments: Any = None,
     alpha: float = 0.05,
@@ -774,7 +784,7 @@ def analyze(
     method: str = "frequentist",
     alternative: str = "two-sided",
     lift: str = "auto",
-    allocation: Mapping[str, float] | None = None,
+    allocation: Mapping[Label, float] | None = None,
     plan: SizingPlan | None = None,
     srm_alpha: float = 0.001,
     theta_pooling: str = "total",
@@ -823,8 +833,13 @@ def analyze(
             only the small table of sums comes back. Or the table from
             :func:`hypokit.aggregate` (or its ``to_pandas()``, or the result of
             :func:`hypokit.aggregate_sql` run in a warehouse).
-        variant: The variant column.
-        control: The control variant's label.
+        variant: The variant column: text, integers or booleans.
+        control: The control variant's label as the column holds it: ``"control"``,
+            ``0`` or ``False``. Labels are compared as the data holds them, never as
+            text: a label of another type (``"0"`` for an integer column, ``1`` for a
+            boolean one, ``True`` for 0/1 integers) is refused, naming the column's
+            labels; a number finds a number of equal value (``0`` finds ``0.0``).
+            Variants are sorted within their type (numbers by value, False first).
         metrics: A metric or a list of them.
         segments: A segment column, a list of columns (their combinations are the
             segments), or None.
@@ -924,8 +939,7 @@ def analyze(
     alternative = check_choice("alternative", alternative, stats.ALTERNATIVES)
     lift = check_choice("lift", lift, stats.LIFT_METHODS)
     theta_pooling = check_choice("theta_pooling", theta_pooling, stats.THETA_POOLINGS)
-    if not isinstance(control, str):
-        raise ValidationError(f"control == {control!r}, must be a variant label (a string).")
+    control = check_label("control", control)
     specs = metric_specs(metrics)
 
     table = from_table(data, specs)
@@ -962,12 +976,14 @@ def analyze(
         )
     agg = agg.with_totals()
 
-    present = sorted(set(agg.variant))
-    if control not in present:
+    present = agg.variants
+    found = find_label("control", control, present, f"the labels of variant column {variant!r}")
+    if found is None:
         raise DataError(
             f"control == {control!r}: no such variant in column {variant!r}; the data has "
             f"{', '.join(map(repr, present)) or 'no variants'}."
         )
+    control = found
     variants = tuple(v for v in present if v != control)
     if not variants:
         raise DataError(
@@ -994,6 +1010,7 @@ def analyze(
         )
 
     arms = (control, *variants)
+    allocation = find_keys("allocation", allocation, arms, f"the labels of column {variant!r}")
     agg, grid = _grid(agg, segs, arms)
 
     units = agg.n[grid]  # (segments, arms)

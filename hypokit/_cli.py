@@ -19,7 +19,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypokit._errors import HypokitError
@@ -379,6 +379,8 @@ examples:
       --metric converted:proportion --correction bh --output report.html
   hypokit analyze part1.csv part2.csv --variant variant --control control \\
       --metric converted:proportion --allocation control=0.9 --allocation treatment=0.1
+  hypokit analyze experiment.csv --variant group --control 0 \
+      --metric converted:proportion   # integer arms 0/1 (or --control false for booleans)
   hypokit analyze experiment.csv --variant variant --control control \\
       --metric converted:proportion --format json > result.json
   hypokit analyze experiment.csv --variant variant --control control \\
@@ -389,6 +391,10 @@ examples:
   hypokit analyze experiment.csv --variant variant --control control \\
       --metric converted:proportion --metric revenue:mean \\
       --method bayesian --prior-sd 0.1   # P(beats control) and expected loss
+
+--control and --allocation name arms as the data prints them (control, 0, true or
+True); they are matched against the variant column's labels, whose type (text,
+integers, booleans) is kept in the output.
 
 Rows that cannot be computed (a segment with one arm, a constant metric) are left out
 of the table and explained under "Warnings:". Exit status: 0 when the analysis ran
@@ -426,7 +432,12 @@ def _add_analyze_parser(sub: Any) -> None:
     )
     d = p.add_argument_group("data")
     d.add_argument("--variant", required=True, metavar="COL", help="the variant column")
-    d.add_argument("--control", required=True, metavar="NAME", help="the control variant's label")
+    d.add_argument(
+        "--control",
+        required=True,
+        metavar="NAME",
+        help="the control variant's label as the data prints it (control, 0, true)",
+    )
     d.add_argument(
         "--metric",
         dest="metrics",
@@ -604,6 +615,9 @@ def _parse_metrics(specs: Sequence[str]) -> list[Metric]:
 
 
 def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
+    """``--allocation`` as {variant: share}, the variants as text to match labels by."""
+    from hypokit._labels import LabelText
+
     if not items:
         return None
     out: dict[str, float] = {}
@@ -621,7 +635,7 @@ def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
             )
         if variant in out:
             raise HypokitError(f"--allocation names variant {variant!r} twice.")
-        out[variant] = value
+        out[LabelText(variant)] = value
     return out
 
 
@@ -699,6 +713,7 @@ def _method_note(method: str, n_tune: float | None, prior: Prior | None) -> str:
 
 def _run_analyze(ns: argparse.Namespace) -> int:
     import hypokit as hk
+    from hypokit._labels import LabelText
 
     metrics = _parse_metrics(ns.metrics)
     allocation = _parse_allocation(ns.allocation)
@@ -711,7 +726,7 @@ def _run_analyze(ns: argparse.Namespace) -> int:
     result = hk.analyze(
         data,
         variant=ns.variant,
-        control=ns.control,
+        control=LabelText(ns.control),  # matched by its printed form: "0" finds 0
         metrics=metrics,
         segments=segments,
         alpha=ns.alpha,
@@ -854,7 +869,7 @@ def _srm_line(result: AnalysisResult) -> str:
     srm = result.srm
     overall = next(r for r in srm.rows if r["segment"] == "(all)")
     arms = (result.control, *result.variants)
-    counts = ", ".join(f"{a} {overall[f'n_{a}']:,}" for a in arms)
+    counts = ", ".join(f"{a}: {overall[f'n_{a}']:,}" for a in arms)
     bad = [r["segment"] for r in srm.rows if r["mismatch"]]
     status = f"MISMATCH in {', '.join(bad)}" if bad else "ok"
     return (
@@ -937,14 +952,15 @@ table.hypokit-table tbody tr:nth-child(even) { background: #fafafa; }
 
 def _over_time_html(days: OverTime, method: str) -> str:
     """The day-by-day rows as an HTML table, with the columns the printed table has."""
-    from hypokit._results import html_table
+    from hypokit._results import format_label, html_table
 
     columns = [c for c in days._display_columns if c != "p_value"]
     extra = ["prob_beats_control", "expected_loss"] if method == "bayesian" else ["p_value"]
     if method != "bayesian":
         extra.append("p_adjusted")
     columns[columns.index("significant") : columns.index("significant")] = extra
-    return html_table(days.to_records(), columns, caption=days._caption())
+    labels: dict[str, Callable[[Any], str]] = {"variant": format_label}
+    return html_table(days.to_records(), columns, labels, caption=days._caption())
 
 
 def _html_page(

@@ -30,6 +30,7 @@ from hypokit._aggregate import (
     segment_columns,
 )
 from hypokit._errors import DataError, ValidationError
+from hypokit._labels import Label, find_label
 from hypokit._results import TableMixin
 
 if TYPE_CHECKING:
@@ -184,14 +185,14 @@ class OverTime(TableMixin):
         date: The date column.
         method: The analysis method.
         alpha: The level of the intervals.
-        control: The control variant.
+        control: The control variant, as the variant column holds it.
     """
 
     rows: tuple[dict[str, Any], ...]
     date: str
     method: str
     alpha: float
-    control: str
+    control: Label
 
     _display_columns = (
         "date",
@@ -229,7 +230,7 @@ class OverTime(TableMixin):
         metric: str | None = None,
         *,
         segment: str = ALL,
-        variant: str | None = None,
+        variant: Label | None = None,
         scale: str = "lift",
         ax: Axes | None = None,
         label: str | None = None,
@@ -252,7 +253,7 @@ class OverTime(TableMixin):
 
         if scale not in ("lift", "effect"):
             raise ValidationError(f"scale == {scale!r}, must be 'lift' or 'effect'.")
-        metric = self._one("metric", metric)
+        metric = str(self._one("metric", metric))
         variant = self._one("variant", variant)
         rows = [
             r
@@ -308,15 +309,19 @@ class OverTime(TableMixin):
         fig.tight_layout()
         return fig
 
-    def _one(self, name: str, value: str | None) -> str:
+    def _one(self, name: str, value: Label | None) -> Label:
+        """The one metric or variant, or ``value`` as the rows hold it (one type)."""
         values = sorted({r[name] for r in self.rows})
         if value is None:
             if len(values) != 1:
-                raise ValidationError(f"{name} == None; name one of {', '.join(values)}.")
-            return str(values[0])
-        if value not in values:
-            raise ValidationError(f"{name} == {value!r}; the days have {', '.join(values)}.")
-        return value
+                raise ValidationError(f"{name} == None; name one of {', '.join(map(str, values))}.")
+            return values[0]
+        found = find_label(name, value, values, f"the {name}s of the days")
+        if found is None:
+            raise ValidationError(
+                f"{name} == {value!r}; the days have {', '.join(map(str, values))}."
+            )
+        return found
 
 
 def over_time(result: AnalysisResult) -> OverTime:

@@ -1114,7 +1114,6 @@ class Hypothesis(Record):
             self,
             result,
             rows,
-            [c for crits in per_segment.values() for c in crits],
             verdicts,
             outcome,
             decision,
@@ -1150,7 +1149,6 @@ def _draft_learning(
     h: Hypothesis,
     result: AnalysisResult,
     rows: list[dict[str, Any]],
-    crits: list[Criterion],
     verdicts: Mapping[str, str],
     outcome: str,
     decision: Decision,
@@ -1164,7 +1162,7 @@ def _draft_learning(
 ) -> Learning:
     correction = f", {result.correction} correction" if result.correction else ""
     observed, evidence, seen = [], [], set()
-    for r, crit in zip(rows, crits, strict=True):
+    for r in rows:
         label = "guardrail " if r["kind"] == "guardrail" else ""
         fmt = _signed_percent if r.get("scale", "lift") == "lift" else format_number
         try:

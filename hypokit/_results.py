@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TableMixin", "format_number", "html_table"]
+__all__ = ["TableMixin", "format_label", "format_number", "html_table"]
 
 
 def format_number(value: object, digits: int = 4) -> str:
@@ -28,6 +28,11 @@ def format_number(value: object, digits: int = 4) -> str:
             return f"{int(value):,}"
         return f"{value:.{digits}g}"
     return str(value)
+
+
+def format_label(value: Any) -> str:
+    """A label as it is (``1000``, ``1.0``, ``True``, ``"a"``); "—" for missing."""
+    return "—" if value is None else str(value)
 
 
 def html_table(
@@ -61,6 +66,8 @@ class TableMixin:
     """
 
     _display_columns: tuple[str, ...] = ()
+    #: Columns of labels, shown as they are (``1000`` and ``1.0`` as labels, not numbers).
+    _label_columns: tuple[str, ...] = ("variant",)
 
     def to_records(self) -> list[dict[str, Any]]:
         """The rows as plain dicts."""
@@ -84,7 +91,8 @@ class TableMixin:
         """A plain-text table of the display columns."""
         records = self.to_records()
         columns = self._columns()
-        rows = [[format_number(r.get(c)) for c in columns] for r in records]
+        formats = [format_label if c in self._label_columns else format_number for c in columns]
+        rows = [[f(r.get(c)) for f, c in zip(formats, columns, strict=True)] for r in records]
         widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
         lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
         lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
@@ -98,4 +106,5 @@ class TableMixin:
         return self.to_string()
 
     def _repr_html_(self) -> str:
-        return html_table(self.to_records(), self._columns(), caption=self._caption())
+        labels: dict[str, Callable[[Any], str]] = dict.fromkeys(self._label_columns, format_label)
+        return html_table(self.to_records(), self._columns(), labels, caption=self._caption())

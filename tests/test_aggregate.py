@@ -324,7 +324,8 @@ def test_missing_variant_numeric_column() -> None:
     df = _small_frame().assign(group=[0.0, 0.0, np.nan, 0.0, 1.0, 1.0, 1.0, 1.0])
     agg = hk.aggregate(df, variant="group", metrics=[hk.Mean("rev")])
     assert agg.missing_variant == 1
-    assert agg.variants == ("0.0", "1.0")
+    assert agg.variants == (0.0, 1.0)  # pandas' floats stay floats
+    assert all(type(v) is float for v in agg.variants)
 
 
 def test_missing_segment_becomes_its_own_segment() -> None:
@@ -730,7 +731,8 @@ def test_sql_backtick_quoting() -> None:
         quote="`",
     )
     assert '"' not in sql
-    assert "CAST(`arm` AS VARCHAR) AS `variant`" in sql
+    assert "`arm` AS `variant`" in sql  # labels keep their type
+    assert "CAST(`country` AS VARCHAR)" in sql
     assert "AS `segment`" in sql
     assert "AS `rev:sum_yc`" in sql
     assert "`odd``col`" in sql  # an embedded backtick is doubled
@@ -739,7 +741,8 @@ def test_sql_backtick_quoting() -> None:
 
 def test_sql_default_quoting_uses_double_quotes() -> None:
     sql = hk.aggregate_sql("events", variant="arm", metrics=[hk.Proportion("buy")])
-    assert 'CAST("arm" AS VARCHAR) AS "variant"' in sql
+    assert '"arm" AS "variant"' in sql
+    assert 'CAST("arm"' not in sql
     assert 'AS "buy:successes"' in sql
     assert "`" not in sql
 
@@ -913,7 +916,8 @@ def test_nullable_integer_with_missing() -> None:
 def test_integer_variant_column() -> None:
     df = _small_frame().assign(group=[0, 0, 0, 0, 1, 1, 1, 1])
     agg = hk.aggregate(df, variant="group", metrics=[hk.Mean("rev")])
-    assert agg.variants == ("0", "1")
+    assert agg.variants == (0, 1)
+    assert all(type(v) is int for v in agg.variants)
 
 
 def test_all_nan_metric_column() -> None:

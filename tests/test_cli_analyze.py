@@ -74,7 +74,7 @@ def test_prints_the_table_warnings_and_srm(capsys, csv_path, expected):
     assert warnings == [f"- [{f.kind}] {f.message}" for f in expected.warnings]
     assert any("[segment_opposes]" in w and "'new'" in w for w in warnings)
     assert lines[-1].startswith("Sample ratio: ok (chi-square p = 0.8208 overall")
-    assert "control 27,395, express_pay 27,342" in lines[-1]
+    assert "control: 27,395, express_pay: 27,342" in lines[-1]
 
 
 def test_table_numbers_equal_the_api(capsys, csv_path, expected):

@@ -25,6 +25,8 @@ class Column(NamedTuple):
     """The engine's own name for the column's type, for messages."""
     numeric: bool
     """Numbers or booleans: a metric can read it as a DOUBLE."""
+    boolean: bool = False
+    """Declared boolean: arm labels read as False/True even where the engine returns 0/1."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,11 @@ def is_numeric(type_name: str) -> bool:
     return kind in NUMERIC or kind.startswith(("DECIMAL", "NUMERIC"))
 
 
+def _column(type_name: str) -> Column:
+    """A column of this DuckDB type."""
+    return Column(type_name, is_numeric(type_name), type_name.upper() == "BOOLEAN")
+
+
 def progress_settings(progress: bool | None) -> dict[str, str]:
     """The DuckDB settings for ``progress``, as SQL literals.
 
@@ -194,7 +199,7 @@ class DuckDBEngine(Engine):
             rows = self._con.execute(f"DESCRIBE SELECT * FROM {self.source}").fetchall()
         except Exception as exc:  # duckdb raises its own error types
             raise DataError(f"data cannot be read: {exc}") from None
-        return {str(r[0]): Column(str(r[1]), is_numeric(str(r[1]))) for r in rows}
+        return {str(r[0]): _column(str(r[1])) for r in rows}
 
     def run(self, sql: str) -> Arrays:
         """Run the query and fetch the result with ``fetchnumpy``."""
@@ -231,9 +236,7 @@ class RelationEngine(Engine):
     def describe(self) -> dict[str, Column]:
         """The relation's columns and DuckDB types."""
         types = [str(t) for t in self._rel.types]
-        return {
-            str(c): Column(t, is_numeric(t)) for c, t in zip(self._rel.columns, types, strict=True)
-        }
+        return {str(c): _column(t) for c, t in zip(self._rel.columns, types, strict=True)}
 
     def run(self, sql: str) -> Arrays:
         """Run the query over the relation."""

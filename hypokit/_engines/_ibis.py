@@ -74,7 +74,9 @@ class IbisEngine(Engine):
         """The table's columns and Ibis data types."""
         schema = self._table.schema()
         return {
-            str(name): Column(str(dtype), bool(dtype.is_numeric() or dtype.is_boolean()))
+            str(name): Column(
+                str(dtype), bool(dtype.is_numeric() or dtype.is_boolean()), bool(dtype.is_boolean())
+            )
             for name, dtype in schema.items()
         }
 

@@ -38,7 +38,7 @@ class PolarsEngine(Engine):
         except pl.exceptions.PolarsError as exc:
             raise DataError(f"data cannot be read: {exc}") from None
         return {
-            name: Column(str(dtype), dtype.is_numeric() or dtype == pl.Boolean)
+            name: Column(str(dtype), dtype.is_numeric() or dtype == pl.Boolean, dtype == pl.Boolean)
             for name, dtype in schema.items()
         }
 

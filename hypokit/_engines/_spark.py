@@ -59,7 +59,9 @@ class SparkEngine(Engine):
     def describe(self) -> dict[str, Column]:
         """The DataFrame's columns and Spark SQL types (no job runs)."""
         return {
-            str(name): Column(str(kind).upper(), kind in NUMERIC or kind.startswith("decimal"))
+            str(name): Column(
+                str(kind).upper(), kind in NUMERIC or kind.startswith("decimal"), kind == "boolean"
+            )
             for name, kind in self._data.dtypes
         }
 

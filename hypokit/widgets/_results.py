@@ -9,7 +9,7 @@ import ipywidgets as w
 
 from hypokit._analysis import AnalysisResult
 from hypokit._findings import Finding
-from hypokit._results import html_table
+from hypokit._results import format_label, html_table
 from hypokit.widgets._common import DESCRIPTION, Panel, field, figure_output, new_figure, show_html
 
 __all__ = ["ResultsExplorer"]
@@ -108,7 +108,9 @@ class ResultsExplorer(Panel):
         metric, segment, variant = self._picked()
         rows = self.rows()
         caption = f"{metric}, {variant!r} against {self.result.control!r}"
-        show_html(self.table, html_table(rows, _COLUMNS, caption=caption), caption)
+        # (a label of 1000 is shown as it is, not as the number 1,000)
+        table = html_table(rows, _COLUMNS, {"variant": format_label}, caption=caption)
+        show_html(self.table, table, caption)
         fig = new_figure(6, 0.45 * len(self.result.segments) + 1.8)
         self.result.plot(metric, variant=variant, ax=fig.subplots())
         self.figure.outputs = (figure_output(fig),)
