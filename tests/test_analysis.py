@@ -1103,7 +1103,7 @@ def test_html_repr(result: hk.AnalysisResult) -> None:
     assert "(all)" in page
     for seg in SEGMENTS:
         assert f"<td>{seg}</td>" in page
-    assert "Warnings:" in page
+    assert "Warnings (0):" in page
 
 
 def test_html_repr_lists_the_warnings() -> None:
