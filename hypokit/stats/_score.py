@@ -23,18 +23,19 @@ cubic for the difference (Miettinen & Nurminen 1985, appendix; Farrington & Mann
 estimate of both rates is the pooled rate ``(successes_c + successes_v) / (n_c + n_v)``,
 so ``Z`` is the pooled z. ``Z`` decreases in the parameter, and the interval is the set
 where ``|Z| < z_{1 - alpha/2}``; it is found by bracketing root finding on all rows at
-once (Chandrupatla 1997), to about ``1e-13`` relative.
+once (Chandrupatla 1997), to about ``1e-13`` of the interval's width.
 
 Miettinen & Nurminen multiply the variance by ``N / (N - 1)`` (``N = n_c + n_v``); these
 intervals do not, which is what makes them invert the pooled z-test exactly (Mee's
-interval for the difference, Koopman's for the ratio). For the ratio, statsmodels'
-``confint_proportions_2indep(method="score", compare="ratio", correction=False)`` (Nam's
-closed form of Koopman's interval) and R's ``PropCIs::riskscoreci`` compute the same
-interval. For the difference, statsmodels' ``method="score"`` with ``correction=False``
-is meant to, but in releases up to 0.15.0 at least its cubic has ``count0`` where
-``nobs0`` belongs (statsmodels issue 10269), so its restricted estimates and bounds are
-off (the upper bound by 2.3e-4 for 60/510 against 45/500); R's ``PropCIs::diffscoreci``
-keeps the ``N / (N - 1)`` factor.
+interval for the difference, Koopman's for the ratio). For the ratio, R's
+``PropCIs::riskscoreci`` and statsmodels' ``confint_proportions_2indep(method="score",
+compare="ratio", correction=False)`` compute the same interval (statsmodels by Nam's
+closed form, which picks a wrong root for some tables with an arm at 100%). For the
+difference, statsmodels' ``method="score"`` with ``correction=False`` is meant to, but
+in releases up to 0.15.0 at least its cubic has ``count0`` where ``nobs0`` belongs
+(statsmodels issue 10269), so its restricted estimates and bounds are off (the upper
+bound by 2.3e-4 for 60/510 against 45/500); R's ``PropCIs::diffscoreci`` keeps the
+``N / (N - 1)`` factor.
 
 References:
     Mee RW (1984). Confidence bounds for the difference between two probabilities.
@@ -81,11 +82,15 @@ _Kind = Literal["difference", "ratio"]
 #: can produce, and small enough that the quadratic of the restricted estimate cannot
 #: overflow.
 _LOG_RHO_MAX = 100 * math.log(10)
-#: Tolerances of the root finder, (absolute, relative): the difference to 1e-13 of the
-#: bound (and no coarser near 0, so a bound close to 0 is still found to that relative
-#: precision); the ratio to 1e-13 on ``log(rho)``, that is 1e-13 of ``rho``.
-_TOL = {"difference": (1e-300, 1e-13), "ratio": (1e-13, 0.0)}
+#: Relative tolerance of the root finder: a bound is found to this fraction of its
+#: distance from the estimate on the solver's scale (capped at 1; ``log(rho)`` for the
+#: ratio, so relative to ``rho`` for wide intervals), or to the resolution of floating
+#: point at the bound where that is coarser. Relative to the interval's width, then,
+#: which is what the score statistic can resolve: huge counts and bounds near -1 or 1
+#: keep their precision.
+_XRTOL = 1e-13
 _MAXITER = 100
+_EPS2 = 2 * float(np.finfo(np.float64).eps)
 #: Newton steps that polish the closed-form restricted estimates (the cubic's formula
 #: loses more precision for small rates than the quadratic's).
 _NEWTON_STEPS = {"difference": 2, "ratio": 1}
@@ -169,12 +174,12 @@ def _restricted_difference(
 
     then polished by Newton steps on the factored ``g`` (whose factors are small
     differences computed directly), which restores the relative precision the formula
-    loses for small rates. With no control successes (``p_c = 0``) or no variant
-    failures (``p_v = 1``) ``g`` has a root at 0 or at ``1 - d`` as well, where the
-    formula cannot tell the roots apart; there the root is taken from ``g`` with those
-    factors divided out (a quadratic, or a line when both hold), clipped to the range
-    (the MLE lies on a limit when the score does not change sign inside). Returns
-    ``(r_c (1 - r_c), r_v (1 - r_v))``.
+    loses for small rates. With no successes in the arm solved for (``p_c = 0`` after
+    the exchange) or no failures in the other (``p_v = 1``), ``g`` has a root at 0 or
+    at ``1 - d`` as well, where the formula cannot tell the roots apart; there the root
+    is taken from ``g`` with those factors divided out (a quadratic, or a line when both
+    hold), clipped to the range (the MLE lies on a limit when the score does not change
+    sign inside). Returns ``(r_c (1 - r_c), r_v (1 - r_v))``.
     """
     swap = delta < 0
     w0 = np.where(swap, 1 - wc, wc)
@@ -200,10 +205,10 @@ def _restricted_difference(
         )
         step = r - g / dg
         r = np.where(np.isfinite(step), np.clip(step, 0.0, upper), r)
-    special = np.flatnonzero((p0 == 0) | (p1 == 1))
-    if special.size:
-        r[special] = _restricted_difference_limits(
-            w0[special], p0[special], p1[special], d[special]
+    at_limit = np.flatnonzero((p0 == 0) | (p1 == 1))
+    if at_limit.size:
+        r[at_limit] = _restricted_difference_limits(
+            w0[at_limit], p0[at_limit], p1[at_limit], d[at_limit]
         )
     var0 = r * (1 - r)
     var1 = (r + d) * (upper - r)
@@ -318,22 +323,21 @@ def _chandrupatla(
     x2: FloatArray,
     f1: FloatArray,
     f2: FloatArray,
-    xatol: float,
-    xrtol: float,
+    centre: FloatArray,
 ) -> FloatArray:
     """Roots of a decreasing ``f`` in ``[x1, x2]`` with ``f(x1) > 0 >= f(x2)``, all rows at once.
 
     Chandrupatla's (1997) hybrid of inverse quadratic interpolation and bisection, which
     keeps a bracket, so each root stays within the bracket it was given; the first step
     is a secant step where both values are finite. ``f(x, idx)`` evaluates the rows
-    ``idx``; rows leave the loop as they converge (``|bracket| < xatol + xrtol |x|``).
-    Returns the bracket end where ``f <= 0``: the bound inside the confidence set, at
-    most the tolerance from the exact root.
+    ``idx``; rows leave the loop as they converge (see ``_XRTOL``; ``centre`` is the
+    estimate on the solver's scale). Returns the bracket end where ``f <= 0``: the
+    bound inside the confidence set, at most the tolerance from the exact root.
     """
     x1, x2, f1, f2 = (np.array(a, dtype=np.float64) for a in (x1, x2, f1, f2))
     out = np.array(x2)
     idx = np.flatnonzero(f2 != 0)
-    x1, x2, f1, f2 = x1[idx], x2[idx], f1[idx], f2[idx]
+    x1, x2, f1, f2, centre = x1[idx], x2[idx], f1[idx], f2[idx], np.asarray(centre)[idx]
     x3, f3 = x2.copy(), f2.copy()
     t = np.where(np.isfinite(f1), np.clip(f1 / (f1 - f2), 0.01, 0.99), 0.5)
     # An infinite value only tells the sign; the interpolation needs finite ones.
@@ -351,12 +355,13 @@ def _chandrupatla(
         x1, f1 = xt, ft
         inside = np.where(f1 <= 0, x1, x2)
         dx = np.abs(x2 - x1)
-        tol = xatol + xrtol * np.abs(inside)
+        scale = np.minimum(np.abs(inside - centre), 1.0)
+        tol = np.maximum(_XRTOL * scale, _EPS2 * np.abs(inside)) + 1e-300
         done = (f1 == 0) | (dx < tol) | np.isnan(f1)
         out[idx[done]] = np.where(np.isnan(f1), np.nan, inside)[done]
         keep = ~done
-        idx, x1, x2, x3, f1, f2, f3, dx, tol = (
-            a[keep] for a in (idx, x1, x2, x3, f1, f2, f3, dx, tol)
+        idx, x1, x2, x3, f1, f2, f3, dx, tol, centre = (
+            a[keep] for a in (idx, x1, x2, x3, f1, f2, f3, dx, tol, centre)
         )
         # Inverse quadratic interpolation where the three points allow it, else bisection.
         xi = (x1 - x2) / (x3 - x2)
@@ -434,22 +439,23 @@ def _lower_bound(score: _Score, target: FloatArray, start: FloatArray) -> FloatA
         fstart = score(start, rows) - target
         lo, hi, flo, fhi = _narrow(lo, hi, flo, fhi, start, fstart)
         # 3. Where nothing below the root has been found yet (the guess was too
-        #    cautious): the secant through the guess and the estimate (Z = 0 there), or
-        #    the null value when the estimate is infinite, extended past the guess.
+        #    cautious): twice the step that the secant through the guess and the
+        #    estimate (Z = 0 there; the null value when the estimate is infinite) takes
+        #    past the guess, so that the root is most likely passed.
         far = np.flatnonzero(np.isinf(flo))
         if far.size:
             finite = np.isfinite(estimate[far])
             x0 = np.where(finite, estimate[far], 0.0)
             f0 = np.where(finite, -target[far], fnull[far])
             xs, fs = start[far], fstart[far]
-            g = xs + (xs - x0) * fs / (f0 - fs)
+            g = xs + 2 * (xs - x0) * fs / (f0 - fs)
             g = np.clip(np.where(np.isfinite(g), g, lo[far]), lo[far], hi[far])
             fg = score(g, rows[far]) - target[far]
             lo[far], hi[far], flo[far], fhi[far] = _narrow(
                 lo[far], hi[far], flo[far], fhi[far], g, fg
             )
         bound[rows] = _chandrupatla(
-            lambda x, i: score(x, rows[i]) - target[i], lo, hi, flo, fhi, *_TOL[score.kind]
+            lambda x, i: score(x, rows[i]) - target[i], lo, hi, flo, fhi, estimate
         )
     return bound if score.kind == "difference" else np.exp(bound)
 
