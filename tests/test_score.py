@@ -261,7 +261,9 @@ def test_ratio_matches_statsmodels_on_grid() -> None:
 
 def test_ratio_bounds_are_statsmodels_score_tests_at_alpha_on_grid() -> None:
     # Every finite bound, two-sided: statsmodels' score test of rho = bound has p-value
-    # alpha there.
+    # alpha there (to 3e-8 of alpha; statsmodels takes the restricted estimate from the
+    # textbook quadratic formula, which loses digits to cancellation for rare events:
+    # 6e-9 for 7 successes in 3e8).
     nc, xc, nv, xv, alpha = _rows(GRID + HUGE)
     low, high = score_interval_ratio(nc, xc, nv, xv, alpha)
     checked = 0
@@ -271,7 +273,7 @@ def test_ratio_bounds_are_statsmodels_score_tests_at_alpha_on_grid() -> None:
                 res = score_test_proportions_2indep(
                     row[3], row[2], row[1], row[0], value=bound, compare="ratio", correction=False
                 )
-                assert float(res.pvalue) == pytest.approx(alpha[i], rel=1e-8), (row, alpha[i])
+                assert float(res.pvalue) == pytest.approx(alpha[i], rel=3e-8), (row, alpha[i])
                 checked += 1
     assert checked > 1.5 * len(alpha)
 
