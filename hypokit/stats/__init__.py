@@ -67,6 +67,7 @@ from hypokit.stats._power import (
     t_n,
     t_power,
 )
+from hypokit.stats._score import score_interval_difference, score_interval_ratio
 from hypokit.stats._sequential import (
     DEFAULT_N_TUNE,
     SequentialResult,
@@ -133,6 +134,8 @@ __all__ = [
     "proportion_power",
     "repeated_testing_alpha",
     "running",
+    "score_interval_difference",
+    "score_interval_ratio",
     "simpson",
     "simpson_proportions",
     "spending",
