@@ -696,7 +696,8 @@ def analyze(
     (Cochran's Q at ``alpha``, with I²) and segments that differ from the rest (Holm
     over the segments); segments that move significantly against the overall effect;
     rows that cannot be computed (an arm without units, a constant metric); too little
-    data for the ``plan``.
+    data for the ``plan``. Each finding names its segment and the segment column(s)
+    (``Finding.columns``).
 
     Args:
         data: One row per unit, wherever it lives: a pandas DataFrame, a polars
@@ -880,7 +881,7 @@ def analyze(
     agg, grid = _grid(agg, segs, arms)
 
     units = agg.n[grid]  # (segments, arms)
-    srm_table = _srm(segs, arms, units, allocation, srm_alpha, findings)
+    srm_table = _srm(segs, arms, units, allocation, srm_alpha, findings, agg.segment_columns)
 
     # Compare every metric: control rows (S, 1) against variant rows (S, V).
     options = _Options(
@@ -908,7 +909,7 @@ def analyze(
         for spec, comp, _ in families:
             _segment_checks(spec, comp, agg, grid, segs, variants, alpha, rows, findings)
     if plan is not None:
-        _plan_check(plan, segs, arms, units, findings)
+        _plan_check(plan, segs, arms, units, findings, agg.segment_columns)
 
     return AnalysisResult(
         rows=rows,
@@ -979,8 +980,9 @@ def _compare_all(
             for i, seg in enumerate(segs):
                 reason = int(comp.reason[i, j])
                 if reason & _FATAL:
+                    cols = agg.segment_columns
                     findings.append(
-                        _not_computed(spec, seg, var_label, control, reason, metric_n[i], j)
+                        _not_computed(spec, seg, var_label, control, reason, metric_n[i], j, cols)
                     )
                     continue
                 for flag in (
@@ -993,11 +995,12 @@ def _compare_all(
                         findings.append(
                             Finding(
                                 "lift" if flag != stats.Reason.COVARIATE_UNUSABLE else "cuped",
-                                f"{spec.label} in {_seg(seg)}, {var_label!r}: "
-                                f"{stats.describe_reason(int(flag))[0]}.",
+                                f"{spec.label} in {_seg(seg, agg.segment_columns)}, "
+                                f"{var_label!r}: {stats.describe_reason(int(flag))[0]}.",
                                 segment=seg,
                                 metric=spec.label,
                                 variant=var_label,
+                                columns=_columns_of(seg, agg.segment_columns),
                             )
                         )
                 values = {
@@ -1290,9 +1293,39 @@ def _finish_rows(
     return tuple(dict(zip(keys, vals, strict=True)) for vals in zip(*columns.values(), strict=True))
 
 
-def _seg(segment: str, *, start: bool = False) -> str:
-    text = "the whole population" if segment == ALL else f"segment {segment!r}"
+def _seg(segment: str, columns: Sequence[str] = (), *, start: bool = False) -> str:
+    """A segment in words, naming the column(s) its label comes from.
+
+    ``"the whole population"`` for ``"(all)"``; ``"segment 'new' of customer_type"``
+    with one column (``"segment 'new'"`` when that column is itself called
+    ``segment``, as in an aggregates table); ``"segment country='DE', platform='ios'"``
+    with several, the label split where :func:`hypokit.aggregate` joined the values
+    with ``" / "``. When a value itself contains ``" / "`` the split would be
+    ambiguous, and the whole label is kept: ``"segment 'a / b / ios' of country /
+    platform"``.
+    """
+    parts = segment.split(" / ")
+    if segment == ALL:
+        text = "the whole population"
+    elif len(columns) > 1 and len(parts) == len(columns):
+        text = "segment " + ", ".join(f"{c}={v!r}" for c, v in zip(columns, parts, strict=True))
+    elif columns and tuple(columns) != ("segment",):
+        text = f"segment {segment!r} of {' / '.join(columns)}"
+    else:
+        text = f"segment {segment!r}"
     return text[:1].upper() + text[1:] if start else text
+
+
+def _segments_of(columns: Sequence[str]) -> str:
+    """``"segments of customer_type"``, ``"segments of country × platform"``."""
+    if not columns or tuple(columns) == ("segment",):
+        return "segments"
+    return "segments of " + " × ".join(columns)
+
+
+def _columns_of(segment: str, columns: Sequence[str]) -> tuple[str, ...]:
+    """The ``columns`` of a finding about ``segment``: none for the whole population."""
+    return () if segment == ALL else tuple(columns)
 
 
 def _grid(
@@ -1336,6 +1369,7 @@ def _srm(
     allocation: Mapping[str, float] | None,
     threshold: float,
     findings: list[Finding],
+    columns: tuple[str, ...] = (),
 ) -> SRMTable:
     weights = None
     if allocation is not None:
@@ -1378,10 +1412,12 @@ def _srm(
             findings.append(
                 Finding(
                     "srm",
-                    f"Sample-ratio mismatch in {_seg(seg)}: {detail}; chi-square p = {p:.2g}. "
+                    f"Sample-ratio mismatch in {_seg(seg, columns)}: {detail}; "
+                    f"chi-square p = {p:.2g}. "
                     "Assignment or logging may be broken; do not trust these effects.",
                     segment=seg,
                     severity="warning",
+                    columns=_columns_of(seg, columns),
                 )
             )
     return SRMTable(tuple(rows), threshold)
@@ -1416,21 +1452,30 @@ def _not_computed(
     reason: int,
     metric_n: np.ndarray,
     j: int,
+    columns: tuple[str, ...] = (),
 ) -> Finding:
     n_c, n_v = int(metric_n[0]), int(metric_n[j + 1])
     if n_c == 0 or n_v == 0:
         empty = control if n_c == 0 else variant
-        text = f"{_seg(seg, start=True)} has no units with {spec.label} in {empty!r}"
+        text = f"{_seg(seg, columns, start=True)} has no units with {spec.label} in {empty!r}"
         text += "; it has one arm only, so it cannot be compared." if n_c + n_v else "."
         kind = "one_arm" if n_c + n_v else "no_data"
     else:
         kind = "not_computed"
         text = (
-            f"{spec.label} in {_seg(seg)}, {variant!r} against {control!r}: "
+            f"{spec.label} in {_seg(seg, columns)}, {variant!r} against {control!r}: "
             + "; ".join(stats.describe_reason(reason))
             + f" (n = {n_c:,} / {n_v:,}). No estimate is reported."
         )
-    return Finding(kind, text, segment=seg, metric=spec.label, variant=variant, severity="warning")
+    return Finding(
+        kind,
+        text,
+        segment=seg,
+        metric=spec.label,
+        variant=variant,
+        severity="warning",
+        columns=_columns_of(seg, columns),
+    )
 
 
 def _segment_checks(
@@ -1445,6 +1490,7 @@ def _segment_checks(
     findings: list[Finding],
 ) -> None:
     """Simpson's paradox, heterogeneity and opposing segments for one metric."""
+    columns = agg.segment_columns
     z_crit = stats.critical_z(alpha, "two-sided")
     usable = (comp.reason[1:] & _FATAL) == 0  # (S-1, V)
     effect = np.where(usable, comp.effect[1:], np.nan).T  # (V, S-1)
@@ -1471,8 +1517,8 @@ def _segment_checks(
                 Finding(
                     "simpson",
                     f"Simpson's paradox for {spec.label}, {var!r}: the pooled effect "
-                    f"({_num(float(pooled[j]))}) and the effect within segments "
-                    f"({_num(strat)}) point in opposite directions; "
+                    f"({_num(float(pooled[j]))}) and the effect within "
+                    f"{_segments_of(columns)} ({_num(strat)}) point in opposite directions; "
                     f"{int(simpson.opposite_segments[j])} of {int(simpson.segments[j])} segments "
                     "go against the pooled number. The arms have a different segment mix "
                     "(see the sample-ratio check per segment): read the segments, not the "
@@ -1480,19 +1526,21 @@ def _segment_checks(
                     metric=spec.label,
                     variant=var,
                     severity="warning",
+                    columns=tuple(columns),
                 )
             )
         if int(np.isfinite(effect[j]).sum()) >= 2 and float(het.p_value[j]) < alpha:
             findings.append(
                 Finding(
                     "heterogeneity",
-                    f"The effect of {var!r} on {spec.label} differs across segments "
-                    f"(Cochran's Q = {float(het.q[j]):.1f}, p = {float(het.p_value[j]):.2g}, "
-                    f"I² = {float(het.i_squared[j]):.0%}); the overall number averages "
-                    "unlike effects.",
+                    f"The effect of {var!r} on {spec.label} differs across "
+                    f"{_segments_of(columns)} (Cochran's Q = {float(het.q[j]):.1f}, "
+                    f"p = {float(het.p_value[j]):.2g}, I² = {float(het.i_squared[j]):.0%}); "
+                    "the overall number averages unlike effects.",
                     metric=spec.label,
                     variant=var,
                     severity="warning",
+                    columns=tuple(columns),
                 )
             )
             p_seg = stats.p_adjust(het.segment_p_value[j], "holm")
@@ -1501,14 +1549,16 @@ def _segment_checks(
                     findings.append(
                         Finding(
                             "segment_differs",
-                            f"{seg!r} differs from the other segments on {spec.label} for "
-                            f"{var!r}: {_num(float(effect[j, k]))} against "
+                            f"{_seg(seg, columns, start=True)} differs from the other "
+                            f"segments on {spec.label} for {var!r}: "
+                            f"{_num(float(effect[j, k]))} against "
                             f"{_num(float(het.rest_effect[j, k]))} elsewhere "
                             f"(Holm-adjusted p = {float(p_seg[k]):.2g}).",
                             segment=seg,
                             metric=spec.label,
                             variant=var,
                             severity="warning",
+                            columns=_columns_of(seg, columns),
                         )
                     )
         overall = next(
@@ -1545,12 +1595,14 @@ def _segment_checks(
                 findings.append(
                     Finding(
                         "segment_opposes",
-                        f"{r['segment']!r} moved {spec.label} the other way: {seg_text} while "
-                        f"the whole moved {all_text}. The average hides it.",
+                        f"{_seg(r['segment'], columns, start=True)} moved {spec.label} the "
+                        f"other way: {seg_text} while the whole moved {all_text}. The average "
+                        "hides it.",
                         segment=r["segment"],
                         metric=spec.label,
                         variant=var,
                         severity="warning",
+                        columns=_columns_of(r["segment"], columns),
                     )
                 )
 
@@ -1561,6 +1613,7 @@ def _plan_check(
     arms: tuple[str, ...],
     units: np.ndarray,
     findings: list[Finding],
+    columns: tuple[str, ...] = (),
 ) -> None:
     from hypokit._sizing import SizingPlan
 
@@ -1571,9 +1624,10 @@ def _plan_check(
             findings.append(
                 Finding(
                     "underpowered",
-                    f"The plan sizes segment {row.segment!r}, which the data does not have.",
+                    f"The plan sizes {_seg(row.segment, columns)}, which the data does not have.",
                     segment=row.segment,
                     severity="warning",
+                    columns=_columns_of(row.segment, columns),
                 )
             )
             continue
@@ -1590,12 +1644,13 @@ def _plan_check(
             findings.append(
                 Finding(
                     "underpowered",
-                    f"{_seg(row.segment, start=True)} has too little data for the planned MDE "
-                    f"({_num(row.mde)} on {row.metric}): {detail} units per arm "
+                    f"{_seg(row.segment, columns, start=True)} has too little data for the "
+                    f"planned MDE ({_num(row.mde)} on {row.metric}): {detail} units per arm "
                     f"({worst:.0%} of plan). A non-significant result there is not evidence "
                     "of no effect.",
                     segment=row.segment,
                     metric=row.metric,
                     severity="warning",
+                    columns=_columns_of(row.segment, columns),
                 )
             )

@@ -880,6 +880,117 @@ def test_messages_keep_the_segment_label(units: pd.DataFrame) -> None:
         assert "'ZZ'" in finding.message, finding.message
 
 
+def _segment_text(finding: hk.Finding, columns: tuple[str, ...]) -> str:
+    values = str(finding.segment).split(" / ")
+    return ", ".join(f"{c}={v!r}" for c, v in zip(columns, values, strict=True))
+
+
+def test_every_segment_finding_names_its_columns() -> None:
+    rng = np.random.default_rng(7)
+    cells = {  # (control units, treatment units, effect on rev)
+        ("DE", "ios"): (1100, 900, 2.0),
+        ("DE", "web"): (1000, 1000, 2.0),
+        ("FR", "ios"): (1000, 1000, 2.0),
+        ("FR", "web"): (1000, 1000, -4.0),
+        ("US", "ios"): (30, 0, 0.0),
+    }
+    parts = []
+    for (country, platform), (n0, n1, shift) in cells.items():
+        for arm, n, d in (("control", n0, 0.0), ("treatment", n1, shift)):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "country": country,
+                        "platform": platform,
+                        "arm": arm,
+                        "pre": rng.normal(20.0, 5.0, n),
+                        "rev": rng.normal(50.0 + d, 5.0, n),
+                        "zero": rng.random(n),
+                    }
+                )
+            )
+    df = pd.concat(parts, ignore_index=True)
+    fr_ios = (df["country"] == "FR") & (df["platform"] == "ios")
+    de_web = (df["country"] == "DE") & (df["platform"] == "web")
+    df["flat"] = np.where(fr_ios, 1.0, rng.normal(0, 1, len(df)))  # constant in FR / ios
+    df.loc[de_web & (df["arm"] == "control"), "zero"] = 0.0  # control mean 0 in DE / web
+    df["late"] = np.where(fr_ios, np.nan, df["rev"])  # no values in FR / ios
+    df.loc[de_web, "pre"] = 3.0  # a covariate that does not vary in DE / web
+    plan = hk.size(
+        hk.Proportion(baseline={"DE / ios": 0.2, "XX / web": 0.2}),
+        mde=0.05,
+        traffic={"DE / ios": 100, "XX / web": 100},
+    )
+    columns = ("country", "platform")
+    res = analyze(
+        df,
+        metrics=[
+            hk.Mean("rev", covariate="pre"),
+            hk.Mean("flat"),
+            hk.Mean("zero"),
+            hk.Mean("late"),
+        ],
+        segments=list(columns),
+        plan=plan,
+    )
+    by_kind = {f.kind for f in res.warnings}
+    assert by_kind >= {
+        "srm", "one_arm", "not_computed", "no_data", "lift", "cuped", "missing",
+        "heterogeneity", "segment_differs", "segment_opposes", "underpowered",
+    }  # fmt: skip
+    expect = {
+        ("srm", "DE / ios", None),
+        ("srm", "US / ios", None),
+        ("one_arm", "US / ios", "rev"),
+        ("not_computed", "FR / ios", "flat"),
+        ("no_data", "FR / ios", "late"),
+        ("lift", "DE / web", "zero"),
+        ("cuped", "DE / web", "rev"),
+        ("segment_opposes", "FR / web", "rev"),
+        ("underpowered", "DE / ios", "proportion"),
+        ("underpowered", "XX / web", None),
+    }
+    assert expect <= {(f.kind, f.segment, f.metric) for f in res.warnings}
+    for f in res.warnings:
+        if f.segment not in (None, ALL):
+            assert f.columns == columns, f
+            named = _segment_text(f, columns)
+            assert f"segment {named}" in f.message or f"Segment {named}" in f.message, f
+        elif f.kind in ("simpson", "heterogeneity"):
+            assert f.columns == columns, f
+            assert "segments of country × platform" in f.message, f.message
+        else:
+            assert f.columns == (), f
+    text = res.findings("segment_opposes")[0].message
+    assert text.startswith("Segment country='FR', platform='web' moved rev the other way")
+    # Filtering on the new field.
+    about_segments = res.findings(columns=columns)
+    assert about_segments == [f for f in res.warnings if f.columns]
+    assert {f.kind for f in res.findings(columns=())} == {"missing"}
+    assert [f.segment for f in res.findings("srm", columns=columns)] == ["DE / ios", "US / ios"]
+
+
+def test_findings_name_one_column_and_an_aggregates_table() -> None:
+    df = pd.concat([_split("x", 2000, 2000, 1), _split("y", 2200, 1800, 2)], ignore_index=True)
+    res = analyze(df.rename(columns={"seg": "customer_type"}), metrics=[hk.Mean("rev")],
+                  segments="customer_type")  # fmt: skip
+    srm = {f.segment: f for f in res.findings("srm")}
+    assert srm["y"].columns == ("customer_type",)
+    assert "Sample-ratio mismatch in segment 'y' of customer_type:" in srm["y"].message
+    assert srm[ALL].columns == ()
+    assert "Sample-ratio mismatch in the whole population:" in srm[ALL].message
+    # An aggregates table from a warehouse knows only its "segment" column.
+    table = hk.aggregate(df, variant="arm", metrics=[hk.Mean("rev")], segments="seg")
+    res = analyze(table.to_pandas(), metrics=[hk.Mean("rev")])
+    found = res.findings("srm", segment="y")[0]
+    assert found.columns == ("segment",)
+    assert "Sample-ratio mismatch in segment 'y':" in found.message
+    # The Aggregates object keeps the data's column names.
+    assert analyze(table, metrics=[hk.Mean("rev")]).findings("srm", segment="y")[0].columns == (
+        "seg",
+    )
+
+
 # ================================================================= 5. bad input
 def _bad(units: pd.DataFrame, **kwargs: Any) -> hk.AnalysisResult:
     kwargs.setdefault("metrics", [hk.Mean("rev")])

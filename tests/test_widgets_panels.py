@@ -285,7 +285,7 @@ def test_the_explorer_follows_metric_and_segment(result):
     ]
     assert {f.segment for f in explorer.shown_findings} == {None, "business"}
     text = explorer.findings.outputs[0]["data"]["text/plain"]
-    assert "[segment_differs] 'business' differs" in text
+    assert "[segment_differs] Segment 'business' differs" in text
     assert "'new'" not in text
     explorer.fields["metric"].value = "revenue"
     assert [(r["segment"], r["metric"]) for r in explorer.rows()] == [("business", "revenue")]
