@@ -690,9 +690,11 @@ def analyze(
 
     Findings in ``result.warnings``: sample-ratio mismatch overall and per segment
     (chi-square against ``allocation``, equal by default, alarm at ``srm_alpha``);
-    Simpson's paradox (the pooled effect and the segment-stratified effect, inverse
-    variance or Mantel-Haenszel, have opposite signs and one of them is nominally
-    significant; it does not need every segment to flip); heterogeneity across segments
+    Simpson's paradox (pooled and segment-stratified effects, Mantel-Haenszel for
+    proportions and population-weighted otherwise, of opposite signs, with a segment mix
+    that differs between the arms, chi-square of segment × arm at ``srm_alpha``, or a
+    nominally significant effect; not every segment needs to flip; see
+    :meth:`hypokit.stats.Simpson.paradox`); heterogeneity across segments
     (Cochran's Q at ``alpha``, with I²) and segments that differ from the rest (Holm
     over the segments); segments that move significantly against the overall effect;
     rows that cannot be computed (an arm without units, a constant metric); too little
@@ -734,7 +736,8 @@ def analyze(
             "treatment": 0.5}`` (any positive scale); None for equal shares.
         plan: A :class:`~hypokit.SizingPlan`: segments with fewer units per arm than
             planned get a finding.
-        srm_alpha: The p-value below which the sample ratio is flagged.
+        srm_alpha: The p-value below which the sample ratio is flagged, and the
+            segment mix of two arms called different by the Simpson check.
         theta_pooling: CUPED's theta from both arms pooled (``"total"``) or within arms.
         progress: Show the aggregation's progress bar: None shows it in terminals and
             notebooks when the query runs longer than 2 s; True always; False never.
@@ -907,7 +910,9 @@ def analyze(
 
     if len(segs) > 2:
         for spec, comp, _ in families:
-            _segment_checks(spec, comp, agg, grid, segs, variants, alpha, rows, findings)
+            _segment_checks(
+                spec, comp, agg, grid, segs, variants, alpha, rows, findings, mix_alpha=srm_alpha
+            )
     if plan is not None:
         _plan_check(plan, segs, arms, units, findings, agg.segment_columns)
 
@@ -1488,41 +1493,81 @@ def _segment_checks(
     alpha: float,
     rows: tuple[dict[str, Any], ...],
     findings: list[Finding],
+    *,
+    mix_alpha: float = 0.001,
 ) -> None:
-    """Simpson's paradox, heterogeneity and opposing segments for one metric."""
+    """Simpson's paradox, heterogeneity and opposing segments for one metric.
+
+    Simpson's paradox is reported by :meth:`hypokit.stats.Simpson.paradox`: the pooled
+    effect and the segment-stratified one (Mantel-Haenszel for a proportion; for a mean
+    the segment effects weighted by the segments' units, for a ratio by their
+    denominator totals: the weights under which the pooled effect is that same average
+    when the arms' segment mixes agree) have opposite signs, and either the segment mix
+    differs between the two arms (Pearson's chi-square of segment × arm on the metric's
+    units, p < ``mix_alpha``, the sample-ratio alarm level) or one of the two effects is
+    significant at ``alpha`` (two-sided, nominal). Two numbers of noise around zero with
+    opposite signs are not reported.
+    """
     columns = agg.segment_columns
-    z_crit = stats.critical_z(alpha, "two-sided")
     usable = (comp.reason[1:] & _FATAL) == 0  # (S-1, V)
     effect = np.where(usable, comp.effect[1:], np.nan).T  # (V, S-1)
     se = np.where(usable, comp.se[1:], np.nan).T
     pooled = comp.effect[0]  # (V,)
-    pooled_se = comp.se[0]
     if spec.kind == "proportion":
         ctrl = _stats_for(spec, agg, grid[1:, 0])
         simpson = stats.simpson_proportions(
             stats.ProportionStats(n=ctrl.n[None, :], successes=ctrl.successes[None, :]),
             _stats_for(spec, agg, grid[1:, 1:].T),
         )
+        method = "Mantel-Haenszel"
     else:
-        size = agg.n[grid[1:]].sum(axis=1)  # units per segment, both arms
-        simpson = stats.simpson(pooled, effect, se, weights=size[None, :])
+        # The population the pooled number averages over: units for a mean, the
+        # denominator for a ratio (a ratio of sums weights its segments by their share
+        # of the denominator), in every arm.
+        base = agg.n if spec.kind == "mean" else agg.stats[f"{spec.label}:sum_x"]
+        size = base[grid[1:]].sum(axis=1)
+        metric_n = agg.stats[f"{spec.label}:n"][grid[1:]]  # (S-1, arms)
+        simpson = stats.simpson(
+            pooled,
+            effect,
+            se,
+            weights=size[None, :],
+            pooled_se=comp.se[0],
+            control_n=metric_n[None, :, 0],
+            variant_n=metric_n[:, 1:].T,
+        )
+        method = "population-weighted"
+    paradox = simpson.paradox(alpha, mix_alpha)
     het = stats.heterogeneity(effect, se)
     seg_names = segs[1:]
     for j, var in enumerate(variants):
-        strat, strat_se = float(simpson.stratified_effect[j]), float(simpson.stratified_se[j])
-        loud = abs(pooled[j] / pooled_se[j]) >= z_crit if pooled_se[j] > 0 else False
-        loud = loud or (strat_se > 0 and abs(strat / strat_se) >= z_crit)
-        if bool(simpson.reversed[j]) and loud:
+        if bool(paradox[j]):
+            mix_p = float(simpson.mix_p_value[j])
+            if mix_p < mix_alpha:
+                why = (
+                    "The arms have a different segment mix (chi-square of segment × arm, "
+                    f"p = {mix_p:.2g}), so the pooled number compares unlike groups of units"
+                )
+            else:
+                est = np.array([pooled[j], simpson.stratified_effect[j]])
+                est_se = np.array([simpson.pooled_se[j], simpson.stratified_se[j]])
+                ok = est_se > 0  # paradox() makes one of them significant
+                z = float(np.max(np.abs(est[ok] / est_se[ok])))
+                why = (
+                    f"The disagreement is not noise (one of the two has |z| = {z:.1f}): the "
+                    "arms' segment mix differs only a little (chi-square of segment × arm, "
+                    f"p = {_p(mix_p)}), but enough to flip the pooled number"
+                )
             findings.append(
                 Finding(
                     "simpson",
                     f"Simpson's paradox for {spec.label}, {var!r}: the pooled effect "
                     f"({_num(float(pooled[j]))}) and the effect within "
-                    f"{_segments_of(columns)} ({_num(strat)}) point in opposite directions; "
-                    f"{int(simpson.opposite_segments[j])} of {int(simpson.segments[j])} segments "
-                    "go against the pooled number. The arms have a different segment mix "
-                    "(see the sample-ratio check per segment): read the segments, not the "
-                    "average.",
+                    f"{_segments_of(columns)} ({method}, "
+                    f"{_num(float(simpson.stratified_effect[j]))}) point in opposite "
+                    f"directions; {int(simpson.opposite_segments[j])} of "
+                    f"{int(simpson.segments[j])} segments go against the pooled number. "
+                    f"{why}: read the segments, not the average.",
                     metric=spec.label,
                     variant=var,
                     severity="warning",

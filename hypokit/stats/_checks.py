@@ -550,8 +550,8 @@ class Simpson(_ReadOnly):
           experiment a mix that differs at that level is a broken split, and outside one
           it is the confounding that makes the pooled number misleading;
         * the pooled or the stratified effect is nominally significant,
-          ``|effect / se| >= z_{1 - alpha/2}``: one direction is established, so the
-          other number points the wrong way.
+          ``|effect / se| >= z_{1 - alpha/2}``: the two numbers are not both noise
+          around zero, and reading the pooled one alone misleads.
 
         Under a null effect with balanced randomisation both conditions are rare events,
         so a false alarm needs a chance reversal *and* one of them.
