@@ -1188,6 +1188,19 @@ def test_findings_name_one_column_and_an_aggregates_table() -> None:
     )
 
 
+def test_a_value_with_the_label_separator_keeps_the_whole_label() -> None:
+    # "a / b" joined with "ios" makes "a / b / ios": three parts for two columns, so the
+    # message does not guess which value is which.
+    df = pd.concat([_split("x", 2000, 2000, 1), _split("y", 2200, 1800, 2)], ignore_index=True)
+    df = df.assign(team=np.where(df["seg"] == "y", "a / b", "c"), platform="ios").drop(
+        columns="seg"
+    )
+    res = analyze(df, metrics=[hk.Mean("rev")], segments=["team", "platform"])
+    (found,) = res.findings("srm", segment="a / b / ios")
+    assert found.columns == ("team", "platform")
+    assert "Sample-ratio mismatch in segment 'a / b / ios' of team / platform:" in found.message
+
+
 def test_simpson_names_every_column_it_stratified_by() -> None:
     df = patients(KIDNEY, "treatment", "stone_size", "success")
     df["centre"] = np.where(np.arange(len(df)) % 2 == 0, "north", "south")
