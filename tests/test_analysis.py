@@ -1041,6 +1041,36 @@ def test_no_simpson_without_a_paradox() -> None:
     assert [f.kind for f in lax.warnings] == ["simpson"]
 
 
+def test_simpson_from_a_significant_effect_and_a_chance_imbalance() -> None:
+    # Levels 10 and 100, -0.2 in both segments; a split of 520/480 against 480/520
+    # (chi-square p = 0.074, no alarm at srm_alpha) is enough to lift the pooled mean
+    # difference to +3.4. The stratified effect is significant: not noise.
+    df = pd.concat(
+        [
+            block("s1", "control", spread(10.0, 1.0, 520)),
+            block("s1", "treatment", spread(9.8, 1.0, 480)),
+            block("s2", "control", spread(100.0, 1.0, 480)),
+            block("s2", "treatment", spread(99.8, 1.0, 520)),
+        ],
+        ignore_index=True,
+    )
+    res = analyze(df, metrics=[hk.Mean("rev")], segments="seg")
+    overall = res.row("rev")
+    assert overall["effect"] == approx((480 * 9.8 + 520 * 99.8 - 520 * 10 - 480 * 100) / 1000)
+    assert not overall["significant"]
+    se = math.sqrt(1 / 520 + 1 / 480)  # each segment's, sd 1 in every arm
+    z = -0.2 / (math.sqrt(2 * se**2) / 2)  # equal sizes: the plain average
+    assert z < -4
+    assert stats.chi2_contingency([[520, 480], [480, 520]], correction=False).pvalue > 0.05
+    (simpson,) = res.findings("simpson")
+    assert "(population-weighted, -0.2)" in simpson.message
+    assert f"The disagreement is not noise (one of the two has |z| = {abs(z):.1f})" in (
+        simpson.message
+    )
+    assert "p = 0.0736" in simpson.message
+    assert res.findings("srm") == []
+
+
 def test_no_simpson_for_a_ratio_with_a_balanced_mix() -> None:
     # A ratio of sums weights each segment by its share of the denominator: with the
     # same mix in both arms the pooled ratio effect is exactly the denominator-weighted
