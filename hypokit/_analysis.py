@@ -817,13 +817,16 @@ def analyze(
 
     Findings in ``result.warnings``: sample-ratio mismatch overall and per segment
     (chi-square against ``allocation``, equal by default, alarm at ``srm_alpha``);
-    Simpson's paradox (the pooled effect and the segment-stratified effect, inverse
-    variance or Mantel-Haenszel, have opposite signs and one of them is nominally
-    significant; it does not need every segment to flip); heterogeneity across segments
+    Simpson's paradox (pooled and segment-stratified effects, Mantel-Haenszel for
+    proportions and population-weighted otherwise, of opposite signs, with a segment mix
+    that differs between the arms, chi-square of segment × arm at ``srm_alpha``, or a
+    nominally significant effect; not every segment needs to flip; see
+    :meth:`hypokit.stats.Simpson.paradox`); heterogeneity across segments
     (Cochran's Q at ``alpha``, with I²) and segments that differ from the rest (Holm
     over the segments); segments that move significantly against the overall effect;
     rows that cannot be computed (an arm without units, a constant metric); too little
-    data for the ``plan``.
+    data for the ``plan``. Each finding names its segment and the segment column(s)
+    (``Finding.columns``).
 
     Args:
         data: One row per unit, wherever it lives: a pandas DataFrame, a polars
@@ -865,7 +868,8 @@ def analyze(
             "treatment": 0.5}`` (any positive scale); None for equal shares.
         plan: A :class:`~hypokit.SizingPlan`: segments with fewer units per arm than
             planned get a finding.
-        srm_alpha: The p-value below which the sample ratio is flagged.
+        srm_alpha: The p-value below which the sample ratio is flagged, and the
+            segment mix of two arms called different by the Simpson check.
         theta_pooling: CUPED's theta from both arms pooled (``"total"``) or within arms.
         progress: Show the aggregation's progress bar: None shows it in terminals and
             notebooks when the query runs longer than 2 s; True always; False never.
@@ -1014,7 +1018,7 @@ def analyze(
     agg, grid = _grid(agg, segs, arms)
 
     units = agg.n[grid]  # (segments, arms)
-    srm_table = _srm(segs, arms, units, allocation, srm_alpha, findings)
+    srm_table = _srm(segs, arms, units, allocation, srm_alpha, findings, agg.segment_columns)
 
     # Compare every metric: control rows (S, 1) against variant rows (S, V).
     options = _Options(
@@ -1041,10 +1045,11 @@ def analyze(
     if len(segs) > 2:
         for family in table_rows.families:
             _segment_checks(
-                family.spec, family.comp, agg, grid, segs, variants, alpha, rows, findings
-            )
+                family.spec, family.comp, agg, grid, segs, variants, alpha, rows, findings,
+                mix_alpha=srm_alpha,
+            )  # fmt: skip
     if plan is not None:
-        _plan_check(plan, segs, arms, units, findings)
+        _plan_check(plan, segs, arms, units, findings, agg.segment_columns)
 
     return AnalysisResult(
         rows=rows,
@@ -1099,6 +1104,7 @@ class _Rows:
     index: list[tuple[int, int, int]]  # (family, segment, variant) of each row
     reasons: list[int]  # each row's Reason flags, updated when intervals are recomputed
     segments: tuple[str, ...]
+    segment_columns: tuple[str, ...] = ()
 
 
 def _compare_all(
@@ -1143,19 +1149,22 @@ def _compare_all(
             for i, seg in enumerate(segs):
                 reason = int(comp.reason[i, j])
                 if reason & _FATAL:
+                    cols = agg.segment_columns
                     findings.append(
-                        _not_computed(spec, seg, var_label, control, reason, metric_n[i], j)
+                        _not_computed(spec, seg, var_label, control, reason, metric_n[i], j, cols)
                     )
                     continue
                 if reason & stats.Reason.COVARIATE_UNUSABLE:
                     findings.append(
                         Finding(
                             "cuped",
-                            f"{spec.label} in {_seg(seg)}, {var_label!r}: "
+                            f"{spec.label} in {_seg(seg, agg.segment_columns)}, "
+                            f"{var_label!r}: "
                             f"{stats.describe_reason(int(stats.Reason.COVARIATE_UNUSABLE))[0]}.",
                             segment=seg,
                             metric=spec.label,
                             variant=var_label,
+                            columns=_columns_of(seg, agg.segment_columns),
                         )
                     )
                 index.append((k, i, j))
@@ -1197,7 +1206,7 @@ def _compare_all(
                         values[key] = float(arr[i, j])
                 for key, value in values.items():
                     columns.setdefault(key, []).append(value)
-    return _Rows(columns, families, index, reasons, segs)
+    return _Rows(columns, families, index, reasons, segs, tuple(agg.segment_columns))
 
 
 def _method_options(method: str, n_tune: Any, prior: Any) -> tuple[Any, Any]:
@@ -1532,14 +1541,16 @@ def _lift_findings(table: _Rows, findings: list[Finding]) -> None:
         seg, metric, var = columns["segment"][row], columns["metric"][row], columns["variant"][row]
         for flag in _LIFT_FLAGS:
             if reason & flag:
+                where = _seg(seg, table.segment_columns)
                 findings.append(
                     Finding(
                         "lift",
-                        f"{metric} in {_seg(seg)}, {var!r}: {_lift_text(flag, columns, row)}",
+                        f"{metric} in {where}, {var!r}: {_lift_text(flag, columns, row)}",
                         segment=seg,
                         metric=metric,
                         variant=var,
                         severity="warning" if flag == stats.Reason.LIFT_UNBOUNDED else "info",
+                        columns=_columns_of(seg, table.segment_columns),
                     )
                 )
 
@@ -1557,9 +1568,39 @@ def _lift_text(flag: int, columns: dict[str, list[Any]], row: int) -> str:
     return stats.describe_reason(int(flag))[0] + "."
 
 
-def _seg(segment: str, *, start: bool = False) -> str:
-    text = "the whole population" if segment == ALL else f"segment {segment!r}"
+def _seg(segment: str, columns: Sequence[str] = (), *, start: bool = False) -> str:
+    """A segment in words, naming the column(s) its label comes from.
+
+    ``"the whole population"`` for ``"(all)"``; ``"segment 'new' of customer_type"``
+    with one column (``"segment 'new'"`` when that column is itself called
+    ``segment``, as in an aggregates table); ``"segment country='DE', platform='ios'"``
+    with several, the label split where :func:`hypokit.aggregate` joined the values
+    with ``" / "``. When a value itself contains ``" / "`` the split would be
+    ambiguous, and the whole label is kept: ``"segment 'a / b / ios' of country /
+    platform"``.
+    """
+    parts = segment.split(" / ")
+    if segment == ALL:
+        text = "the whole population"
+    elif len(columns) > 1 and len(parts) == len(columns):
+        text = "segment " + ", ".join(f"{c}={v!r}" for c, v in zip(columns, parts, strict=True))
+    elif columns and tuple(columns) != ("segment",):
+        text = f"segment {segment!r} of {' / '.join(columns)}"
+    else:
+        text = f"segment {segment!r}"
     return text[:1].upper() + text[1:] if start else text
+
+
+def _segments_of(columns: Sequence[str]) -> str:
+    """``"segments of customer_type"``, ``"segments of country × platform"``."""
+    if not columns or tuple(columns) == ("segment",):
+        return "segments"
+    return "segments of " + " × ".join(columns)
+
+
+def _columns_of(segment: str, columns: Sequence[str]) -> tuple[str, ...]:
+    """The ``columns`` of a finding about ``segment``: none for the whole population."""
+    return () if segment == ALL else tuple(columns)
 
 
 def _grid(
@@ -1603,6 +1644,7 @@ def _srm(
     allocation: Mapping[str, float] | None,
     threshold: float,
     findings: list[Finding],
+    columns: tuple[str, ...] = (),
 ) -> SRMTable:
     weights = None
     if allocation is not None:
@@ -1645,10 +1687,12 @@ def _srm(
             findings.append(
                 Finding(
                     "srm",
-                    f"Sample-ratio mismatch in {_seg(seg)}: {detail}; chi-square p = {p:.2g}. "
+                    f"Sample-ratio mismatch in {_seg(seg, columns)}: {detail}; "
+                    f"chi-square p = {p:.2g}. "
                     "Assignment or logging may be broken; do not trust these effects.",
                     segment=seg,
                     severity="warning",
+                    columns=_columns_of(seg, columns),
                 )
             )
     return SRMTable(tuple(rows), threshold)
@@ -1683,21 +1727,30 @@ def _not_computed(
     reason: int,
     metric_n: np.ndarray,
     j: int,
+    columns: tuple[str, ...] = (),
 ) -> Finding:
     n_c, n_v = int(metric_n[0]), int(metric_n[j + 1])
     if n_c == 0 or n_v == 0:
         empty = control if n_c == 0 else variant
-        text = f"{_seg(seg, start=True)} has no units with {spec.label} in {empty!r}"
+        text = f"{_seg(seg, columns, start=True)} has no units with {spec.label} in {empty!r}"
         text += "; it has one arm only, so it cannot be compared." if n_c + n_v else "."
         kind = "one_arm" if n_c + n_v else "no_data"
     else:
         kind = "not_computed"
         text = (
-            f"{spec.label} in {_seg(seg)}, {variant!r} against {control!r}: "
+            f"{spec.label} in {_seg(seg, columns)}, {variant!r} against {control!r}: "
             + "; ".join(stats.describe_reason(reason))
             + f" (n = {n_c:,} / {n_v:,}). No estimate is reported."
         )
-    return Finding(kind, text, segment=seg, metric=spec.label, variant=variant, severity="warning")
+    return Finding(
+        kind,
+        text,
+        segment=seg,
+        metric=spec.label,
+        variant=variant,
+        severity="warning",
+        columns=_columns_of(seg, columns),
+    )
 
 
 def _segment_checks(
@@ -1710,56 +1763,99 @@ def _segment_checks(
     alpha: float,
     rows: tuple[dict[str, Any], ...],
     findings: list[Finding],
+    *,
+    mix_alpha: float = 0.001,
 ) -> None:
-    """Simpson's paradox, heterogeneity and opposing segments for one metric."""
-    z_crit = stats.critical_z(alpha, "two-sided")
+    """Simpson's paradox, heterogeneity and opposing segments for one metric.
+
+    Simpson's paradox is reported by :meth:`hypokit.stats.Simpson.paradox`: the pooled
+    effect and the segment-stratified one (Mantel-Haenszel for a proportion; for a mean
+    the segment effects weighted by the segments' units, for a ratio by their
+    denominator totals: the weights under which the pooled effect is that same average
+    when the arms' segment mixes agree) have opposite signs, and either the segment mix
+    differs between the two arms (Pearson's chi-square of segment × arm on the metric's
+    units, p < ``mix_alpha``, the sample-ratio alarm level) or one of the two effects is
+    significant at ``alpha`` (two-sided, nominal). Two numbers of noise around zero with
+    opposite signs are not reported.
+    """
+    columns = agg.segment_columns
     usable = (comp.reason[1:] & _FATAL) == 0  # (S-1, V)
     effect = np.where(usable, comp.effect[1:], np.nan).T  # (V, S-1)
     se = np.where(usable, comp.se[1:], np.nan).T
     pooled = comp.effect[0]  # (V,)
-    pooled_se = comp.se[0]
     if spec.kind == "proportion":
         ctrl = _stats_for(spec, agg, grid[1:, 0])
         simpson = stats.simpson_proportions(
             stats.ProportionStats(n=ctrl.n[None, :], successes=ctrl.successes[None, :]),
             _stats_for(spec, agg, grid[1:, 1:].T),
         )
+        method = "Mantel-Haenszel"
     else:
-        size = agg.n[grid[1:]].sum(axis=1)  # units per segment, both arms
-        simpson = stats.simpson(pooled, effect, se, weights=size[None, :])
+        # The population the pooled number averages over: units for a mean, the
+        # denominator for a ratio (a ratio of sums weights its segments by their share
+        # of the denominator), in every arm.
+        base = agg.n if spec.kind == "mean" else agg.stats[f"{spec.label}:sum_x"]
+        size = base[grid[1:]].sum(axis=1)
+        metric_n = agg.stats[f"{spec.label}:n"][grid[1:]]  # (S-1, arms)
+        simpson = stats.simpson(
+            pooled,
+            effect,
+            se,
+            weights=size[None, :],
+            pooled_se=comp.se[0],
+            control_n=metric_n[None, :, 0],
+            variant_n=metric_n[:, 1:].T,
+        )
+        method = "population-weighted"
+    paradox = simpson.paradox(alpha, mix_alpha)
     het = stats.heterogeneity(effect, se)
     seg_names = segs[1:]
     for j, var in enumerate(variants):
-        strat, strat_se = float(simpson.stratified_effect[j]), float(simpson.stratified_se[j])
-        loud = abs(pooled[j] / pooled_se[j]) >= z_crit if pooled_se[j] > 0 else False
-        loud = loud or (strat_se > 0 and abs(strat / strat_se) >= z_crit)
-        if bool(simpson.reversed[j]) and loud:
+        if bool(paradox[j]):
+            mix_p = float(simpson.mix_p_value[j])
+            if mix_p < mix_alpha:
+                why = (
+                    "The arms have a different segment mix (chi-square of segment × arm, "
+                    f"p = {mix_p:.2g}), so the pooled number compares unlike groups of units"
+                )
+            else:
+                est = np.array([pooled[j], simpson.stratified_effect[j]])
+                est_se = np.array([simpson.pooled_se[j], simpson.stratified_se[j]])
+                ok = est_se > 0  # paradox() makes one of them significant
+                z = float(np.max(np.abs(est[ok] / est_se[ok])))
+                why = (
+                    f"The disagreement is not noise (one of the two has |z| = {z:.1f}): the "
+                    "arms' segment mix differs only a little (chi-square of segment × arm, "
+                    f"p = {_p(mix_p)}), but enough to flip the pooled number"
+                )
             findings.append(
                 Finding(
                     "simpson",
                     f"Simpson's paradox for {spec.label}, {var!r}: the pooled effect "
-                    f"({_num(float(pooled[j]))}) and the effect within segments "
-                    f"({_num(strat)}) point in opposite directions; "
-                    f"{int(simpson.opposite_segments[j])} of {int(simpson.segments[j])} segments "
-                    "go against the pooled number. The arms have a different segment mix "
-                    "(see the sample-ratio check per segment): read the segments, not the "
-                    "average.",
+                    f"({_num(float(pooled[j]))}) and the effect within "
+                    f"{_segments_of(columns)} ({method}, "
+                    f"{_num(float(simpson.stratified_effect[j]))}) point in opposite "
+                    f"directions; {int(simpson.opposite_segments[j])} of "
+                    f"{int(simpson.segments[j])} segments go against the pooled number. "
+                    f"{why}: read the segments, not the average.",
                     metric=spec.label,
                     variant=var,
                     severity="warning",
+                    columns=tuple(columns),
                 )
             )
         if int(np.isfinite(effect[j]).sum()) >= 2 and float(het.p_value[j]) < alpha:
             findings.append(
                 Finding(
                     "heterogeneity",
-                    f"The effect of {var!r} on {spec.label} differs across segments "
-                    f"(Cochran's Q = {float(het.q[j]):.1f}, p = {float(het.p_value[j]):.2g}, "
-                    f"I² = {float(het.i_squared[j]):.0%}); the overall number averages "
-                    "unlike effects.",
+                    f"The effect of {var!r} on {spec.label} differs across "
+                    f"{_segments_of(columns)} (Cochran's Q = {float(het.q[j]):.1f}, "
+                    f"p = {float(het.p_value[j]):.2g}, I² = {float(het.i_squared[j]):.0%}); "
+                    "the overall number averages unlike effects.",
                     metric=spec.label,
                     variant=var,
                     severity="warning",
+                    columns=tuple(columns),
                 )
             )
             p_seg = stats.p_adjust(het.segment_p_value[j], "holm")
@@ -1768,14 +1864,16 @@ def _segment_checks(
                     findings.append(
                         Finding(
                             "segment_differs",
-                            f"{seg!r} differs from the other segments on {spec.label} for "
-                            f"{var!r}: {_num(float(effect[j, k]))} against "
+                            f"{_seg(seg, columns, start=True)} differs from the other "
+                            f"segments on {spec.label} for {var!r}: "
+                            f"{_num(float(effect[j, k]))} against "
                             f"{_num(float(het.rest_effect[j, k]))} elsewhere "
                             f"(Holm-adjusted p = {float(p_seg[k]):.2g}).",
                             segment=seg,
                             metric=spec.label,
                             variant=var,
                             severity="warning",
+                            columns=_columns_of(seg, columns),
                         )
                     )
         overall = next(
@@ -1812,12 +1910,14 @@ def _segment_checks(
                 findings.append(
                     Finding(
                         "segment_opposes",
-                        f"{r['segment']!r} moved {spec.label} the other way: {seg_text} while "
-                        f"the whole moved {all_text}. The average hides it.",
+                        f"{_seg(r['segment'], columns, start=True)} moved {spec.label} the "
+                        f"other way: {seg_text} while the whole moved {all_text}. The average "
+                        "hides it.",
                         segment=r["segment"],
                         metric=spec.label,
                         variant=var,
                         severity="warning",
+                        columns=_columns_of(r["segment"], columns),
                     )
                 )
 
@@ -1828,6 +1928,7 @@ def _plan_check(
     arms: tuple[str, ...],
     units: np.ndarray,
     findings: list[Finding],
+    columns: tuple[str, ...] = (),
 ) -> None:
     from hypokit._sizing import SizingPlan
 
@@ -1838,9 +1939,10 @@ def _plan_check(
             findings.append(
                 Finding(
                     "underpowered",
-                    f"The plan sizes segment {row.segment!r}, which the data does not have.",
+                    f"The plan sizes {_seg(row.segment, columns)}, which the data does not have.",
                     segment=row.segment,
                     severity="warning",
+                    columns=_columns_of(row.segment, columns),
                 )
             )
             continue
@@ -1857,12 +1959,13 @@ def _plan_check(
             findings.append(
                 Finding(
                     "underpowered",
-                    f"{_seg(row.segment, start=True)} has too little data for the planned MDE "
-                    f"({_num(row.mde)} on {row.metric}): {detail} units per arm "
+                    f"{_seg(row.segment, columns, start=True)} has too little data for the "
+                    f"planned MDE ({_num(row.mde)} on {row.metric}): {detail} units per arm "
                     f"({worst:.0%} of plan). A non-significant result there is not evidence "
                     "of no effect.",
                     segment=row.segment,
                     metric=row.metric,
                     severity="warning",
+                    columns=_columns_of(row.segment, columns),
                 )
             )

@@ -919,6 +919,7 @@ def _analysis_json(result: AnalysisResult) -> dict[str, Any]:
                     "kind": f.kind,
                     "severity": f.severity,
                     "segment": f.segment,
+                    "columns": list(f.columns),
                     "metric": f.metric,
                     "variant": f.variant,
                     "message": f.message,

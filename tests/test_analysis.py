@@ -22,6 +22,7 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
@@ -891,6 +892,374 @@ def test_messages_keep_the_segment_label(units: pd.DataFrame) -> None:
     for finding in res.findings("one_arm") + res.findings("underpowered"):
         assert finding.segment == "ZZ"
         assert "'ZZ'" in finding.message, finding.message
+
+
+# Simpson's paradox on the published textbook tables, as unit-level A/B data.
+def patients(arms: dict[str, dict[str, tuple[int, int]]], arm: str, seg: str, y: str) -> Any:
+    """One row per unit from ``{arm: {segment: (successes, units)}}``."""
+    parts = [
+        pd.DataFrame({arm: a, seg: s, y: [1] * k + [0] * (n - k)})
+        for a, segments in arms.items()
+        for s, (k, n) in segments.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def mh_difference(control: Any, variant: Any) -> float:
+    """The Mantel-Haenszel risk difference by hand (weights n1 n0 / N; Greenland &
+    Robins 1985), from ``[(successes, units)]`` per segment."""
+    num = den = 0.0
+    for (c, n0), (a, n1) in zip(control, variant, strict=True):
+        w = n1 * n0 / (n0 + n1)
+        num += w * (a / n1 - c / n0)
+        den += w
+    return num / den
+
+
+#: Kidney stones (Charig et al. 1986, BMJ; Julious & Mullee 1994): successes and
+#: patients by stone size; treatment A (open surgery) is the control, B (PCNL) the variant.
+KIDNEY = {
+    "A": {"small": (81, 87), "large": (192, 263)},
+    "B": {"small": (234, 270), "large": (55, 80)},
+}
+#: UC Berkeley graduate admissions, fall 1973, six largest departments (Bickel, Hammel
+#: & O'Connell 1975; R's UCBAdmissions): admitted and applicants; men are the control,
+#: women the variant.
+BERKELEY = {
+    "male": {
+        "A": (512, 825), "B": (353, 560), "C": (120, 325),
+        "D": (138, 417), "E": (53, 191), "F": (22, 373),
+    },
+    "female": {
+        "A": (89, 108), "B": (17, 25), "C": (202, 593),
+        "D": (131, 375), "E": (94, 393), "F": (24, 341),
+    },
+}  # fmt: skip
+
+
+def test_simpson_kidney_stones() -> None:
+    df = patients(KIDNEY, "treatment", "stone_size", "success")
+    res = hk.analyze(
+        df,
+        variant="treatment",
+        control="A",
+        metrics=[hk.Proportion("success")],
+        segments="stone_size",
+    )
+    overall = res.row("success")
+    pooled = 289 / 350 - 273 / 350  # B cures 82.6% overall, A 78.0%
+    assert overall["effect"] == approx(pooled)
+    # Neither the pooled effect (prop.test p = 0.128) nor the stratified one (|z| = 1.60)
+    # is significant: the reversal is real because B got mostly the easy small stones.
+    assert not overall["significant"]
+    stratified = mh_difference(
+        [KIDNEY["A"]["large"], KIDNEY["A"]["small"]], [KIDNEY["B"]["large"], KIDNEY["B"]["small"]]
+    )
+    assert stratified == pytest.approx(-0.0538355702434747, rel=1e-12)  # R, Sato 1989
+    assert res.row("success", "small")["effect"] < 0
+    assert res.row("success", "large")["effect"] < 0
+    # The segment x arm table, by scipy: small 87 / 270, large 263 / 80.
+    mix = stats.chi2_contingency([[263, 80], [87, 270]], correction=False)
+    assert mix.pvalue == pytest.approx(1.53998372831404e-43, rel=1e-9)  # R chisq.test
+    (simpson,) = res.findings("simpson")
+    assert (simpson.metric, simpson.variant, simpson.segment) == ("success", "B", None)
+    assert simpson.columns == ("stone_size",)
+    assert simpson.severity == "warning"
+    assert f"the pooled effect ({pooled:.4g})" in simpson.message
+    assert f"within segments of stone_size (Mantel-Haenszel, {stratified:.4g})" in simpson.message
+    assert "2 of 2 segments" in simpson.message
+    assert f"p = {mix.pvalue:.2g}" in simpson.message
+    assert [f.segment for f in res.findings("srm")] == ["large", "small"]  # 350 each overall
+
+
+def test_simpson_berkeley_admissions() -> None:
+    df = patients(BERKELEY, "gender", "dept", "admitted")
+    res = hk.analyze(
+        df, variant="gender", control="male", metrics=[hk.Proportion("admitted")], segments="dept"
+    )
+    overall = res.row("admitted")
+    pooled = 557 / 1835 - 1198 / 2691  # women 30.4% admitted, men 44.5%
+    assert overall["effect"] == approx(pooled)
+    assert overall["significant"]
+    depts = "ABCDEF"
+    stratified = mh_difference(
+        [BERKELEY["male"][d] for d in depts], [BERKELEY["female"][d] for d in depts]
+    )
+    assert stratified == pytest.approx(0.0184251961908525, rel=1e-12)  # R, Sato 1989
+    # The data are the published ones: R's mantelhaen.test(UCBAdmissions) common odds
+    # ratio (men against women within departments) is 0.904696828258623.
+    tables = np.array(
+        [
+            [[BERKELEY[g][d][0], BERKELEY[g][d][1] - BERKELEY[g][d][0]] for g in BERKELEY]
+            for d in depts
+        ],
+        dtype=float,
+    )
+    odds = StratifiedTable(tables.transpose(1, 2, 0)).oddsratio_pooled
+    assert odds == pytest.approx(0.904696828258623, rel=1e-12)
+    (simpson,) = res.findings("simpson")
+    assert (simpson.metric, simpson.variant, simpson.columns) == ("admitted", "female", ("dept",))
+    assert f"the pooled effect ({pooled:.4g})" in simpson.message
+    assert f"(Mantel-Haenszel, {stratified:.4g})" in simpson.message
+    assert "4 of 6 segments" in simpson.message  # women ahead in A, B, D and F
+    assert "different segment mix" in simpson.message
+
+
+def test_no_simpson_without_a_paradox() -> None:
+    # The same mix in both arms and the same +5 points in every segment.
+    mixed = {
+        "control": {"s1": (100, 1000), "s2": (300, 1000), "s3": (250, 500)},
+        "treatment": {"s1": (150, 1000), "s2": (350, 1000), "s3": (275, 500)},
+    }
+    res = hk.analyze(
+        patients(mixed, "arm", "seg", "buy"),
+        variant="arm",
+        control="control",
+        metrics=[hk.Proportion("buy")],
+        segments="seg",
+    )
+    assert res.row("buy")["effect"] == approx(0.05)
+    assert res.row("buy")["significant"]
+    assert res.warnings == ()
+    # Two numbers of noise with opposite signs: conversion 10% and 30%, a chance split
+    # of 520/480 against 480/520 (chi-square p = 0.074), pooled +0.006 (p = 0.74),
+    # Mantel-Haenszel -0.002. Reversed, but nothing to report.
+    noise = {
+        "control": {"s1": (52, 520), "s2": (144, 480)},
+        "treatment": {"s1": (47, 480), "s2": (155, 520)},
+    }
+    res = hk.analyze(
+        patients(noise, "arm", "seg", "buy"),
+        variant="arm",
+        control="control",
+        metrics=[hk.Proportion("buy")],
+        segments="seg",
+    )
+    check = hk.stats.simpson_proportions(
+        hk.stats.ProportionStats([520, 480], [52, 144]),
+        hk.stats.ProportionStats([480, 520], [47, 155]),
+    )
+    assert bool(check.reversed)
+    assert res.row("buy")["effect"] == approx(0.006)
+    assert res.findings("simpson") == []
+    # Only a mix test as lax as alpha would call it different.
+    lax = hk.analyze(
+        patients(noise, "arm", "seg", "buy"),
+        variant="arm",
+        control="control",
+        metrics=[hk.Proportion("buy")],
+        segments="seg",
+        srm_alpha=0.1,
+    )
+    assert [f.kind for f in lax.warnings] == ["simpson"]
+
+
+def test_simpson_from_a_significant_effect_and_a_chance_imbalance() -> None:
+    # Levels 10 and 100, -0.2 in both segments; a split of 520/480 against 480/520
+    # (chi-square p = 0.074, no alarm at srm_alpha) is enough to lift the pooled mean
+    # difference to +3.4. The stratified effect is significant: not noise.
+    df = pd.concat(
+        [
+            block("s1", "control", spread(10.0, 1.0, 520)),
+            block("s1", "treatment", spread(9.8, 1.0, 480)),
+            block("s2", "control", spread(100.0, 1.0, 480)),
+            block("s2", "treatment", spread(99.8, 1.0, 520)),
+        ],
+        ignore_index=True,
+    )
+    res = analyze(df, metrics=[hk.Mean("rev")], segments="seg")
+    overall = res.row("rev")
+    assert overall["effect"] == approx((480 * 9.8 + 520 * 99.8 - 520 * 10 - 480 * 100) / 1000)
+    assert not overall["significant"]
+    se = math.sqrt(1 / 520 + 1 / 480)  # each segment's, sd 1 in every arm
+    z = -0.2 / (math.sqrt(2 * se**2) / 2)  # equal sizes: the plain average
+    assert z < -4
+    assert stats.chi2_contingency([[520, 480], [480, 520]], correction=False).pvalue > 0.05
+    (simpson,) = res.findings("simpson")
+    assert "(population-weighted, -0.2)" in simpson.message
+    assert f"The disagreement is not noise (one of the two has |z| = {abs(z):.1f})" in (
+        simpson.message
+    )
+    assert "p = 0.0736" in simpson.message
+    assert res.findings("srm") == []
+
+
+def test_no_simpson_for_a_ratio_with_a_balanced_mix() -> None:
+    # A ratio of sums weights each segment by its share of the denominator: with the
+    # same mix in both arms the pooled ratio effect is exactly the denominator-weighted
+    # average of the segment effects. Weighting by units instead would flip its sign.
+    n = 400
+    den = {"A": spread(10.0, 1.0, n), "B": spread(1.0, 0.1, n)}
+    ratio = {("A", "control"): 1.0, ("A", "treatment"): 1.1, ("B", "control"): 1.0,
+             ("B", "treatment"): 0.5}  # fmt: skip
+    df = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "seg": seg,
+                    "arm": arm,
+                    "num": r * den[seg] + spread(0.0, 0.2, n)[::-1],
+                    "den": den[seg],
+                }
+            )
+            for (seg, arm), r in ratio.items()
+        ],
+        ignore_index=True,
+    )
+    res = analyze(df, metrics=[hk.Ratio("num", "den")], segments="seg")
+    overall = res.row("num/den")
+    rows = {s: res.row("num/den", s) for s in ("A", "B")}
+    x = {s: den[s].sum() * 2 for s in ("A", "B")}
+    by_denominator = sum(x[s] * rows[s]["effect"] for s in x) / sum(x.values())
+    by_units = (rows["A"]["effect"] + rows["B"]["effect"]) / 2
+    assert overall["effect"] == approx(by_denominator)
+    assert overall["significant"]
+    assert by_units < 0 < overall["effect"], "the construction must tempt a false alarm"
+    assert res.findings("simpson") == []
+    assert res.findings("srm") == []
+    assert {f.kind for f in res.warnings} == {"heterogeneity", "segment_differs", "segment_opposes"}
+
+
+def _segment_text(finding: hk.Finding, columns: tuple[str, ...]) -> str:
+    values = str(finding.segment).split(" / ")
+    return ", ".join(f"{c}={v!r}" for c, v in zip(columns, values, strict=True))
+
+
+def test_every_segment_finding_names_its_columns() -> None:
+    rng = np.random.default_rng(7)
+    cells = {  # (control units, treatment units, effect on rev)
+        ("DE", "ios"): (1100, 900, 2.0),
+        ("DE", "web"): (1000, 1000, 2.0),
+        ("FR", "ios"): (1000, 1000, 2.0),
+        ("FR", "web"): (1000, 1000, -4.0),
+        ("US", "ios"): (30, 0, 0.0),
+    }
+    parts = []
+    for (country, platform), (n0, n1, shift) in cells.items():
+        for arm, n, d in (("control", n0, 0.0), ("treatment", n1, shift)):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "country": country,
+                        "platform": platform,
+                        "arm": arm,
+                        "pre": rng.normal(20.0, 5.0, n),
+                        "rev": rng.normal(50.0 + d, 5.0, n),
+                        "zero": rng.random(n),
+                    }
+                )
+            )
+    df = pd.concat(parts, ignore_index=True)
+    fr_ios = (df["country"] == "FR") & (df["platform"] == "ios")
+    de_web = (df["country"] == "DE") & (df["platform"] == "web")
+    df["flat"] = np.where(fr_ios, 1.0, rng.normal(0, 1, len(df)))  # constant in FR / ios
+    df.loc[de_web & (df["arm"] == "control"), "zero"] = 0.0  # control mean 0 in DE / web
+    df["late"] = np.where(fr_ios, np.nan, df["rev"])  # no values in FR / ios
+    df.loc[de_web, "pre"] = 3.0  # a covariate that does not vary in DE / web
+    plan = hk.size(
+        hk.Proportion(baseline={"DE / ios": 0.2, "XX / web": 0.2}),
+        mde=0.05,
+        traffic={"DE / ios": 100, "XX / web": 100},
+    )
+    columns = ("country", "platform")
+    res = analyze(
+        df,
+        metrics=[
+            hk.Mean("rev", covariate="pre"),
+            hk.Mean("flat"),
+            hk.Mean("zero"),
+            hk.Mean("late"),
+        ],
+        segments=list(columns),
+        plan=plan,
+    )
+    by_kind = {f.kind for f in res.warnings}
+    assert by_kind >= {
+        "srm", "one_arm", "not_computed", "no_data", "lift", "cuped", "missing",
+        "heterogeneity", "segment_differs", "segment_opposes", "underpowered",
+    }  # fmt: skip
+    expect = {
+        ("srm", "DE / ios", None),
+        ("srm", "US / ios", None),
+        ("one_arm", "US / ios", "rev"),
+        ("not_computed", "FR / ios", "flat"),
+        ("no_data", "FR / ios", "late"),
+        ("lift", "DE / web", "zero"),
+        ("cuped", "DE / web", "rev"),
+        ("segment_opposes", "FR / web", "rev"),
+        ("underpowered", "DE / ios", "proportion"),
+        ("underpowered", "XX / web", None),
+    }
+    assert expect <= {(f.kind, f.segment, f.metric) for f in res.warnings}
+    for f in res.warnings:
+        if f.segment not in (None, ALL):
+            assert f.columns == columns, f
+            named = _segment_text(f, columns)
+            assert f"segment {named}" in f.message or f"Segment {named}" in f.message, f
+        elif f.kind in ("simpson", "heterogeneity"):
+            assert f.columns == columns, f
+            assert "segments of country × platform" in f.message, f.message
+        else:
+            assert f.columns == (), f
+    text = res.findings("segment_opposes")[0].message
+    assert text.startswith("Segment country='FR', platform='web' moved rev the other way")
+    # Filtering on the new field.
+    about_segments = res.findings(columns=columns)
+    assert about_segments == [f for f in res.warnings if f.columns]
+    assert {f.kind for f in res.findings(columns=())} == {"missing"}
+    assert [f.segment for f in res.findings("srm", columns=columns)] == ["DE / ios", "US / ios"]
+
+
+def test_findings_name_one_column_and_an_aggregates_table() -> None:
+    df = pd.concat([_split("x", 2000, 2000, 1), _split("y", 2200, 1800, 2)], ignore_index=True)
+    res = analyze(df.rename(columns={"seg": "customer_type"}), metrics=[hk.Mean("rev")],
+                  segments="customer_type")  # fmt: skip
+    srm = {f.segment: f for f in res.findings("srm")}
+    assert srm["y"].columns == ("customer_type",)
+    assert "Sample-ratio mismatch in segment 'y' of customer_type:" in srm["y"].message
+    assert srm[ALL].columns == ()
+    assert "Sample-ratio mismatch in the whole population:" in srm[ALL].message
+    # An aggregates table from a warehouse knows only its "segment" column.
+    table = hk.aggregate(df, variant="arm", metrics=[hk.Mean("rev")], segments="seg")
+    res = analyze(table.to_pandas(), metrics=[hk.Mean("rev")])
+    found = res.findings("srm", segment="y")[0]
+    assert found.columns == ("segment",)
+    assert "Sample-ratio mismatch in segment 'y':" in found.message
+    # The Aggregates object keeps the data's column names.
+    assert analyze(table, metrics=[hk.Mean("rev")]).findings("srm", segment="y")[0].columns == (
+        "seg",
+    )
+
+
+def test_a_value_with_the_label_separator_keeps_the_whole_label() -> None:
+    # "a / b" joined with "ios" makes "a / b / ios": three parts for two columns, so the
+    # message does not guess which value is which.
+    df = pd.concat([_split("x", 2000, 2000, 1), _split("y", 2200, 1800, 2)], ignore_index=True)
+    df = df.assign(team=np.where(df["seg"] == "y", "a / b", "c"), platform="ios").drop(
+        columns="seg"
+    )
+    res = analyze(df, metrics=[hk.Mean("rev")], segments=["team", "platform"])
+    (found,) = res.findings("srm", segment="a / b / ios")
+    assert found.columns == ("team", "platform")
+    assert "Sample-ratio mismatch in segment 'a / b / ios' of team / platform:" in found.message
+
+
+def test_simpson_names_every_column_it_stratified_by() -> None:
+    df = patients(KIDNEY, "treatment", "stone_size", "success")
+    df["centre"] = np.where(np.arange(len(df)) % 2 == 0, "north", "south")
+    res = hk.analyze(
+        df,
+        variant="treatment",
+        control="A",
+        metrics=[hk.Proportion("success")],
+        segments=["stone_size", "centre"],
+    )
+    (simpson,) = res.findings("simpson")
+    assert simpson.columns == ("stone_size", "centre")
+    assert "within segments of stone_size × centre (Mantel-Haenszel" in simpson.message
+    assert "4 of 4 segments" in simpson.message
+    assert res.findings("simpson", columns=("stone_size", "centre")) == [simpson]
+    assert res.findings("simpson", columns=("stone_size",)) == []
 
 
 # ================================================================= 5. bad input

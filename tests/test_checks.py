@@ -1,4 +1,4 @@
-"""Experiment and segment checks (hypokit.stats._checks): SRM, heterogeneity, Simpson."""
+"""Experiment and segment checks (hypokit.stats._checks): SRM, mix, heterogeneity, Simpson."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
+from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.meta_analysis import combine_effects
 
 from hypokit._errors import DataError, ValidationError
@@ -14,6 +15,7 @@ from hypokit.stats._checks import (
     heterogeneity,
     inverse_variance,
     mantel_haenszel_difference,
+    segment_mix,
     simpson,
     simpson_proportions,
     srm,
@@ -189,6 +191,144 @@ def test_simpson_kidney_stones() -> None:
     assert int(res.segments) == 2
     # The inverse-variance pool of the segments' Wald differences agrees in sign.
     assert _f(res.inverse_variance_effect) < 0
+    # R: prop.test(c(289, 273), c(350, 350), correct = FALSE): the unpooled interval
+    # -0.0131322327283883 0.1045608041569597, p-value = 0.12849539444 (pooled variance).
+    half_width = (0.1045608041569597 + 0.0131322327283883) / 2
+    assert _f(res.pooled_se) == pytest.approx(half_width / stats.norm.ppf(0.975), rel=1e-12)
+    # R: chisq.test(cbind(c(87, 263), c(270, 80)), correct = FALSE)
+    # X-squared = 191.4422912022, df = 1, p-value = 1.53998372831404e-43
+    assert _f(res.mix_statistic) == pytest.approx(191.4422912022, rel=1e-10)
+    assert _f(res.mix_df) == 1.0
+    assert _f(res.mix_p_value) == pytest.approx(1.53998372831404e-43, rel=1e-9)
+    # Neither effect is significant (|z| = 1.52 and 1.60): the segment mix makes the
+    # reversal real. B got mostly small stones, which do well whatever the treatment.
+    assert abs(_f(res.pooled_effect) / _f(res.pooled_se)) < 1.96
+    assert abs(_f(res.stratified_effect) / _f(res.stratified_se)) < 1.96
+    assert bool(res.paradox())
+    assert not bool(res.paradox(mix_alpha=1e-44))
+
+
+# UC Berkeley graduate admissions, fall 1973 (Bickel, Hammel & O'Connell 1975; R's
+# UCBAdmissions): admitted and applicants per department A-F, men as control, women as
+# the variant. Men are admitted more often overall; within departments women slightly more.
+UCB_MEN = ProportionStats(n=[825, 560, 325, 417, 191, 373], successes=[512, 353, 120, 138, 53, 22])
+UCB_WOMEN = ProportionStats(n=[108, 25, 593, 375, 393, 341], successes=[89, 17, 202, 131, 94, 24])
+
+
+def test_simpson_berkeley_admissions() -> None:
+    # The published tables: R's mantelhaen.test(UCBAdmissions) gives the common odds
+    # ratio (men against women, within departments) 0.904696828258623 and, without
+    # continuity correction, X-squared = 1.524606660443, p-value = 0.216923697056.
+    tables = [
+        [[a_m, n_m - a_m], [a_w, n_w - a_w]]
+        for a_m, n_m, a_w, n_w in zip(
+            UCB_MEN.successes, UCB_MEN.n, UCB_WOMEN.successes, UCB_WOMEN.n, strict=True
+        )
+    ]
+    strat = StratifiedTable(np.array(tables, dtype=float).transpose(1, 2, 0))
+    assert strat.oddsratio_pooled == pytest.approx(0.904696828258623, rel=1e-12)
+    assert strat.test_null_odds(correction=False).statistic == pytest.approx(
+        1.524606660443, rel=1e-10
+    )
+    res = simpson_proportions(UCB_MEN, UCB_WOMEN)
+    assert _f(res.pooled_effect) == pytest.approx(557 / 1835 - 1198 / 2691, rel=1e-12)
+    # R, the Sato formulas of test_mantel_haenszel_matches_hand_computation_in_r with the
+    # women as x: 0.0184251961908525 0.0148253944383109
+    assert _f(res.stratified_effect) == pytest.approx(0.0184251961908525, rel=1e-12)
+    assert _f(res.stratified_se) == pytest.approx(0.0148253944383109, rel=1e-12)
+    assert bool(res.reversed)
+    assert int(res.opposite_segments) == 4  # women ahead in A, B, D, F
+    assert int(res.segments) == 6
+    # R: chisq.test(cbind(n_men, n_women), correct = FALSE): X-squared = 1068.371676069,
+    # df = 5: women applied mostly to the departments that admit few.
+    assert _f(res.mix_statistic) == pytest.approx(1068.371676069, rel=1e-10)
+    assert _f(res.mix_df) == 5.0
+    assert bool(res.paradox())
+    # Here the pooled gap alone (z = -9.85) makes it real too.
+    assert bool(res.paradox(mix_alpha=1e-300))
+
+
+def test_segment_mix_matches_r_and_scipy() -> None:
+    # R: chisq.test(cbind(c(340, 120, 45), c(310, 160, 30)), correct = FALSE)
+    # X-squared = 10.0742748340768, df = 2, p-value = 0.00649230650943114
+    res = segment_mix([340, 120, 45], [310, 160, 30])
+    assert _f(res.statistic) == pytest.approx(10.0742748340768, rel=1e-12)
+    assert _f(res.df) == 2.0
+    assert _f(res.p_value) == pytest.approx(0.00649230650943114, rel=1e-10)
+    control = np.array([[100, 200, 0, 50], [10, 0, 0, 30], [5, 0, 0, 0], [0, 0, 0, 0]])
+    variant = np.array([[120, 180, 0, 60], [12, 3, 0, 20], [0, 7, 0, 0], [0, 0, 0, 0]])
+    res = segment_mix(control, variant)
+    for i in (0, 1):
+        used = (control[i] + variant[i]) > 0
+        ref = stats.chi2_contingency(
+            np.stack([control[i, used], variant[i, used]], axis=1), correction=False
+        )
+        assert res.statistic[i] == pytest.approx(ref.statistic, rel=1e-12)
+        assert res.df[i] == ref.dof
+        assert res.p_value[i] == pytest.approx(ref.pvalue, rel=1e-12)
+    # Each arm in a segment of its own: as different as mixes get.
+    assert res.statistic[2] == pytest.approx(12.0)
+    assert math.isnan(res.p_value[3])  # no units
+    # One segment, or an arm without units: nothing to compare.
+    assert math.isnan(_f(segment_mix([10], [12]).p_value))
+    assert math.isnan(_f(segment_mix([10, 20], [0, 0]).p_value))
+    # The allocation ratio does not matter, only whether it is the same in every segment.
+    assert _f(segment_mix([900, 90], [100, 10]).statistic) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_segment_mix_bad_arguments() -> None:
+    with pytest.raises(DataError, match="negative"):
+        segment_mix([10, -1], [3, 4])
+    with pytest.raises(DataError, match="last axis must hold the segments"):
+        segment_mix(10, 12)
+    with pytest.raises(DataError, match="do not broadcast"):
+        segment_mix([1, 2, 3], [1, 2])
+    with pytest.raises(DataError, match="finite"):
+        segment_mix([1, math.nan], [1, 2])
+
+
+def test_no_paradox_for_a_reversal_of_noise() -> None:
+    # Conversion 10% and 30% in two segments, the same in both arms; a chance imbalance
+    # of 520/480 against 480/520 (R: chisq.test, p-value = 0.0736382701203028) and tiny
+    # effects: pooled +0.006 (prop.test p = 0.74), stratified -0.002. Both are noise.
+    control = ProportionStats(n=[520, 480], successes=[52, 144])
+    variant = ProportionStats(n=[480, 520], successes=[47, 155])
+    res = simpson_proportions(control, variant)
+    assert _f(res.pooled_effect) == pytest.approx(0.006)
+    assert _f(res.stratified_effect) < 0
+    assert bool(res.reversed)
+    assert _f(res.mix_p_value) == pytest.approx(0.0736382701203028, rel=1e-10)
+    assert not bool(res.paradox())
+    # At a lax level the same imbalance would count.
+    assert bool(res.paradox(mix_alpha=0.1))
+
+
+def test_paradox_from_a_significant_effect_alone() -> None:
+    # Without the arms' units there is no mix test: only a significant effect counts.
+    effect, se = [-0.4, 0.1], [0.05, 0.2]
+    loud = simpson(0.5, effect, se, pooled_se=0.2)  # pooled z = 2.5
+    assert bool(loud.reversed)
+    assert math.isnan(_f(loud.mix_p_value))
+    assert bool(loud.paradox())
+    quiet = simpson(0.05, effect, [0.5, 0.5], pooled_se=0.2)  # every |z| < 1
+    assert bool(quiet.reversed)
+    assert not bool(quiet.paradox())
+    assert bool(quiet.paradox(alpha=0.9))  # |z| = 0.25 >= z_0.55 = 0.126
+    # Vectorised over families, the mix tested per family.
+    res = simpson(
+        [0.5, 0.5],
+        [[-0.4, 0.1], [-0.4, 0.1]],
+        [[0.5, 0.5], [0.5, 0.5]],
+        [[200, 200], [200, 200]],
+        pooled_se=[1.0, 1.0],
+        control_n=[[150, 50], [100, 100]],
+        variant_n=[[50, 150], [100, 100]],
+    )
+    assert res.paradox().tolist() == [True, False]
+    with pytest.raises(ValidationError, match="mix_alpha"):
+        res.paradox(mix_alpha=0.0)
+    with pytest.raises(ValidationError, match="alpha"):
+        res.paradox(alpha=1.5)
 
 
 def test_simpson_does_not_need_every_segment_to_flip() -> None:
@@ -222,6 +362,10 @@ def test_simpson_bad_arguments() -> None:
         simpson_proportions(A, [1, 2])  # type: ignore[arg-type]
     with pytest.raises(DataError, match="last axis must hold the segments"):
         simpson_proportions(ProportionStats(10, 2), ProportionStats(10, 3))
+    with pytest.raises(ValidationError, match="give both or neither"):
+        simpson(0.1, [0.1, 0.2], [0.1, 0.1], control_n=[10, 10])
+    with pytest.raises(DataError, match="pooled_se has negative"):
+        simpson(0.1, [0.1, 0.2], [0.1, 0.1], pooled_se=-1.0)
 
 
 def test_standardized_effect_equals_the_pooled_difference_under_balanced_allocation() -> None:

@@ -206,6 +206,10 @@ def test_json_format(capsys, csv_path, expected):
     assert [(w["kind"], w["message"]) for w in result["warnings"]] == [
         (f.kind, f.message) for f in expected.warnings
     ]
+    assert [(w["segment"], w["columns"]) for w in result["warnings"]] == [
+        (f.segment, list(f.columns)) for f in expected.warnings
+    ]
+    assert ["segment"] in [w["columns"] for w in result["warnings"]]
     assert result["srm"]["p_value"] == pytest.approx(expected.srm.p_value)
     assert [r["segment"] for r in result["srm"]["rows"]] == ["(all)", "business", "new",
                                                             "returning"]  # fmt: skip

@@ -234,6 +234,103 @@ def test_bad_table_entries_show_a_message():
     assert panel.message_texts() == ["No plan: segment 2 has no name; name it or remove it."]
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("alpha", 1.5, "alpha == 1.5, must be in (0, 1)."),
+        ("alpha", 0.0, "alpha == 0.0, must be in (0, 1)."),
+        ("power", 1.2, "power == 1.2, must be in (0, 1)."),
+        ("power", -0.8, "power == -0.8, must be in (0, 1)."),
+        ("mde", 0.0, "MDE == 0, must not be 0: no sample size detects no effect."),
+        ("mde", math.inf, "MDE == inf, must be a finite number."),
+    ],
+)
+def test_out_of_range_values_are_refused_beside_their_field(name, value, message):
+    panel = SizingPanel(**SEGMENTS, mde=0.10, plot=False)
+    assert panel.plan is not None
+    panel.fields[name].value = value
+    assert panel.fields[name].value == value  # kept as typed, never clamped
+    assert panel.errors[name].value == message
+    assert panel.errors[name].layout.display is None  # shown
+    assert "hk-error-" + name in panel.errors[name]._dom_classes
+    assert panel.plan is None
+    assert panel.table.outputs == ()
+    assert panel.message_texts() == [f"No plan: {message}"]
+    # The other fields say nothing.
+    assert [n for n, label in panel.errors.items() if label.value] == [name]
+
+
+def test_a_refused_value_is_never_replaced_by_another():
+    # The panel used to clamp alpha 1.5 to its slider's 0.2 and size with that.
+    panel = SizingPanel(**SEGMENTS, mde=0.10, plot=False)
+    panel.fields["alpha"].value = 0.2
+    at_02 = panel.plan.to_pandas()
+    panel.fields["alpha"].value = 1.5
+    assert panel.plan is None
+    # Values the sliders could not hold are fine when they are in range.
+    panel.fields["alpha"].value = 0.3
+    panel.fields["power"].value = 0.995
+    expected = hk.size(
+        hk.Proportion(baseline=SEGMENTS["baseline"]),
+        mde=0.10,
+        relative=True,
+        alpha=0.3,
+        power=0.995,
+        traffic=SEGMENTS["traffic"],
+    )
+    pd.testing.assert_frame_equal(panel.plan.to_pandas(), expected.to_pandas())
+    assert not panel.plan.to_pandas().equals(at_02)
+    assert all(label.value == "" for label in panel.errors.values())
+    assert panel.errors["alpha"].layout.display == "none"
+    # Refused from the start too.
+    refused = SizingPanel(**SEGMENTS, alpha=1.5, power=2.0, plot=False)
+    assert refused.plan is None
+    assert refused.fields["alpha"].value == 1.5
+    assert refused.message_texts() == [
+        "No plan: alpha == 1.5, must be in (0, 1).",
+        "No plan: power == 2.0, must be in (0, 1).",
+    ]
+
+
+def test_the_mde_must_lie_on_the_side_of_the_alternative():
+    panel = SizingPanel(**SEGMENTS, mde=0.10, plot=False)
+    panel.fields["alternative"].value = "less"
+    assert panel.errors["mde"].value == "MDE == 0.1, must be below 0 for alternative 'less'."
+    assert panel.plan is None
+    panel.fields["mde"].value = -0.10
+    assert panel.errors["mde"].value == ""
+    expected = hk.size(
+        hk.Proportion(baseline=SEGMENTS["baseline"]),
+        mde=-0.10,
+        relative=True,
+        alternative="less",
+        traffic=SEGMENTS["traffic"],
+    )
+    pd.testing.assert_frame_equal(panel.plan.to_pandas(), expected.to_pandas())
+    panel.fields["alternative"].value = "greater"
+    assert panel.errors["mde"].value == "MDE == -0.1, must be above 0 for alternative 'greater'."
+    panel.fields["alternative"].value = "two-sided"  # a decrease is a two-sided MDE too
+    assert panel.errors["mde"].value == ""
+    assert panel.plan is not None
+
+
+def test_negative_traffic_is_refused_beside_its_row():
+    panel = SizingPanel(**SEGMENTS, mde=0.10, plot=False)
+    row = panel.rows[1]
+    row.fields["traffic"].value = -900.0
+    message = (
+        "traffic['returning'] == -900.0, must be greater than 0 units per day (or 0 when unknown)."
+    )
+    assert row.errors["traffic"].value == message
+    assert row.errors["traffic"] in row.box.children
+    assert panel.rows[0].errors["traffic"].value == ""
+    assert panel.plan is None
+    assert panel.message_texts() == [f"No plan: {message}"]
+    row.fields["traffic"].value = 900.0
+    assert row.errors["traffic"].value == ""
+    assert panel.plan.to_pandas()["days"].notna().all()
+
+
 def test_the_plot_is_drawn_without_leaking_figures():
     before = plt.get_fignums()
     panel = SizingPanel(baseline=0.1, traffic=2000, mde=0.1)
@@ -285,7 +382,7 @@ def test_the_explorer_follows_metric_and_segment(result):
     ]
     assert {f.segment for f in explorer.shown_findings} == {None, "business"}
     text = explorer.findings.outputs[0]["data"]["text/plain"]
-    assert "[segment_differs] 'business' differs" in text
+    assert "[segment_differs] Segment 'business' differs" in text
     assert "'new'" not in text
     explorer.fields["metric"].value = "revenue"
     assert [(r["segment"], r["metric"]) for r in explorer.rows()] == [("business", "revenue")]

@@ -1,4 +1,4 @@
-"""Checks of an experiment's health and of its segments: SRM, heterogeneity, Simpson.
+"""Checks of an experiment's health and of its segments: SRM, segment mix, heterogeneity, Simpson.
 
 The pure statistics core: numpy and scipy only. Every function is vectorised over
 leading axes: the last axis holds the arms (:func:`srm`) or the segments (the other
@@ -16,16 +16,20 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from hypokit._errors import DataError, ValidationError
+from hypokit._validate import check_open_unit
 from hypokit.stats._compare import FloatArray, ProportionStats
+from hypokit.stats._power import critical_z
 
 __all__ = [
     "Heterogeneity",
     "PooledEffect",
     "SRMResult",
+    "SegmentMix",
     "Simpson",
     "heterogeneity",
     "inverse_variance",
     "mantel_haenszel_difference",
+    "segment_mix",
     "simpson",
     "simpson_proportions",
     "srm",
@@ -131,6 +135,91 @@ def srm(counts: ArrayLike, weights: ArrayLike | None = None) -> SRMResult:
     df = np.full_like(stat, obs.shape[-1] - 1.0)
     p = np.asarray(special.chdtrc(df, stat), dtype=np.float64)
     return SRMResult(statistic=stat, df=df, p_value=p, expected=np.array(expected))
+
+
+# ------------------------------------------------------------------------ segment mix
+@dataclass(frozen=True, eq=False)
+class SegmentMix(_ReadOnly):
+    """Whether the segment mix differs between two arms, per family (row).
+
+    Attributes:
+        statistic: Pearson's chi-square of independence of segment and arm.
+        df: ``k - 1`` with ``k`` the segments that have units in either arm.
+        p_value: ``P(chi2_df >= statistic)``; NaN with fewer than 2 such segments or
+            an arm without units.
+    """
+
+    statistic: FloatArray
+    df: FloatArray
+    p_value: FloatArray
+
+
+def segment_mix(control_n: ArrayLike, variant_n: ArrayLike) -> SegmentMix:
+    """Does the segment mix differ between two arms? Pearson's chi-square of segment × arm.
+
+    The ``k x 2`` table of units per segment and arm is tested for independence
+    (Pearson's chi-square test of a contingency table, as R's
+    ``chisq.test(cbind(control_n, variant_n), correct = FALSE)`` and
+    ``scipy.stats.chi2_contingency(..., correction=False)``)::
+
+        E_ij = R_i C_j / N,   X^2 = sum_ij (O_ij - E_ij)^2 / E_ij,   df = k - 1
+
+    with ``R_i`` the segment's units, ``C_j`` the arm's and ``N`` all of them. The test
+    does not depend on the allocation ratio: under randomisation every segment splits
+    between the arms in the same proportion, whatever that proportion is, so a small
+    p-value means the arms' segment mix differs beyond chance. That difference is what
+    confounds a pooled comparison and produces Simpson's paradox (Simpson 1951; Bickel,
+    Hammel & O'Connell 1975); in a randomised experiment it is a sample-ratio mismatch
+    across segments (Fabijan et al. 2019). Segments without units are left out.
+
+    Args:
+        control_n: Units per segment in control; the last axis holds the segments.
+        variant_n: Units per segment in the variant, broadcast against ``control_n``.
+
+    Returns:
+        A :class:`SegmentMix` without the last axis.
+
+    Raises:
+        DataError: negative or non-finite counts, or counts that are single numbers.
+
+    >>> # R: chisq.test(cbind(c(87, 263), c(270, 80)), correct = FALSE)
+    >>> # X-squared = 191.44, df = 1, p-value < 2.2e-16 (kidney stones: stone size by arm)
+    >>> res = segment_mix([87, 263], [270, 80])
+    >>> print(f"{res.statistic:.2f} {res.df:.0f} {res.p_value:.3g}")
+    191.44 1 1.54e-43
+    """
+    n0 = _floats("control_n", control_n, allow_nan=False)
+    n1 = _floats("variant_n", variant_n, allow_nan=False)
+    try:
+        n0, n1 = np.broadcast_arrays(n0, n1)
+    except ValueError:
+        raise DataError(
+            f"control_n {n0.shape} and variant_n {n1.shape} do not broadcast."
+        ) from None
+    if n0.ndim == 0:
+        raise DataError("the counts are single numbers; the last axis must hold the segments.")
+    if (n0 < 0).any() or (n1 < 0).any():
+        raise DataError("the counts have negative values; units must be >= 0.")
+    rows = n0 + n1
+    used = rows > 0
+    c0 = n0.sum(axis=-1, keepdims=True)
+    c1 = n1.sum(axis=-1, keepdims=True)
+    total = c0 + c1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e0 = rows * c0 / total
+        e1 = rows * c1 / total
+        cells = (n0 - e0) ** 2 / e0 + (n1 - e1) ** 2 / e1
+        stat = np.where(used, cells, 0.0).sum(axis=-1)
+    k = used.sum(axis=-1)
+    ok = (k >= 2) & (c0[..., 0] > 0) & (c1[..., 0] > 0)
+    stat = np.where(ok, stat, np.nan)
+    df = np.where(ok, k - 1.0, np.nan)
+    p = np.asarray(special.chdtrc(df, stat), dtype=np.float64)
+    return SegmentMix(
+        statistic=np.asarray(stat, dtype=np.float64),
+        df=np.asarray(df, dtype=np.float64),
+        p_value=p,
+    )
 
 
 # --------------------------------------------------------------------------- pooling
@@ -410,19 +499,25 @@ class Simpson(_ReadOnly):
 
     Attributes:
         pooled_effect: The effect with segments ignored (the ``"(all)"`` comparison).
+        pooled_se: Its standard error (NaN when not given to :func:`simpson`).
         stratified_effect: The effect within segments: Mantel–Haenszel for proportions,
-            inverse-variance weighted otherwise.
+            population-weighted (or inverse-variance weighted) otherwise.
         stratified_se: Its standard error.
         inverse_variance_effect, inverse_variance_se: The inverse-variance pool (the
-            same as ``stratified_*`` except for proportions).
+            same as ``stratified_*`` when :func:`simpson` has no weights).
         reversed: Whether ``pooled_effect`` and ``stratified_effect`` have strictly
-            opposite signs: Simpson's paradox. It does not need every segment to flip.
+            opposite signs. It does not need every segment to flip, and on its own it
+            can be noise: :meth:`paradox` says when it is worth reporting.
         opposite_segments: How many usable segments have an effect of the sign opposite
             to ``pooled_effect`` (int64).
         segments: How many segments entered the stratified estimate (int64).
+        mix_statistic, mix_df, mix_p_value: Pearson's chi-square of segment × arm
+            (:func:`segment_mix`): whether the arms' segment mix differs. NaN when the
+            arms' units per segment are not known.
     """
 
     pooled_effect: FloatArray
+    pooled_se: FloatArray
     stratified_effect: FloatArray
     stratified_se: FloatArray
     inverse_variance_effect: FloatArray
@@ -430,21 +525,76 @@ class Simpson(_ReadOnly):
     reversed: BoolArray
     opposite_segments: IntArray
     segments: IntArray
+    mix_statistic: FloatArray
+    mix_df: FloatArray
+    mix_p_value: FloatArray
+
+    def paradox(self, alpha: float = 0.05, mix_alpha: float = 0.001) -> BoolArray:
+        """Whether the reversal is Simpson's paradox to report, not two numbers of noise.
+
+        Simpson's paradox is a reversal between the pooled effect and the
+        segment-stratified effect that arises because the arms have a different segment
+        mix: the pooled comparison then measures the mix as well as the treatment
+        (Simpson 1951, "The interpretation of interaction in contingency tables";
+        Bickel, Hammel & O'Connell 1975, "Sex bias in graduate admissions"; Julious &
+        Mullee 1994, "Confounding and Simpson's paradox", on the kidney-stone trial of
+        Charig et al. 1986). A reversal alone is not enough: near a null effect the two
+        estimates are noisy numbers around zero and have opposite signs by chance (in
+        about one A/A experiment in ten when the segments' baselines differ). The
+        reversal is reported when it is real, that is when ``reversed`` and at least one
+        of:
+
+        * the segment mix differs between the arms beyond chance,
+          ``mix_p_value < mix_alpha`` (:func:`segment_mix`). The default, 0.001, is the
+          usual sample-ratio alarm level (Fabijan et al. 2019): in a randomised
+          experiment a mix that differs at that level is a broken split, and outside one
+          it is the confounding that makes the pooled number misleading;
+        * the pooled or the stratified effect is nominally significant,
+          ``|effect / se| >= z_{1 - alpha/2}``: the two numbers are not both noise
+          around zero, and reading the pooled one alone misleads.
+
+        Under a null effect with balanced randomisation both conditions are rare events,
+        so a false alarm needs a chance reversal *and* one of them.
+
+        Args:
+            alpha: The level of the effects' two-sided significance.
+            mix_alpha: The level of the segment-mix chi-square.
+
+        Returns:
+            A boolean array with the shape of ``reversed``.
+
+        Raises:
+            ValidationError: a level outside (0, 1).
+        """
+        z = critical_z(check_open_unit("alpha", alpha), "two-sided")
+        mix_alpha = check_open_unit("mix_alpha", mix_alpha)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loud = (np.abs(self.pooled_effect / self.pooled_se) >= z) & (self.pooled_se > 0)
+            loud |= (np.abs(self.stratified_effect / self.stratified_se) >= z) & (
+                self.stratified_se > 0
+            )
+        mixed = self.mix_p_value < mix_alpha
+        return np.asarray(self.reversed & (mixed | loud), dtype=bool)
 
 
 def _simpson(
     pooled: FloatArray,
+    pooled_se: FloatArray,
     stratified: PooledEffect,
     iv: PooledEffect,
     effect: FloatArray,
     valid: BoolArray,
+    mix: SegmentMix | None,
 ) -> Simpson:
-    pooled = np.broadcast_to(pooled, stratified.estimate.shape)
+    shape = stratified.estimate.shape
+    pooled = np.broadcast_to(pooled, shape)
     sign = np.sign(pooled)
     reversed_ = (sign * np.sign(stratified.estimate)) < 0
     opposite = ((np.sign(effect) * sign[..., None] < 0) & valid).sum(axis=-1)
+    nan = np.full(shape, np.nan)
     return Simpson(
         pooled_effect=np.array(pooled, dtype=np.float64),
+        pooled_se=np.array(np.broadcast_to(pooled_se, shape), dtype=np.float64),
         stratified_effect=np.array(stratified.estimate),
         stratified_se=np.array(stratified.se),
         inverse_variance_effect=np.array(iv.estimate),
@@ -452,6 +602,9 @@ def _simpson(
         reversed=np.asarray(reversed_, dtype=bool),
         opposite_segments=np.asarray(opposite, dtype=np.int64),
         segments=np.array(stratified.k),
+        mix_statistic=nan if mix is None else np.array(np.broadcast_to(mix.statistic, shape)),
+        mix_df=nan if mix is None else np.array(np.broadcast_to(mix.df, shape)),
+        mix_p_value=nan if mix is None else np.array(np.broadcast_to(mix.p_value, shape)),
     )
 
 
@@ -460,17 +613,23 @@ def simpson(
     effect: ArrayLike,
     se: ArrayLike,
     weights: ArrayLike | None = None,
+    *,
+    pooled_se: ArrayLike | None = None,
+    control_n: ArrayLike | None = None,
+    variant_n: ArrayLike | None = None,
 ) -> Simpson:
     """Simpson's paradox check for means and ratios: pooled against stratified effect.
 
     The stratified effect is the population-weighted average of the segment effects
     (:func:`standardized`) when ``weights`` (the segments' units) are given, and the
-    inverse-variance pool (:func:`inverse_variance`) otherwise; the check reports a
-    reversal when it and the pooled (unstratified) effect have strictly opposite signs,
-    whatever the individual segments do. With population weights a reversal means the
-    segments' mix differs between the arms; with inverse-variance weights it can also
-    come from effects and variances that differ between segments. Either way: read the
-    segments, not the average.
+    inverse-variance pool (:func:`inverse_variance`) otherwise; ``reversed`` says whether
+    it and the pooled (unstratified) effect have strictly opposite signs, whatever the
+    individual segments do. With population weights the two estimate the same quantity
+    when the arms have the same segment mix, so a reversal points to a mix that differs;
+    with inverse-variance weights it can also come from effects and variances that
+    differ between segments. With the arms' units per segment the segment mix is tested
+    (:func:`segment_mix`), and :meth:`Simpson.paradox` says whether the reversal is
+    worth reporting.
 
     Args:
         pooled_effect: The unstratified effect of each family (the ``"(all)"`` row).
@@ -480,6 +639,10 @@ def simpson(
             Prefer them: inverse-variance weights differ from population weights when
             segments differ in variance, and can flip the sign of a heterogeneous effect
             with no Simpson's paradox at all.
+        pooled_se: The standard error of ``pooled_effect`` (for :meth:`Simpson.paradox`).
+        control_n: Units per segment in control (shape of ``effect``), for the
+            segment-mix test; give ``variant_n`` with it.
+        variant_n: Units per segment in the variant.
 
     Returns:
         A :class:`Simpson` without the last axis.
@@ -487,6 +650,11 @@ def simpson(
     >>> res = simpson(0.5, [-0.2, -0.1, 0.3], [0.1, 0.1, 0.3])
     >>> bool(res.reversed), int(res.opposite_segments)
     (True, 2)
+    >>> # The variant got mostly the segment with high values: the mix differs.
+    >>> res = simpson(0.5, [-0.3, -0.1, 0.3], [0.1, 0.1, 0.3], [900, 1100, 1000],
+    ...               pooled_se=0.4, control_n=[600, 300, 500], variant_n=[300, 800, 500])
+    >>> print(f"{res.stratified_effect:.3f} {res.mix_p_value:.2g} {res.paradox()}")
+    -0.027 3.3e-69 True
     """
     pooled = _floats("pooled_effect", pooled_effect, allow_nan=True)
     e, _, valid = _effects(effect, se)
@@ -497,18 +665,27 @@ def simpson(
         raise DataError(
             f"pooled_effect has shape {pooled.shape}, must match the families {iv.estimate.shape}."
         ) from None
+    pse = np.full(iv.estimate.shape, np.nan)
+    if pooled_se is not None:
+        pse = _floats("pooled_se", pooled_se, allow_nan=True)
+        if (pse < 0).any():
+            raise DataError("pooled_se has negative values; standard errors must be >= 0.")
+    if (control_n is None) != (variant_n is None):
+        raise ValidationError("control_n and variant_n go together: give both or neither.")
+    mix = None if control_n is None else segment_mix(control_n, variant_n)  # type: ignore[arg-type]
     stratified = iv if weights is None else standardized(effect, se, weights)
-    return _simpson(pooled, stratified, iv, e, valid)
+    return _simpson(pooled, pse, stratified, iv, e, valid, mix)
 
 
 def simpson_proportions(control: ProportionStats, variant: ProportionStats) -> Simpson:
     """Simpson's paradox check for proportions, from the segments' counts.
 
     The pooled effect is the difference of the overall rates,
-    ``sum(a) / sum(n1) - sum(c) / sum(n0)``; the stratified effect is the
-    Mantel–Haenszel risk difference (:func:`mantel_haenszel_difference`). The
-    inverse-variance pool of the segments' differences (Wald variances; segments with a
-    zero variance left out) is reported beside it.
+    ``sum(a) / sum(n1) - sum(c) / sum(n0)``, with its unpooled (Wald) standard error;
+    the stratified effect is the Mantel–Haenszel risk difference
+    (:func:`mantel_haenszel_difference`), and the segment mix is tested on the arms'
+    units (:func:`segment_mix`). The inverse-variance pool of the segments' differences
+    (Wald variances; segments with a zero variance left out) is reported beside it.
 
     Args:
         control: Control counts; the last axis holds the segments.
@@ -516,7 +693,8 @@ def simpson_proportions(control: ProportionStats, variant: ProportionStats) -> S
 
     Returns:
         A :class:`Simpson` without the last axis; ``reversed`` compares the pooled
-        effect with the Mantel–Haenszel one.
+        effect with the Mantel–Haenszel one, and :meth:`Simpson.paradox` says whether
+        it is worth reporting.
 
     >>> # The overall rate favours the variant only because it got more "easy" units.
     >>> c = ProportionStats([800, 200], [80, 120])
@@ -524,10 +702,15 @@ def simpson_proportions(control: ProportionStats, variant: ProportionStats) -> S
     >>> res = simpson_proportions(c, v)
     >>> print(f"{res.pooled_effect:.3f} {res.stratified_effect:.3f} {res.reversed}")
     0.256 -0.035 True
+    >>> bool(res.paradox())  # the mix differs: chi-square p < 0.001
+    True
     """
     n0, c, n1, a = _proportion_arrays(control, variant)
     with np.errstate(divide="ignore", invalid="ignore"):
-        pooled = a.sum(axis=-1) / n1.sum(axis=-1) - c.sum(axis=-1) / n0.sum(axis=-1)
+        big_n0, big_n1 = n0.sum(axis=-1), n1.sum(axis=-1)
+        all0, all1 = c.sum(axis=-1) / big_n0, a.sum(axis=-1) / big_n1
+        pooled = all1 - all0
+        pooled_se = np.sqrt(all0 * (1 - all0) / big_n0 + all1 * (1 - all1) / big_n1)
         p0, p1 = c / n0, a / n1
         effect = p1 - p0
         se = np.sqrt(p0 * (1 - p0) / n0 + p1 * (1 - p1) / n1)
@@ -535,4 +718,12 @@ def simpson_proportions(control: ProportionStats, variant: ProportionStats) -> S
     mh = mantel_haenszel_difference(control, variant)
     _, _, valid = _effects(effect, se)
     valid = valid | ((n0 > 0) & (n1 > 0))
-    return _simpson(pooled, mh, iv, np.where(np.isnan(effect), 0.0, effect), valid)
+    return _simpson(
+        pooled,
+        pooled_se,
+        mh,
+        iv,
+        np.where(np.isnan(effect), 0.0, effect),
+        valid,
+        segment_mix(n0, n1),
+    )

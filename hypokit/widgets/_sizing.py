@@ -1,4 +1,4 @@
-"""SizingPanel: size an A/B test per segment with sliders, and watch the plan follow."""
+"""SizingPanel: size an A/B test per segment with sliders and inputs, and watch the plan follow."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import ipywidgets as w
 from hypokit._errors import HypokitError, ValidationError
 from hypokit._metrics import Mean, PerSegment, Proportion
 from hypokit._sizing import SizingPlan, size
-from hypokit._validate import check_choice
+from hypokit._validate import check_choice, check_finite, check_open_unit
 from hypokit.widgets._common import (
     DESCRIPTION,
     Panel,
     button,
+    error_label,
     field,
     figure_output,
     float_input,
@@ -22,6 +23,7 @@ from hypokit.widgets._common import (
     say,
     show_html,
     text,
+    with_error,
 )
 
 __all__ = ["SizingPanel", "TrafficRow"]
@@ -61,6 +63,36 @@ def _number(label: str, raw: str) -> float | None:
         raise ValidationError(f"{label} == {raw!r}, must be a number.") from None
 
 
+def _refusal(check: Callable[..., object], *args: Any) -> str:
+    """The message of a field's check, or "" when the value is accepted."""
+    try:
+        check(*args)
+    except ValidationError as exc:
+        return str(exc)
+    return ""
+
+
+def _check_mde(value: Any, alternative: str) -> None:
+    """The MDE typed in the panel: a finite number, not 0, on the side of 0 it tests."""
+    x = check_finite("MDE", value)
+    if x == 0:
+        raise ValidationError("MDE == 0, must not be 0: no sample size detects no effect.")
+    if alternative == "greater" and x < 0:
+        raise ValidationError(f"MDE == {value!r}, must be above 0 for alternative 'greater'.")
+    if alternative == "less" and x > 0:
+        raise ValidationError(f"MDE == {value!r}, must be below 0 for alternative 'less'.")
+
+
+def _check_traffic(segment: str, value: Any) -> None:
+    """A segment's units per day: more than 0, or 0 when unknown."""
+    x = check_finite(f"traffic[{segment!r}]", value)
+    if x < 0:
+        raise ValidationError(
+            f"traffic[{segment!r}] == {value!r}, must be greater than 0 units per day "
+            "(or 0 when unknown)."
+        )
+
+
 def _typical(value: PerSegment | None, default: float) -> float:
     if value is None:
         return default
@@ -76,6 +108,8 @@ class TrafficRow:
         fields: ``segment``, ``traffic`` (units per day; 0: unknown), ``baseline``
             (proportions) or ``mean`` and ``sd`` (means): the segment's own value, or
             empty to use the panel's.
+        errors: The message label beside ``traffic`` (class ``hk-error-traffic``): why
+            a negative or non-finite value is refused.
         remove_button: Removes the row (``hk-remove-traffic-row``).
         box: The row's box.
     """
@@ -102,6 +136,7 @@ class TrafficRow:
         }
         self.fields["segment"].style.description_width = "5em"
         self.fields["segment"].value = str(values.get("segment", ""))
+        self.errors: dict[str, Any] = {"traffic": error_label("traffic")}
         self.remove_button = button("Remove", "hk-remove-traffic-row", style="warning")
         self.remove_button.on_click(lambda _: on_remove(self))
         self.box = w.HBox([])
@@ -113,7 +148,13 @@ class TrafficRow:
         """Show the fields of a metric kind."""
         own = ["baseline"] if kind == "proportion" else ["mean", "sd"]
         f = self.fields
-        self.box.children = [f["segment"], f["traffic"], *[f[n] for n in own], self.remove_button]
+        self.box.children = [
+            f["segment"],
+            f["traffic"],
+            self.errors["traffic"],
+            *[f[n] for n in own],
+            self.remove_button,
+        ]
 
 
 class SizingPanel(Panel):
@@ -122,7 +163,11 @@ class SizingPanel(Panel):
     Every change recomputes the plan with :func:`hypokit.size` (the same method and
     numbers: proportions as R's ``power.prop.test``, means as R's ``power.t.test``),
     shows its table and the power-against-days plot (:meth:`SizingPlan.plot`); an
-    impossible combination shows the reason instead.
+    impossible combination shows the reason instead. ``alpha``, ``power`` and the MDE
+    are typed, never clamped: a value out of range (alpha or power outside (0, 1), an
+    MDE of 0 or on the wrong side of 0 for the alternative, negative traffic) is
+    refused with a message beside its field that names the allowed range, and there is
+    no plan until it is fixed.
 
     Args:
         metric_kind: ``"proportion"`` or ``"mean"``.
@@ -142,6 +187,8 @@ class SizingPanel(Panel):
     Attributes:
         plan: The current :class:`~hypokit.SizingPlan` (None when the inputs are bad).
         fields: The input widgets (``"baseline"``, ``"mde"``, ``"alpha"``, ...).
+        errors: The message labels beside ``"mde"``, ``"alpha"`` and ``"power"``
+            (classes ``hk-error-<name>``), empty while the value is accepted.
         rows: The :class:`TrafficRow` objects.
         table, figure: The ``Output`` widgets of the plan table and the plot.
         messages: Why there is no plan, when there is none.
@@ -155,6 +202,9 @@ class SizingPanel(Panel):
         >>> panel.fields["power"].value = 0.9
         >>> panel.plan.n_per_arm
         5142
+        >>> panel.fields["alpha"].value = 1.5
+        >>> panel.plan is None, panel.errors["alpha"].value
+        (True, 'alpha == 1.5, must be in (0, 1).')
     """
 
     def __init__(
@@ -196,8 +246,8 @@ class SizingPanel(Panel):
             "relative": w.ToggleButtons(
                 options=[("relative", True), ("absolute", False)], value=bool(relative)
             ),
-            "alpha": _slider("alpha", "alpha", float(alpha), 0.001, 0.2, 0.001),
-            "power": _slider("power", "power", float(power), 0.5, 0.99, 0.01),
+            "alpha": float_input("alpha", "alpha", float(alpha)),
+            "power": float_input("power", "power", float(power)),
             "ratio": _slider("ratio", "allocation ratio", float(ratio), 0.1, 4.0, 0.05),
             "arms": w.IntSlider(
                 value=int(arms), min=2, max=6, description="arms", style=DESCRIPTION,
@@ -227,6 +277,7 @@ class SizingPanel(Panel):
         ):  # fmt: skip
             field(f[name], name)
         self.fields = f
+        self.errors: dict[str, Any] = {n: error_label(n) for n in ("mde", "alpha", "power")}
         self.rows: list[TrafficRow] = []
         self.rows_box = w.VBox([])
         self.add_row_button = button("Add segment", "hk-add-traffic-row", style="info")
@@ -240,9 +291,9 @@ class SizingPanel(Panel):
             w.HTML("<h3>Sizing</h3>"),
             f["metric_kind"],
             self.metric_box,
-            w.HBox([f["mde"], f["relative"]]),
-            f["alpha"],
-            f["power"],
+            w.HBox([f["mde"], f["relative"], self.errors["mde"]]),
+            with_error(f["alpha"], self.errors["alpha"]),
+            with_error(f["power"], self.errors["power"]),
             f["ratio"],
             f["arms"],
             f["alternative"],
@@ -398,9 +449,41 @@ class SizingPanel(Panel):
             ),
         }
 
+    def refused(self) -> list[str]:
+        """Check the typed fields and show each refusal beside its field.
+
+        Returns:
+            The messages of the refused fields (empty when every value is accepted).
+        """
+        f, e = self.fields, self.errors
+        shown = [
+            (e["mde"], _refusal(_check_mde, f["mde"].value, f["alternative"].value)),
+            (e["alpha"], _refusal(check_open_unit, "alpha", f["alpha"].value)),
+            (e["power"], _refusal(check_open_unit, "power", f["power"].value)),
+        ]
+        for row in self.rows:
+            name = row.fields["segment"].value.strip()
+            traffic = row.fields["traffic"].value
+            shown.append((row.errors["traffic"], _refusal(_check_traffic, name, traffic)))
+        for label, message in shown:
+            label.value = message
+        return [message for _, message in shown if message]
+
     def update(self) -> None:
-        """Size again from the current values; show the plan and the plot, or the reason."""
+        """Size again from the current values; show the plan and the plot, or the reason.
+
+        A refused field (see :meth:`refused`) leaves no plan: the panel never sizes
+        with a value other than the one typed.
+        """
         self.messages.outputs = ()
+        refused = self.refused()
+        if refused:
+            self.plan = None
+            for message in refused:
+                say(self.messages, f"No plan: {message}", "error")
+            self.table.outputs = ()
+            self.figure.outputs = ()
+            return
         try:
             inputs = self.inputs()
             metric = inputs.pop("metric")
