@@ -182,16 +182,22 @@ def test_proportions_match_statsmodels(units: pd.DataFrame) -> None:
         y_v = units_of(units, row.segment, row.variant)["buy"].to_numpy()
         s_c, s_v = int(y_c.sum()), int(y_v.sum())
         z, p = proportions_ztest([s_v, s_c], [len(y_v), len(y_c)])  # pooled variance
-        low, high = confint_proportions_2indep(
-            s_v, len(y_v), s_c, len(y_c), method="wald", compare="diff", alpha=0.05
+        # The interval inverts that test: the score interval (Mee 1984) of the difference,
+        # and of the ratio for the lift (statsmodels' score interval without correction).
+        low, high = hk.stats.score_interval_difference(len(y_c), s_c, len(y_v), s_v, 0.05)
+        r_low, r_high = confint_proportions_2indep(
+            s_v, len(y_v), s_c, len(y_c), method="score", compare="ratio", correction=False
         )
         assert row.control_mean == approx(s_c / len(y_c))
         assert row.variant_mean == approx(s_v / len(y_v))
         assert row.effect == approx(s_v / len(y_v) - s_c / len(y_c))
         assert row.p_value == approx(p)
         assert row.statistic == approx(z)
-        assert row.effect_ci_low == approx(low)
-        assert row.effect_ci_high == approx(high)
+        assert row.effect_ci_low == approx(float(low))
+        assert row.effect_ci_high == approx(float(high))
+        assert row.lift_ci_low == pytest.approx(r_low - 1, rel=1e-8)
+        assert row.lift_ci_high == pytest.approx(r_high - 1, rel=1e-8)
+        assert (row.effect_ci_low > 0 or row.effect_ci_high < 0) == (p < 0.05)
 
 
 def test_cuped_within_equals_ols_treatment_coefficient(units: pd.DataFrame) -> None:
@@ -348,7 +354,9 @@ def test_proportions_match_r_prop_test_and_p_adjust() -> None:
     df = _r_proportions_frame()
     table = {
         r["segment"]: r
-        for r in analyze(df, metrics=[hk.Proportion("buy")], segments="seg").to_records()
+        for r in analyze(
+            df, metrics=[hk.Proportion("buy")], segments="seg", correction=None
+        ).to_records()
     }
     # R: prop.test(c(38, 22), c(93, 90), correct = FALSE)   (all)
     #    p-value 0.018032663193922212, 95% CI 0.030499156079120293 0.297816256107259703
@@ -361,10 +369,16 @@ def test_proportions_match_r_prop_test_and_p_adjust() -> None:
         "s1": (0.115545190329791478, -0.036838237122677947, 0.370171570456011345),
         "s2": (0.087701872727584784, -0.020756833761555238, 0.329090167094888586),
     }
+    counts = {ALL: (90, 22, 93, 38), "s1": (40, 12, 45, 21), "s2": (50, 10, 48, 17)}
     for seg, (p, low, high) in want.items():
         assert table[seg]["p_value"] == pytest.approx(p, rel=1e-9)
-        assert table[seg]["effect_ci_low"] == pytest.approx(low, rel=1e-9)
-        assert table[seg]["effect_ci_high"] == pytest.approx(high, rel=1e-9)
+        # R prints the Wald interval; the table shows the score interval that inverts the
+        # same test (Mee 1984), close to it and on the same side of 0 here.
+        score = hk.stats.score_interval_difference(*counts[seg], 0.05)
+        assert table[seg]["effect_ci_low"] == pytest.approx(float(score[0]), rel=1e-9)
+        assert table[seg]["effect_ci_high"] == pytest.approx(float(score[1]), rel=1e-9)
+        assert table[seg]["effect_ci_low"] == pytest.approx(low, abs=0.02)
+        assert table[seg]["effect_ci_high"] == pytest.approx(high, abs=0.02)
     # R: ps <- c(0.018032663193922212, 0.115545190329791478, 0.087701872727584784)
     #    p.adjust(ps, "holm")       0.054097989581766634 0.175403745455169569 0.175403745455169569
     #    p.adjust(ps, "BH")         0.054097989581766634 0.115545190329791478 0.115545190329791478
@@ -379,6 +393,13 @@ def test_proportions_match_r_prop_test_and_p_adjust() -> None:
         got = [res.row("buy", seg)["p_adjusted"] for seg in (ALL, "s1", "s2")]
         assert got == pytest.approx(list(values), rel=1e-9)
         assert not any(r["significant"] for r in res.to_records())
+        # (all) has p = 0.018 and R's unadjusted interval excludes 0, but it is not
+        # significant after the correction: its interval, at the adjusted level, includes 0.
+        overall = res.row("buy", ALL)
+        assert overall["effect_ci_low"] < 0 < overall["effect_ci_high"]
+        assert overall["ci_level"] == pytest.approx(1 - 0.05 / 3)
+        score = hk.stats.score_interval_difference(*counts[ALL], 0.05 / 3)
+        assert overall["effect_ci_low"] == pytest.approx(float(score[0]), rel=1e-9)
 
 
 # ================================================================== 2. the contract

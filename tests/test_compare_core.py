@@ -107,6 +107,7 @@ def test_proportions_match_r(
         ProportionStats(510, 60),
         alpha=alpha,
         alternative=alternative,  # type: ignore[arg-type]
+        interval="wald",
     )
     p, low, high = expected
     # R's X-squared = 2.07167463671 is the square of the pooled z.
@@ -117,10 +118,31 @@ def test_proportions_match_r(
     assert math.isinf(_f(res.df))
 
 
+def test_proportion_interval_is_the_score_interval_and_agrees_with_the_test() -> None:
+    from hypokit.stats import score_interval_difference, score_interval_ratio
+
+    control, variant = ProportionStats(200, 9), ProportionStats(200, 19)
+    res = compare_proportions(control, variant, lift_method="auto")
+    # R: prop.test(c(19, 9), c(200, 200), correct = FALSE): p = 0.05003619, and its Wald
+    # interval (0.000233, 0.099767) excludes 0; the score interval does not.
+    assert _f(res.p_value) == pytest.approx(0.05003619, rel=1e-6)
+    low, high = score_interval_difference(200, 9, 200, 19, alpha=0.05)
+    assert (_f(res.ci_low), _f(res.ci_high)) == (float(low), float(high))
+    assert _f(res.ci_low) < 0 < _f(res.ci_high)
+    r_low, r_high = score_interval_ratio(200, 9, 200, 19, alpha=0.05)
+    assert _f(res.lift_ci_low) == pytest.approx(float(r_low) - 1, rel=1e-12)
+    assert _f(res.lift_ci_high) == pytest.approx(float(r_high) - 1, rel=1e-12)
+    assert _f(res.lift_ci_low) < 0
+    # At a level just above the p-value both intervals exclude 0.
+    wider = res.at_level(0.0501)
+    assert _f(wider.ci_low) > 0
+    assert _f(wider.lift_ci_low) > 0
+
+
 def test_proportions_with_an_empty_rate_match_r() -> None:
     # R: prop.test(c(3, 0), c(10, 12), correct = FALSE)
     # X-squared = 4.16842105263, p = 0.0411841631554, CI 0.0159742349107 0.584025765089
-    res = compare_proportions(ProportionStats(12, 0), ProportionStats(10, 3))
+    res = compare_proportions(ProportionStats(12, 0), ProportionStats(10, 3), interval="wald")
     assert _f(res.statistic) ** 2 == pytest.approx(4.16842105263, rel=1e-10)
     assert _f(res.p_value) == pytest.approx(0.0411841631554, rel=1e-9)
     assert _f(res.ci_low) == pytest.approx(0.0159742349107, rel=1e-9)
@@ -191,6 +213,7 @@ def test_proportions_match_statsmodels(alternative: str, sm_alternative: str) ->
         ProportionStats(nc, xc),
         ProportionStats(nv, xv),
         alternative=alternative,  # type: ignore[arg-type]
+        interval="wald",
     )
     z, p = proportions_ztest([xv, xc], [nv, nc], alternative=sm_alternative)
     assert _f(res.statistic) == pytest.approx(z, rel=1e-12)
@@ -591,9 +614,16 @@ def test_proportion_edge_rows() -> None:
         Reason.ZERO_VARIANCE,
     ]
     # 0/100 against 100/100: the pooled z-test exists (R: X-squared = 200) though the
-    # unpooled standard error is 0; the Wald interval degenerates to [1, 1].
+    # unpooled standard error is 0; the Wald interval degenerates to [1, 1], the score
+    # interval (the default) does not.
     assert _f(res.statistic[2]) ** 2 == pytest.approx(200.0)
-    assert res.ci_low[2] == res.ci_high[2] == 1.0
+    assert 0.9 < res.ci_low[2] < res.ci_high[2] == 1.0
+    wald = compare_proportions(
+        ProportionStats([0, 100, 100, 100], [0, 0, 0, 100]),
+        ProportionStats([50, 100, 100, 100], [5, 0, 100, 100]),
+        interval="wald",
+    )
+    assert wald.ci_low[2] == wald.ci_high[2] == 1.0
     assert np.isnan(res.p_value[[0, 1, 3]]).all()
 
 

@@ -639,7 +639,7 @@ def test_conclude_validated_in_the_segment_that_matters(checkout_result):
     assert ev.strength == "strong"  # adjusted p 0.0097 < 0.05 / 5
     # The interval is the Holm-adjusted one the verdict read: 4 tests, Bonferroni level.
     assert row["ci_level"] == pytest.approx(1 - 0.05 / 4)
-    assert "new: converted +17.1% (98.75% CI, holm-adjusted +2.4% to +34.0%)" in draft.observed
+    assert "new: converted +17.1% (98.75% CI, holm-adjusted +2.4% to +33.8%)" in draft.observed
     assert draft.status(DAY) == "active"
 
 

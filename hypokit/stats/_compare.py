@@ -679,6 +679,7 @@ class Comparison:
     alternative: Alternative = "two-sided"
     lift_method: LiftMethod = "delta"
     bounds: tuple[float, float] = (-math.inf, math.inf)
+    counts: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -700,7 +701,9 @@ class Comparison:
         :func:`hypokit.stats.interval_levels`). A row's interval excludes 0 exactly
         when its p-value is below its level.
 
-        >>> res = compare_proportions(ProportionStats(500, 45), ProportionStats(510, 60))
+        >>> res = compare_proportions(
+        ...     ProportionStats(500, 45), ProportionStats(510, 60), interval="wald"
+        ... )
         >>> wide = res.at_level(0.01)  # R: prop.test(..., conf.level = 0.99, correct = FALSE)
         >>> print(f"{wide.ci_low:.6f} {wide.ci_high:.6f} {wide.p_value == res.p_value}")
         -0.021722 0.077016 True
@@ -730,6 +733,7 @@ class Comparison:
                 self.alternative,
                 self.lift_method,
                 self.bounds,
+                self.counts,
             )
         unbounded = int(Reason.LIFT_UNBOUNDED | Reason.LOG_UNDEFINED)
         reason = (self.reason & ~unbounded) | (lift_reason & unbounded)
@@ -812,6 +816,7 @@ def _finish(
     bounds: tuple[float, float] = (-math.inf, math.inf),
     variance_reduction: FloatArray | None = None,
     theta: FloatArray | None = None,
+    counts: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None,
 ) -> Comparison:
     """Test, interval and lift from the arms' estimates and the variances of those estimates.
 
@@ -841,7 +846,18 @@ def _finish(
         p = np.minimum(np.asarray(p, dtype=np.float64), 1.0)
 
         ci_low, ci_high, lift, lift_lo, lift_hi, lift_reason = _intervals(
-            effect, se, df, mean_c, mean_v, var_c, var_v, alpha, alternative, lift_method, bounds
+            effect,
+            se,
+            df,
+            mean_c,
+            mean_v,
+            var_c,
+            var_v,
+            alpha,
+            alternative,
+            lift_method,
+            bounds,
+            counts,
         )
         reason = reason | lift_reason
 
@@ -873,6 +889,7 @@ def _finish(
         alternative=alternative,
         lift_method=lift_method,
         bounds=bounds,
+        counts=None if counts is None else tuple(f(c) for c in counts),  # type: ignore[arg-type]
     )
 
 
@@ -888,28 +905,47 @@ def _intervals(
     alternative: Alternative,
     lift_method: str,
     bounds: tuple[float, float],
+    counts: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, IntArray]:
     """The effect's and the lift's intervals at level ``alpha`` (one per row, or one).
 
-    Rows whose test is undefined (NaN ``df``) get NaN intervals; call under
-    ``np.errstate``.
+    With ``counts`` (two proportions: ``n_c, successes_c, n_v, successes_v``) the
+    effect's interval is the score interval that inverts the pooled z-test, and the
+    ``"auto"`` lift interval the score interval of the ratio. Rows whose test is
+    undefined (NaN ``df``) get NaN intervals; call under ``np.errstate``.
     """
     a = np.asarray(alpha, dtype=np.float64)
     untestable = np.isnan(df)
     q = _quantile(df, 1 - a / 2) if alternative == "two-sided" else _quantile(df, 1 - a)
     lo_bound, hi_bound = bounds
-    half = q * se
-    ci_low = np.maximum(effect - half, lo_bound)
-    ci_high = np.minimum(effect + half, hi_bound)
-    if alternative == "greater":
-        ci_high = np.full_like(ci_low, hi_bound)
-    elif alternative == "less":
-        ci_low = np.full_like(ci_high, lo_bound)
+    if counts is not None:
+        from hypokit.stats._score import score_interval_difference
+
+        level = np.where(untestable, 0.5, np.broadcast_to(a, effect.shape))
+        ci_low, ci_high = score_interval_difference(*counts, level, alternative)
+    else:
+        half = q * se
+        ci_low = np.maximum(effect - half, lo_bound)
+        ci_high = np.minimum(effect + half, hi_bound)
+        if alternative == "greater":
+            ci_high = np.full_like(ci_low, hi_bound)
+        elif alternative == "less":
+            ci_low = np.full_like(ci_high, lo_bound)
     ci_low = np.where(untestable, np.nan, ci_low)
     ci_high = np.where(untestable, np.nan, ci_high)
     lift, lift_lo, lift_hi, reason = _lift(
         effect, mean_c, mean_v, var_c, var_v, q, alternative, lift_method
     )
+    if counts is not None and lift_method == "auto":
+        from hypokit.stats._score import score_interval_ratio
+
+        level = np.where(untestable, 0.5, np.broadcast_to(a, effect.shape))
+        r_lo, r_hi = score_interval_ratio(*counts, level, alternative)
+        defined = ~np.isnan(lift) & ~untestable
+        lift_lo = np.where(defined, r_lo - 1.0, np.nan)
+        lift_hi = np.where(defined, r_hi - 1.0, np.nan)
+        # The score set of the ratio is bounded whenever the control has a success.
+        reason = reason & ~int(Reason.LIFT_UNBOUNDED)
     lift_lo = np.where(untestable, np.nan, lift_lo)
     lift_hi = np.where(untestable, np.nan, lift_hi)
     return ci_low, ci_high, lift, lift_lo, lift_hi, reason
@@ -1307,6 +1343,7 @@ def compare_proportions(
     alpha: float = 0.05,
     alternative: Alternative = "two-sided",
     lift_method: LiftMethod = "delta",
+    interval: Literal["score", "wald"] = "score",
 ) -> Comparison:
     """Two-sample z-test of proportions, as R's ``prop.test(correct = FALSE)``.
 
@@ -1314,16 +1351,26 @@ def compare_proportions(
 
         effect = p_v - p_c
         z      = effect / sqrt(p (1 - p) (1/n_c + 1/n_v))       (pooled under the null)
-        se     = sqrt(p_c (1 - p_c) / n_c + p_v (1 - p_v) / n_v)  (unpooled, for the CI)
+        se     = sqrt(p_c (1 - p_c) / n_c + p_v (1 - p_v) / n_v)  (unpooled)
 
     ``statistic`` is ``z``; ``z**2`` is R's ``X-squared`` (Pearson's chi-square of the
-    2×2 table without continuity correction) and the two-sided p-value is the same. The
-    interval is the Wald interval ``effect ± z_{1-alpha/2} se``, clipped to [-1, 1] as
-    R does (one-sided: the open bound is -1 or 1); statsmodels'
-    ``confint_proportions_2indep(method="wald")`` without the clipping. ``df = inf``.
+    2×2 table without continuity correction) and the two-sided p-value is the same.
+    ``df = inf``.
+
+    The interval (``interval="score"``, the default) is the score interval that inverts
+    this same test (Mee 1984; Miettinen & Nurminen 1985 without their ``N / (N - 1)``
+    factor; see :func:`~hypokit.stats.score_interval_difference`): it excludes 0 exactly
+    when the pooled z-test rejects, so a row never shows "p < 0.05" beside an interval
+    that includes 0. ``interval="wald"`` gives R's ``prop.test`` interval instead,
+    ``effect ± z_{1-alpha/2} se`` clipped to [-1, 1] (statsmodels'
+    ``confint_proportions_2indep(method="wald")`` without the clipping), which can
+    disagree with the test at the margin. One-sided: the open bound is -1 or 1.
 
     The lift ``effect / p_c`` (``p_c >= 0``) takes its interval by ``lift_method`` as in
-    :func:`compare_means`, with ``V_a = p_a (1 - p_a) / n_a`` and the normal critical value.
+    :func:`compare_means`, with ``V_a = p_a (1 - p_a) / n_a`` and the normal critical
+    value; ``"auto"`` with the score interval is the score interval of the ratio
+    ``p_v / p_c`` (Koopman 1984; :func:`~hypokit.stats.score_interval_ratio`) minus 1,
+    which excludes 0 exactly when the test rejects.
 
     Args:
         control: The control arm's counts.
@@ -1331,6 +1378,7 @@ def compare_proportions(
         alpha: The significance level.
         alternative: ``"two-sided"``, ``"greater"`` or ``"less"``.
         lift_method: ``"auto"``, ``"delta"``, ``"log"`` or ``"fieller"``.
+        interval: ``"score"`` (inverts the test) or ``"wald"`` (R's ``prop.test``).
 
     Returns:
         A :class:`Comparison`. An empty arm gives NaN (TOO_FEW_UNITS); both arms at 0%
@@ -1339,13 +1387,19 @@ def compare_proportions(
     Raises:
         ValidationError: a bad option, or arms of different kinds or shapes.
 
-    >>> res = compare_proportions(ProportionStats(500, 45), ProportionStats(510, 60))
+    >>> res = compare_proportions(
+    ...     ProportionStats(500, 45), ProportionStats(510, 60), interval="wald"
+    ... )
     >>> # R: prop.test(c(60, 45), c(510, 500), correct = FALSE)
     >>> # X-squared = 2.0717, p-value = 0.1501, 95% CI -0.009917921 0.065212039
     >>> print(f"{res.statistic**2:.4f} {res.p_value:.4f} {res.ci_low:.9f} {res.ci_high:.9f}")
     2.0717 0.1501 -0.009917921 0.065212039
+    >>> score = compare_proportions(ProportionStats(500, 45), ProportionStats(510, 60))
+    >>> print(f"{score.ci_low:.6f} {score.ci_high:.6f}")  # Mee's score interval
+    -0.010140 0.065786
     """
     alpha, alternative, lift_method = _options(alpha, alternative, lift_method)
+    interval = check_choice("interval", interval, ("score", "wald"))
     _pair(control, variant, ProportionStats)
     nc, nv = control.n, variant.n
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1376,4 +1430,5 @@ def compare_proportions(
         lift_method=lift_method,
         statistic=np.where(se0 == 0, np.nan, z),
         bounds=(-1.0, 1.0),
+        counts=(nc, control.successes, nv, variant.successes) if interval == "score" else None,
     )

@@ -588,11 +588,13 @@ def score_interval_difference(
         DataError: a non-finite or negative count, or more successes than units.
         ValidationError: a bad ``alpha`` or ``alternative``, or shapes that do not broadcast.
 
-    The Wald interval of :func:`~hypokit.stats.compare_proportions` can disagree with its
-    own test at the margin; the score interval cannot:
+    The Wald interval (R's ``prop.test``, ``compare_proportions(interval="wald")``) can
+    disagree with its own test at the margin; the score interval cannot:
 
     >>> from hypokit.stats._compare import ProportionStats, compare_proportions
-    >>> res = compare_proportions(ProportionStats(200, 9), ProportionStats(200, 19))
+    >>> res = compare_proportions(
+    ...     ProportionStats(200, 9), ProportionStats(200, 19), interval="wald"
+    ... )
     >>> # R: prop.test(c(19, 9), c(200, 200), correct = FALSE)
     >>> # p-value = 0.05003619, 95% CI 0.0002327359 0.0997672641
     >>> print(f"{res.p_value:.8f} {res.ci_low:.10f} {res.ci_high:.10f}")
