@@ -328,6 +328,30 @@ verdicts = result.verdict(
 verdicts.by_segment()"""),
         code("verdicts"),
         code("print(result.summary())"),
+        md("""## A metric that can be negative
+
+Suppose each order in the test also cost a 12 EUR voucher: net revenue per user is
+revenue minus 12, and the control's average is negative. hypokit's relative lift is
+`effect / |control mean|`, so its sign is always the effect's: a drop reads as a
+negative lift, whatever the sign of the baseline. (Dividing by the signed control mean,
+as `variant / control - 1` does, would print this drop as a gain.)"""),
+        code("""# NBVAL_CHECK_OUTPUT
+net = hk.analyze(
+    data.assign(net_revenue=data["revenue"] - 12.0),
+    variant="variant",
+    control="control",
+    metrics=[hk.Mean("net_revenue", covariate="pre_revenue")],
+)
+net.to_pandas()[["control_mean", "effect", "lift", "lift_ci_low", "lift_ci_high", "significant"]].round(4)"""),
+        md("""A success criterion reads the same lift: asking for +5% net revenue, the test says
+"not met", because the effect went the wrong way. When a control mean is too close to 0
+for a relative lift to mean anything, the interval is unbounded, a finding says so, and
+a relative criterion is left inconclusive: state it in the metric's units instead
+(`relative=False`)."""),
+        code("""# NBVAL_CHECK_OUTPUT
+net.verdict([hk.Criterion("net_revenue", min_effect=0.05)]).to_pandas()[
+    ["criterion", "estimate", "verdict", "reason"]
+]"""),
         md("""## Conclude the hypothesis and record the learning
 
 In a temporary registry: the hypothesis, running, with the same criteria (business
@@ -359,9 +383,9 @@ registry.save(
         status="running",
     )
 )
-concluded, learning, _ = registry.conclude("express-pay", result, as_of=as_of)
-registry.save(concluded)
-registry.save(learning)
+drafts = registry.conclude("express-pay", result, as_of=as_of)
+registry.save_conclusion(drafts)
+concluded, learning = drafts.hypothesis, drafts.learning
 print(learning.learned)"""),
         code("""# NBVAL_CHECK_OUTPUT
 recorded = registry.get(learning.id, hk.Learning)
