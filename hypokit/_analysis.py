@@ -1895,15 +1895,20 @@ def _segment_checks(
                 and np.sign(r["effect"]) == -np.sign(overall["effect"])
                 and overall["effect"] != 0
             ):
-                if r["control_mean"] > 0 and overall["control_mean"] > 0:
+                bounded = all(
+                    math.isfinite(x[k])
+                    for x in (r, overall)
+                    for k in ("lift", "lift_ci_low", "lift_ci_high")
+                )
+                if bounded:  # lifts have the effect's sign whatever the control mean
                     seg_text = (
-                        f"{_pct(r['lift'])} (CI {_pct(r['lift_ci_low'])} to "
+                        f"{_pct(r['lift'])} ({_ci_label(r)} {_pct(r['lift_ci_low'])} to "
                         f"{_pct(r['lift_ci_high'])})"
                     )
                     all_text = _pct(overall["lift"])
-                else:  # lifts change sign with a negative control mean: use effects
+                else:  # no bounded relative lift (a control mean near 0): use effects
                     seg_text = (
-                        f"{_num(r['effect'])} (CI {_num(r['effect_ci_low'])} to "
+                        f"{_num(r['effect'])} ({_ci_label(r)} {_num(r['effect_ci_low'])} to "
                         f"{_num(r['effect_ci_high'])})"
                     )
                     all_text = _num(overall["effect"])

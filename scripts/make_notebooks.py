@@ -342,7 +342,8 @@ net = hk.analyze(
     control="control",
     metrics=[hk.Mean("net_revenue", covariate="pre_revenue")],
 )
-net.to_pandas()[["control_mean", "effect", "lift", "lift_ci_low", "lift_ci_high", "significant"]].round(4)"""),
+columns = ["control_mean", "effect", "lift", "lift_ci_low", "lift_ci_high", "significant"]
+net.to_pandas()[columns].round(4)"""),
         md("""A success criterion reads the same lift: asking for +5% net revenue, the test says
 "not met", because the effect went the wrong way. When a control mean is too close to 0
 for a relative lift to mean anything, the interval is unbounded, a finding says so, and

@@ -394,3 +394,63 @@ def test_ratio_use_t_uses_welch_satterthwaite_df() -> None:
     mean_z = analyze(df, metrics=[hk.Mean("y", use_t=False)], correction=None).row("y", variant="b")
     assert math.isinf(mean_z["df"])
     assert mean_z["p_value"] == pytest.approx(2 * stats.norm.sf(abs(mean_z["statistic"])))
+
+
+# ------------------------------------------- t or normal: tea-tasting's reference values
+def _tea_tasting_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(2026)
+    n = 300
+    df = pd.DataFrame(
+        {"variant": rng.choice([0, 1], n), "sessions": rng.integers(1, 5, n).astype(float)}
+    )
+    df["revenue"] = df["sessions"] * rng.gamma(2.0, 3.0, n) + df["variant"] * 0.8
+    return df
+
+
+#: tea-tasting 1.14.0 on _tea_tasting_frame():
+#:   tt.Experiment(rps=tt.RatioOfMeans("revenue", "sessions", use_t=True),
+#:                 rpu=tt.Mean("revenue"),
+#:                 rps_z=tt.RatioOfMeans("revenue", "sessions", use_t=False)).analyze(df)
+#: effect_size, its CI, pvalue, rel_effect_size and its CI (tea-tasting's relative interval
+#: is the delta method on the log ratio: hypokit's lift="log").
+TEA_TASTING = {
+    "rps": (-0.2420380112427063, -1.2808308918441067, 0.7967548693586941, 0.6469002930217392,
+            -0.03807444309022856, -0.1855368106273585, 0.13608667538296926),
+    "rpu": (-1.1045937679600257, -3.987966865646959, 1.7787793297269077, 0.45148644486408784,
+            -0.07070598201058276, -0.23213479927867664, 0.12466012401613158),
+    "rps_z": (-0.2420380112427063, -1.2765958434707467, 0.7925198209853341, 0.6465647841039919,
+              -0.03807444309022856, -0.18498588263616667, 0.13531871083296476),
+}  # fmt: skip
+
+
+def test_t_and_normal_match_tea_tasting() -> None:
+    metrics = [
+        hk.Ratio("revenue", "sessions", use_t=True, name="rps"),
+        hk.Mean("revenue", name="rpu"),
+        hk.Ratio("revenue", "sessions", name="rps_z"),  # the default: the normal
+    ]
+    res = hk.analyze(
+        _tea_tasting_frame(),
+        variant="variant",
+        control=0,
+        metrics=metrics,
+        correction=None,
+        lift="log",
+    )
+    columns = ("effect", "effect_ci_low", "effect_ci_high", "p_value", "lift")
+    columns += ("lift_ci_low", "lift_ci_high")
+    for metric, want in TEA_TASTING.items():
+        row = res.row(metric)
+        assert [row[c] for c in columns[:5]] == pytest.approx(list(want[:5]), rel=1e-9), metric
+        # The relative interval: tea-tasting takes Welch's df from the log-scale variances,
+        # hypokit the effect's df (one critical value per row); with the normal they agree.
+        rel = 1e-9 if metric == "rps_z" else 2e-4
+        assert [row[c] for c in columns[5:]] == pytest.approx(list(want[5:]), rel=rel), metric
+
+
+def test_bayesian_lift_keeps_the_sign_of_the_effect(profit: pd.DataFrame) -> None:
+    res = analyze(profit, metrics=[hk.Mean("profit")], method="bayesian")
+    row = res.row("profit")
+    assert row["control_mean"] < 0 < row["effect"]
+    assert row["lift"] == pytest.approx(row["effect"] / abs(row["control_mean"]), rel=1e-9)
+    assert 0 < row["lift_ci_low"] < row["lift"] < row["lift_ci_high"]
