@@ -1,0 +1,1 @@
+"""The hostile-input suite: one module per class of input that could give a wrong answer."""
