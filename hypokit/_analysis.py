@@ -1372,42 +1372,21 @@ def _method_values(
     """
     if options.method == "sequential":
         n = metric_n[:, :1] + metric_n[:, 1:]
-        tune = _n_tune(options, segs, n.shape)
-        seq = stats.confidence_sequence(
+        seq = _sequence(
             comp.effect,
             comp.se,
             n,
-            alpha=options.alpha,
-            alternative=options.alternative,  # type: ignore[arg-type]
-            n_tune=tune,
-            level=levels,
+            comp.control_mean,
+            comp.variant_mean,
+            comp.control_se**2,
+            comp.variant_se**2,
+            options=options,
+            tune=_n_tune(options, segs, n.shape),
+            levels=levels,
+            proportion=spec.kind == "proportion",
         )
-        # The lift's sequence inverts the effect's (Fieller): every lift L with
-        # |m_v - (1 + L) m_c| <= k sqrt(v_v + (1 + L)^2 v_c), k the sequence's multiplier
-        # of the standard error; it excludes 0 exactly when the effect's does.
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            _, lift_lo, lift_hi, lift_reason = _fieller_lift(
-                comp.effect,
-                comp.control_mean,
-                comp.variant_mean,
-                comp.control_se**2,
-                comp.variant_se**2,
-                seq.radius / comp.se,
-                options.alternative,  # type: ignore[arg-type]
-                "fieller",
-            )
-        out = {
-            "effect_ci_low": np.asarray(seq.ci_low),
-            "effect_ci_high": np.asarray(seq.ci_high),
-            "p_value": np.asarray(seq.p_value),
-            "lift_ci_low": lift_lo,
-            "lift_ci_high": lift_hi,
-            "_reason": (comp.reason & ~_LIFT_MASK) | lift_reason,
-        }
-        if spec.kind == "proportion":
-            out["effect_ci_low"] = np.maximum(out["effect_ci_low"], -1.0)
-            out["effect_ci_high"] = np.minimum(out["effect_ci_high"], 1.0)
-        return out
+        seq["_reason"] = (comp.reason & ~_LIFT_MASK) | seq.pop("lift_reason")
+        return seq
     if options.method == "bayesian":
         prior = stats.Prior() if options.prior is None else options.prior
         better = options.alternative != "less"
@@ -1434,6 +1413,60 @@ def _method_values(
         out["p_value"] = np.full(comp.effect.shape, np.nan)
         return out
     return {}
+
+
+def _sequence(
+    effect: np.ndarray,
+    se: np.ndarray,
+    n: np.ndarray,
+    control_mean: np.ndarray,
+    variant_mean: np.ndarray,
+    control_var: np.ndarray,
+    variant_var: np.ndarray,
+    *,
+    options: _Options,
+    tune: Any,
+    levels: Any = None,
+    proportion: bool = False,
+) -> dict[str, np.ndarray]:
+    """The confidence sequence of the effect and the lift's, with the always-valid p-value.
+
+    The lift's sequence inverts the effect's (Fieller): every lift ``L`` with
+    ``|m_v - (1 + L) m_c| <= k sqrt(v_v + (1 + L)^2 v_c)``, ``k`` the sequence's multiple
+    of the standard error, so it excludes 0 exactly when the effect's does. ``levels``
+    sets each row's level (the mixture stays tuned for the analysis's alpha).
+    """
+    seq = stats.confidence_sequence(
+        effect,
+        se,
+        n,
+        alpha=options.alpha,
+        alternative=options.alternative,  # type: ignore[arg-type]
+        n_tune=tune,
+        level=levels,
+    )
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        _, lift_lo, lift_hi, lift_reason = _fieller_lift(
+            effect,
+            control_mean,
+            variant_mean,
+            control_var,
+            variant_var,
+            seq.radius / se,
+            options.alternative,  # type: ignore[arg-type]
+            "fieller",
+        )
+    low, high = np.asarray(seq.ci_low), np.asarray(seq.ci_high)
+    if proportion:
+        low, high = np.maximum(low, -1.0), np.minimum(high, 1.0)
+    return {
+        "effect_ci_low": low,
+        "effect_ci_high": high,
+        "p_value": np.asarray(seq.p_value),
+        "lift_ci_low": lift_lo,
+        "lift_ci_high": lift_hi,
+        "lift_reason": lift_reason,
+    }
 
 
 def _finish_rows(

@@ -393,8 +393,7 @@ def _running(
     and ``significant`` agree.
     """
     from hypokit import stats
-    from hypokit._analysis import _n_tune
-    from hypokit.stats._compare import _lift as _fieller_lift
+    from hypokit._analysis import _n_tune, _sequence
 
     assert result.options is not None
     options = result.options
@@ -427,29 +426,22 @@ def _running(
         vc, vv = column("control_var"), column("variant_var")
         for d, a in enumerate(ats):
             level = out[a].pop("_level")
-            seq = stats.confidence_sequence(
-                effect[: d + 1],
-                se[: d + 1],
-                n[: d + 1],
-                alpha=result.alpha,
-                alternative=result.alternative,  # type: ignore[arg-type]
-                n_tune=tune,
-                level=level,
+            seen = slice(0, d + 1)
+            seq = _sequence(
+                effect[seen],
+                se[seen],
+                n[seen],
+                mc[seen],
+                mv[seen],
+                vc[seen],
+                vv[seen],
+                options=options,
+                tune=tune,
+                levels=level,
+                proportion=looks[a]["proportion"],
             )
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                _, lift_lo, lift_hi, _ = _fieller_lift(
-                    effect[: d + 1],
-                    mc[: d + 1],
-                    mv[: d + 1],
-                    vc[: d + 1],
-                    vv[: d + 1],
-                    seq.radius / se[: d + 1],
-                    result.alternative,  # type: ignore[arg-type]
-                    "fieller",
-                )
-            low, high = np.asarray(seq.ci_low), np.asarray(seq.ci_high)
-            if looks[a]["proportion"]:
-                low, high = np.maximum(low, -1.0), np.minimum(high, 1.0)
+            low, high = seq["effect_ci_low"], seq["effect_ci_high"]
+            lift_lo, lift_hi = seq["lift_ci_low"], seq["lift_ci_high"]
             p_seen = np.zeros_like(low)
             for name, lo, hi in (("effect", low, high), ("lift", lift_lo, lift_hi)):
                 run_lo, run_hi, _ = stats.running(lo, hi, p_seen)
