@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from hypokit._history import baselines
     from hypokit._impact import ImpactMap, impact_map
     from hypokit._metrics import Mean, Proportion, Ratio
+    from hypokit._monitor import Monitor, monitor
     from hypokit._over_time import OverTime
     from hypokit._records import (
         EVI,
@@ -73,6 +74,7 @@ __all__ = [
     "Learning",
     "LookSchedule",
     "Mean",
+    "Monitor",
     "NotYetAvailableError",
     "Objective",
     "OverTime",
@@ -94,6 +96,7 @@ __all__ = [
     "baselines",
     "impact_map",
     "mde",
+    "monitor",
     "power",
     "prioritize",
     "size",
@@ -116,6 +119,7 @@ _LAZY = {
     "Learning": "hypokit._records",
     "LookSchedule": "hypokit._sizing",
     "Mean": "hypokit._metrics",
+    "Monitor": "hypokit._monitor",
     "Objective": "hypokit._records",
     "OverTime": "hypokit._over_time",
     "PlanSegment": "hypokit._records",
@@ -134,6 +138,7 @@ _LAZY = {
     "baselines": "hypokit._history",
     "impact_map": "hypokit._impact",
     "mde": "hypokit._sizing",
+    "monitor": "hypokit._monitor",
     "power": "hypokit._sizing",
     "prioritize": "hypokit._records",
     "size": "hypokit._sizing",
