@@ -21,6 +21,7 @@ from hypokit._errors import (
     HypokitError,
     NotYetAvailableError,
     RegistryError,
+    SolveError,
     ValidationError,
 )
 from hypokit._version import __version__
@@ -88,6 +89,7 @@ __all__ = [
     "SegmentCriteria",
     "SegmentPlan",
     "SizingPlan",
+    "SolveError",
     "ValidationError",
     "__version__",
     "aggregate",
