@@ -7,22 +7,31 @@ frequentist, sequential or Bayesian method, and day by day (``--date``, ``--over
 ``hypokit demo`` prints the shipped example; ``new`` and ``report`` write notebooks and
 reports; the commands for records are in :mod:`hypokit._cli_records`.
 
-Exit codes: 0 when the command ran, 1 for findings when asked to fail on them
-(``hypokit analyze --fail-on-warning``), 2 for usage and input errors.
+Exit codes: 0 when the command ran, 1 for findings (``hypokit check``, ``hypokit
+analyze --fail-on-warning``), 2 for usage and input errors, with one line on stderr
+naming the argument, file or column at fault; 3 for an unexpected error, a bug, with
+one line asking to report it (``HYPOKIT_DEBUG=1`` or ``--debug`` prints the
+traceback); 130 when interrupted (Ctrl-C); 141 when the reader of the output went away
+(``hypokit ... | head``), as for a process ended by SIGPIPE. No exception leaves
+:func:`main` as a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from hypokit._errors import HypokitError
+from hypokit._files import reason
 from hypokit._version import __version__
 
 if TYPE_CHECKING:
@@ -31,11 +40,51 @@ if TYPE_CHECKING:
     from hypokit._over_time import OverTime
     from hypokit.stats import Prior
 
-__all__ = ["main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
+
+#: The exit codes (README, "Command line").
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+#: Longest message printed; longer ones (a huge argument echoed back) are cut.
+_MAX_MESSAGE = 2000
+
+
+def one_line(text: object) -> str:
+    """``text`` as one printable line: line breaks joined, other controls escaped.
+
+    A message of several lines (a third-party error quoting a query) keeps its first
+    line when the whole would be long.
+    """
+    parts = [part.strip() for part in str(text).splitlines()]
+    parts = [part for part in parts if part]
+    line = " ".join(parts)
+    if len(parts) > 1 and len(line) > 300:
+        line = parts[0] + " (...)"
+    line = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line
+    )
+    if len(line) > _MAX_MESSAGE:
+        line = line[: _MAX_MESSAGE - 5] + " (...)"
+    return line
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (and the usage left to ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``PROG: error: MESSAGE (see 'PROG --help')`` and exit with status 2."""
+        self.exit(
+            EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see '{self.prog} --help')\n"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hypokit",
         description=(
             "Outcome-driven experimentation: size and analyze A/B tests per customer segment."
@@ -52,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hypokit {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback of an error (also HYPOKIT_DEBUG=1); anywhere on the line",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     size = sub.add_parser(
@@ -1025,34 +1079,141 @@ def _run_new(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _run_report(ns: argparse.Namespace) -> int:
+    from hypokit._report import render_report
+
+    out = render_report(ns.notebook, ns.output, execute=ns.execute, show_code=ns.show_code)
+    print(f"wrote {out}")
+    return 0
+
+
+def _debug_requested(args: list[str]) -> tuple[list[str], bool]:
+    """``args`` without ``--debug``, and whether debugging was asked for.
+
+    ``--debug`` is accepted anywhere before ``--``; ``HYPOKIT_DEBUG`` set to anything
+    but empty, 0, false or no asks too.
+    """
+    end = args.index("--") if "--" in args else len(args)
+    flag = "--debug" in args[:end]
+    rest = [a for a in args[:end] if a != "--debug"] + args[end:]
+    env = os.environ.get("HYPOKIT_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+    return rest, flag or env
+
+
+def _say(prog: str, kind: str, message: object) -> None:
+    """One line on stderr: ``PROG: KIND: MESSAGE``."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    print(f"{prog}: {kind}: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _warnings_on_one_line(prog: str) -> Iterator[None]:
+    """Warnings (from hypokit or the libraries it uses) as one line each on stderr.
+
+    Only how they are shown changes: the filters in force (``-W error`` among them)
+    still apply.
+    """
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        _say(prog, "warning", f"{category.__name__}: {message}")
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def _tolerant_stdout() -> None:
+    """Print what a terminal cannot encode as escapes instead of failing on it."""
+    stream = sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _stdout_gone() -> None:
+    """After a broken pipe: send what is left of stdout nowhere, silently."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _run(ns: argparse.Namespace) -> int:
+    if ns.command == "size":
+        return _run_size(ns)
+    if ns.command == "analyze":
+        return _run_analyze(ns)
+    if ns.command == "demo":
+        return _run_demo(ns)
+    if ns.command == "new":
+        return _run_new(ns)
+    if ns.command == "report":
+        return _run_report(ns)
+    from hypokit import _cli_records
+
+    return _cli_records.run(ns)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage or input error)."""
+    """Run the command line and return its exit code.
+
+    0: the command ran; 1: findings (``check``, ``analyze --fail-on-warning``); 2: a
+    usage or input error, told in one line on stderr that names the argument, file or
+    column; 3: an unexpected error (a bug), told in one line asking to report it, with
+    the traceback under ``--debug`` or ``HYPOKIT_DEBUG=1``; 130: interrupted; 141: the
+    reader of the output went away. Usage errors found by the argument parser, and
+    ``--help``/``--version``, end in ``SystemExit`` as argparse does.
+    """
+    args, debug = _debug_requested(list(sys.argv[1:] if argv is None else argv))
     parser = _parser()
-    ns = parser.parse_args(argv)
+    _tolerant_stdout()
+    ns = parser.parse_args(args)
     if ns.command is None:
         parser.print_help()
-        return 2
+        _say("hypokit", "error", "give a COMMAND (the commands are listed above).")
+        return EXIT_USAGE
+    prog = f"hypokit {ns.command}"
     try:
-        if ns.command == "size":
-            return _run_size(ns)
-        if ns.command == "analyze":
-            return _run_analyze(ns)
-        if ns.command == "demo":
-            return _run_demo(ns)
-        if ns.command == "new":
-            return _run_new(ns)
-        if ns.command == "report":
-            from hypokit._report import render_report
-
-            out = render_report(ns.notebook, ns.output, execute=ns.execute, show_code=ns.show_code)
-            print(f"wrote {out}")
-            return 0
-        from hypokit import _cli_records
-
-        return _cli_records.run(ns)
+        with _warnings_on_one_line(prog):
+            return _run(ns)
     except HypokitError as exc:
-        print(f"hypokit {ns.command}: error: {exc}", file=sys.stderr)
-        return 2
+        if debug:
+            traceback.print_exc()
+        _say(prog, "error", exc)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        _stdout_gone()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # the file system or the network, on a path not checked earlier
+        if debug:
+            traceback.print_exc()
+        where = f"{os.fsdecode(exc.filename)!r}: " if exc.filename is not None else ""
+        _say(prog, "error", f"{where}{reason(exc)}.")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        _say(prog, "error", "interrupted.")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the last resort: a bug, never a traceback unless asked
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else " (--debug or HYPOKIT_DEBUG=1 shows the traceback)"
+        _say(
+            prog,
+            "internal error",
+            f"{type(exc).__name__}: {one_line(exc)[:300]}. This is a bug in hypokit "
+            f"{__version__}; please report it with the command that caused it{hint}.",
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover
