@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from hypokit._errors import HypokitError
-from hypokit._files import reason
+from hypokit._files import check_output_file, reason, write_text
 from hypokit._version import __version__
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def one_line(text: object) -> str:
     parts = [part.strip() for part in str(text).splitlines()]
     parts = [part for part in parts if part]
     line = " ".join(parts)
-    if len(parts) > 1 and len(line) > 300:
+    if len(parts) > 1 and len(line) > 200:
         line = parts[0] + " (...)"
     line = "".join(
         ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line
@@ -693,17 +693,141 @@ def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
     return out
 
 
-def _data_argument(paths: Sequence[str]) -> str | list[str]:
-    """One path or glob as given, several as a list; refuse CSV and Parquet mixed."""
-    if len(paths) == 1:
-        return paths[0]
+_GLOB_CHARS = "*?["
+
+
+def _matches(path: str) -> list[str]:
+    """The local files a PATH_OR_GLOB argument names (none for a remote address)."""
+    import glob
+
+    if "://" in path:
+        return []
+    if any(ch in path for ch in _GLOB_CHARS):
+        return sorted(glob.glob(path, recursive=True))
+    return [path]
+
+
+def _sniff_data_file(arg: str, path: str) -> None:
+    """Refuse a data file that cannot be what its name says, before DuckDB reads it.
+
+    An empty file, a CSV that is binary or not UTF-8 text or has no rows, a Parquet file
+    without Parquet's magic bytes. Pipes and devices are left alone (reading their
+    first bytes would consume them).
+    """
+    from hypokit._errors import DataError
+    from hypokit._files import input_kind, read_bytes
+
+    where = (
+        f"PATH_OR_GLOB {arg!r}" if arg == path else f"PATH_OR_GLOB {arg!r} matches {path!r}, which"
+    )
+    if input_kind(path, f"PATH_OR_GLOB {arg!r}") != "file":
+        return
+    head = read_bytes(path, f"PATH_OR_GLOB {arg!r}", 65536)
+    lower = path.lower()
+    size = os.path.getsize(path)
+    if size == 0:
+        raise DataError(f"{where} is an empty file; expected a CSV or Parquet file with data.")
+    if lower.endswith((".parquet", ".pq")):
+        with open(path, "rb") as f:
+            f.seek(max(size - 4, 0))
+            tail = f.read(4)
+        if size < 12 or head[:4] != b"PAR1" or tail != b"PAR1":
+            raise DataError(
+                f"{where} is not a Parquet file (no PAR1 magic bytes at both ends; "
+                "truncated, or another format)."
+            )
+        return
+    if lower.endswith(".gz"):
+        if head[:2] != b"\x1f\x8b":
+            raise DataError(f"{where} is not gzip-compressed; expected a .csv.gz file.")
+        return
+    formats = {
+        b"PAR1": "a Parquet file; name it .parquet",
+        b"\x1f\x8b": "gzip-compressed; name it .csv.gz",
+        b"PK\x03\x04": "a zip archive (an Excel .xlsx?); export it as CSV",
+        b"\xff\xfe": "UTF-16 text; save it as UTF-8",
+        b"\xfe\xff": "UTF-16 text; save it as UTF-8",
+    }
+    for magic, what in formats.items():
+        if head.startswith(magic):
+            raise DataError(f"{where} is {what}.")
+    if b"\0" in head:
+        at = head.index(b"\0")
+        raise DataError(
+            f"{where} holds binary data (a NUL byte at offset {at}); expected CSV text."
+        )
+    import codecs
+
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == size)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{where} is not UTF-8 text (byte offset {exc.start}); save it as UTF-8 CSV."
+        ) from None
+    if len(head) == size:
+        lines = [line for line in head.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise DataError(f"{where} has a header line but no rows; expected one row per unit.")
+
+
+def _data_argument(paths: Sequence[str], output: str | None = None) -> str | list[str]:
+    """One path or glob as given, several as a list, after checking the files.
+
+    Refused: CSV and Parquet mixed; a folder; a file given twice or matched by two
+    arguments (its units would count twice); ``--output`` naming one of the inputs;
+    files that cannot be what their names say (see :func:`_sniff_data_file`).
+    """
+    from hypokit._errors import DataError
+    from hypokit._files import check_path_text, input_kind
+
     kinds = {"parquet" if p.lower().endswith((".parquet", ".pq")) else "csv" for p in paths}
     if len(kinds) > 1:
         raise HypokitError(
             f"PATH_OR_GLOB arguments mix CSV and Parquet files ({', '.join(paths)}); "
             "give files of one kind."
         )
-    return list(paths)
+    seen: dict[tuple[int, int], tuple[str, str]] = {}
+    for arg in paths:
+        check_path_text(arg, "PATH_OR_GLOB")
+        literal = "://" not in arg and not any(ch in arg for ch in _GLOB_CHARS)
+        if literal and os.path.isdir(arg):
+            raise DataError(
+                f"PATH_OR_GLOB {arg!r} is a folder; give its files, e.g. "
+                f"'{os.path.join(arg, '*.parquet')}' (quoted)."
+            )
+        if literal:
+            input_kind(arg, "PATH_OR_GLOB")  # no such file, a broken link
+        for path in _matches(arg):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                first, first_path = seen[key]
+                if arg != first:
+                    files = "" if (arg, first) == (path, first_path) else f" ({path!r})"
+                    problem = f"{first!r} and {arg!r} name the same file{files}"
+                elif path == first_path:
+                    problem = f"{arg!r} is given twice"
+                else:
+                    problem = f"{arg!r} matches one file twice ({first_path!r}, {path!r})"
+                raise DataError(f"PATH_OR_GLOB {problem}; its units would count twice.")
+            seen[key] = (arg, path)
+            if os.path.isfile(path):
+                _sniff_data_file(arg, path)
+    if output is not None:
+        try:
+            out = os.stat(output)
+        except OSError:
+            out = None
+        if out is not None and (out.st_dev, out.st_ino) in seen:
+            given = seen[(out.st_dev, out.st_ino)][0]
+            raise DataError(
+                f"--output {output!r} is one of the input files ({given!r}); writing it would "
+                "destroy the data. Choose another file name."
+            )
+    return paths[0] if len(paths) == 1 else list(paths)
 
 
 def _output_kind(path: str | None) -> str | None:
@@ -716,9 +840,7 @@ def _output_kind(path: str | None) -> str | None:
         kind = "html"
     else:
         raise HypokitError(f"--output {path!r}: expected a .csv or .html file name.")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise HypokitError(f"--output {path!r}: no such folder {folder!r}.")
+    check_output_file(path, "--output", create=False)
     return kind
 
 
@@ -772,7 +894,7 @@ def _run_analyze(ns: argparse.Namespace) -> int:
     metrics = _parse_metrics(ns.metrics)
     allocation = _parse_allocation(ns.allocation)
     output = _output_kind(ns.output)
-    data = _data_argument(ns.paths)
+    data = _data_argument(ns.paths, ns.output)
     prior = _prior(ns)
     if ns.over_time and ns.date is None:
         raise HypokitError("--over-time needs --date COL (the day each unit entered).")
@@ -1047,16 +1169,15 @@ def _write_output(
     sources: Sequence[str],
     note: str = "",
 ) -> None:
-    """``--output``: the rows (the day-by-day rows with ``--over-time``) as CSV, or a page."""
-    try:
-        if kind == "csv":
-            (result if days is None else days).to_pandas().to_csv(path, index=False)
-        else:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(_html_page(result, sources, note, days))
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise HypokitError(f"--output {path!r}: cannot write it ({reason}).") from None
+    """``--output``: the rows (the day-by-day rows with ``--over-time``) as CSV, or a page.
+
+    Written in one step: a full disk or an interruption leaves no half file.
+    """
+    if kind == "csv":
+        text = (result if days is None else days).to_pandas().to_csv(index=False)
+    else:
+        text = _html_page(result, sources, note, days)
+    write_text(path, text, "--output")
 
 
 def _run_new(ns: argparse.Namespace) -> int:
