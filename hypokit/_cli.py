@@ -192,7 +192,8 @@ def _parser() -> argparse.ArgumentParser:
         "--segments-csv",
         metavar="FILE",
         help="CSV with a 'segment' column, 'traffic' and optional per-segment baseline, "
-        "mean, sd, correlation and mde columns",
+        "mean, sd, correlation and mde columns; one row per segment (a segment on two "
+        "rows is refused)",
     )
     t.add_argument("--whole-weeks", action="store_true", help="round durations up to whole weeks")
     h = size.add_argument_group("historical data")
@@ -266,27 +267,138 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_segments_csv(path: str) -> dict[str, dict[str, float]]:
-    import pandas as pd
+def _segment_checks() -> dict[str, Callable[[str, Any], float]]:
+    """The columns of ``--segments-csv`` besides ``segment``, and the rule of each."""
+    from hypokit._validate import (
+        check_correlation,
+        check_finite,
+        check_open_unit,
+        check_positive,
+    )
 
-    from hypokit._history import read_frame
+    return {
+        "traffic": check_positive,
+        "baseline": check_open_unit,
+        "mean": check_finite,
+        "sd": check_positive,
+        "correlation": check_correlation,
+        "mde": check_finite,
+    }
 
-    frame = read_frame(path, name="--segments-csv")
-    if "segment" not in frame.columns or "traffic" not in frame.columns:
-        have = ", ".join(map(repr, frame.columns))
-        raise HypokitError(
-            f"--segments-csv {path!r} needs columns 'segment' and 'traffic'; it has {have}."
+
+def _segments_text(path: str) -> str:
+    """The text of ``--segments-csv``: UTF-8 (a BOM is fine), gzip when named .gz."""
+    import gzip
+    import zlib
+
+    from hypokit._errors import DataError
+    from hypokit._files import input_kind, read_bytes
+
+    arg = f"--segments-csv {path!r}"
+    input_kind(path, "--segments-csv")
+    lower = path.lower()
+    if not lower.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        raise DataError(f"{arg}: expected a .csv, .csv.gz or .tsv file.")
+    data = read_bytes(path, "--segments-csv")
+    if lower.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            raise DataError(f"{arg} is not gzip-compressed; expected a .csv.gz file.") from None
+    if not data.strip():
+        raise DataError(
+            f"{arg} is empty; expected a header line 'segment,traffic,...' and a row per segment."
         )
-    out: dict[str, dict[str, float]] = {}
-    for col in ("traffic", "baseline", "mean", "sd", "correlation", "mde"):
-        if col in frame.columns:
-            values = pd.to_numeric(frame[col], errors="coerce")
-            if values.isna().any():
-                row = int(values.isna().to_numpy().nonzero()[0][0]) + 2
-                raise HypokitError(
-                    f"--segments-csv {path!r}, line {row}: column {col!r} must be a number."
-                )
-            out[col] = {str(s): float(v) for s, v in zip(frame["segment"], values, strict=True)}
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{arg} is UTF-16 text; save it as UTF-8.")
+    if b"\0" in data:
+        at = data.index(b"\0")
+        raise DataError(f"{arg} holds binary data (a NUL byte at offset {at}); expected CSV text.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(f"{arg}, line {line}: not UTF-8 text; save the file as UTF-8.") from None
+
+
+def _read_segments_csv(path: str) -> dict[str, dict[str, float]]:
+    """``--segments-csv``: {column: {segment: value}}, every value checked with its line.
+
+    A ``segment`` and a ``traffic`` column, optionally ``baseline``, ``mean``, ``sd``,
+    ``correlation`` and ``mde``; a value in every cell. Refused, naming the line: an
+    unknown or repeated column, an empty segment, ``(all)``, a segment on two rows (its
+    traffic would be ambiguous), a cell that is not a finite number or breaks the
+    column's rule. Segment names are kept as written (``NA`` is a segment, not a
+    missing value); spaces around cells are ignored.
+    """
+    import csv
+    import io
+
+    from hypokit._aggregate import ALL
+    from hypokit._errors import DataError, ValidationError
+
+    arg = f"--segments-csv {path!r}"
+    text = _segments_text(path)
+    delimiter = "\t" if path.lower().endswith(".tsv") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    checks = _segment_checks()
+    try:
+        header = [h.strip() for h in next(reader)]
+        rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise DataError(f"{arg}, line {reader.line_num}: not valid CSV ({exc}).") from None
+    known = ("segment", *checks)
+    for name in header:
+        if header.count(name) > 1:
+            raise DataError(f"{arg}: the column {name!r} appears twice in the header.")
+        if name not in known:
+            hint = ""
+            if len(header) == 1 and (";" in name or "\t" in name):
+                hint = " (the columns must be separated by commas)"
+            raise DataError(
+                f"{arg}: unknown column {name!r}{hint}; the columns are segment, traffic "
+                "and optionally baseline, mean, sd, correlation, mde."
+            )
+    if "segment" not in header or "traffic" not in header:
+        have = ", ".join(map(repr, header))
+        raise DataError(f"{arg} needs columns 'segment' and 'traffic'; it has {have}.")
+    if not rows:
+        raise DataError(f"{arg} has a header line but no rows; expected one row per segment.")
+    out: dict[str, dict[str, float]] = {name: {} for name in header if name != "segment"}
+    lines: dict[str, int] = {}
+    for line, row in rows:
+        if len(row) != len(header):
+            raise DataError(
+                f"{arg}, line {line}: {len(row)} cells, but the header has {len(header)}."
+            )
+        cells = dict(zip(header, (c.strip() for c in row), strict=True))
+        segment = cells["segment"]
+        if not segment:
+            raise DataError(f"{arg}, line {line}: the segment is empty.")
+        if segment == ALL:
+            raise DataError(
+                f"{arg}, line {line}: {ALL!r} is the name hypokit keeps for the whole "
+                "population; rename the segment."
+            )
+        if segment in lines:
+            raise DataError(
+                f"{arg}: segment {segment!r} is on line {lines[segment]} and on line {line}; "
+                "give each segment one row (add their traffic up if both are meant)."
+            )
+        lines[segment] = line
+        for name, check in checks.items():
+            if name not in cells:
+                continue
+            try:
+                value = float(cells[name])
+            except ValueError:
+                raise DataError(
+                    f"{arg}, line {line}: column {name!r} must be a number; it is {cells[name]!r}."
+                ) from None
+            try:
+                out[name][segment] = check(name, value)
+            except ValidationError as exc:
+                raise DataError(f"{arg}, line {line}, segment {segment!r}: {exc}") from None
     return out
 
 
