@@ -178,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
         "--looks",
         metavar="N|FRACTIONS",
         help="stop early at planned looks: a number of equally spaced looks (4), or their "
-        "information fractions, increasing and ending at 1 (0.25,0.5,1)",
+        f"information fractions, increasing and ending at 1 (0.25,0.5,1); at most {MAX_LOOKS}",
     )
     g.add_argument(
         "--spending",
@@ -461,19 +461,33 @@ def _run_size(ns: argparse.Namespace) -> int:
     return 0
 
 
+#: The most planned looks ``--looks`` accepts. rpact allows 20; beyond about 500 the
+#: boundaries' recursive integration fails, and sooner for small alphas (1e-3: 300).
+MAX_LOOKS = 100
+
+
 def _parse_looks(text: str | None) -> int | list[float] | None:
     """``--looks``: a number of looks (``4``) or information fractions (``0.25,0.5,1``)."""
     if text is None:
         return None
+    looks: int | list[float]
     try:
         if "," in text or "." in text:
-            return [float(part) for part in text.split(",")]
-        return int(text)
+            looks = [float(part) for part in text.split(",")]
+        else:
+            looks = int(text)
     except ValueError:
         raise HypokitError(
             f"--looks {text!r}: expected a number of looks (e.g. 4) or information "
             "fractions, increasing and ending at 1 (e.g. 0.25,0.5,1)."
         ) from None
+    count = looks if isinstance(looks, int) else len(looks)
+    if count > MAX_LOOKS:
+        raise HypokitError(
+            f"--looks {text if len(text) <= 40 else text[:37] + '...'!r}: {count:,} looks; "
+            f"expected at most {MAX_LOOKS} (daily looks for three months)."
+        )
+    return looks
 
 
 def _print_plan(plan: Any, fmt: str) -> None:
