@@ -519,6 +519,11 @@ def _print_plan(plan: Any, fmt: str) -> None:
 def _run_demo(ns: argparse.Namespace) -> int:
     from hypokit.datasets import demo_analysis, demo_sizing
 
+    if not ns.no_report:  # refuse a bad --output-dir before printing anything
+        from hypokit._files import check_output_file, ensure_folder
+
+        folder = ensure_folder(ns.output_dir, "--output-dir")
+        check_output_file(folder / "checkout-analysis.html", "--output-dir", create=False)
     print(demo_sizing())
     print()
     print(demo_analysis())
@@ -527,7 +532,11 @@ def _run_demo(ns: argparse.Namespace) -> int:
         from hypokit._templates import new_notebook
 
         notebook = new_notebook(
-            "analysis", "checkout-analysis", folder=ns.output_dir, overwrite=True
+            "analysis",
+            "checkout-analysis",
+            folder=ns.output_dir,
+            overwrite=True,
+            folder_argument="--output-dir",
         )
         report = render_report(notebook, execute=True)
         print()
@@ -1315,11 +1324,13 @@ def _run_new(ns: argparse.Namespace) -> int:
         return 0
     if not ns.kind or not ns.name:
         raise HypokitError("give KIND and NAME (hypokit new KIND NAME), or --list.")
-    parameters = {}
+    parameters: dict[str, str] = {}
     for item in ns.parameter:
         key, sep, value = item.partition("=")
         if not sep or not key.isidentifier():
             raise HypokitError(f"-p {item!r}: expected KEY=VALUE with KEY a parameter name.")
+        if key in parameters:
+            raise HypokitError(f"-p {key}=... is given twice; give each parameter once.")
         parameters[key] = value
     path = new_notebook(ns.kind, ns.name, parameters, folder=ns.folder, overwrite=ns.force)
     print(f"wrote {path}")
