@@ -73,7 +73,7 @@ def _kind(path: str) -> str | None:
 
 def _blocking_ancestor(path: str) -> str | None:
     """The nearest existing ancestor of ``path`` that is not a folder, if any."""
-    for parent in Path(os.path.abspath(path)).parents:
+    for parent in Path(path).parents:
         kind = _kind(str(parent))
         if kind is None:
             continue
@@ -120,21 +120,23 @@ def check_output_file(path: str | os.PathLike[str], what: str, *, create: bool) 
         raise ValidationError(f"{what} {text!r} is a folder; expected a file name.")
     if kind == "special file":
         raise ValidationError(f"{what} {text!r} is a special file; expected a file name.")
-    folder = os.path.dirname(os.path.abspath(text))
+    folder = os.path.dirname(text) or "."
     try:
         folder_kind = _kind(folder)
+        blocking = None if folder_kind == "folder" else _blocking_ancestor(text)
     except OSError as exc:
         raise ValidationError(f"{what} {text!r}: cannot use it ({reason(exc)}).") from None
+    if blocking is not None:
+        raise ValidationError(f"{what} {text!r}: {blocking!r} is a file; expected a folder.")
     if folder_kind != "folder":
-        if create:
-            ensure_folder(folder, what)
-        else:
-            blocking = _blocking_ancestor(text) if folder_kind is None else folder
-            if blocking is not None:
-                raise ValidationError(
-                    f"{what} {text!r}: {blocking!r} is a file; expected a folder."
-                )
+        if not create:
             raise ValidationError(f"{what} {text!r}: no such folder {folder!r}.")
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError(
+                f"{what} {text!r}: cannot create the folder {folder!r} ({reason(exc)})."
+            ) from None
     return Path(text)
 
 
