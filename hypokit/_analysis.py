@@ -30,6 +30,7 @@ from hypokit._aggregate import (
 )
 from hypokit._errors import DataError, ValidationError
 from hypokit._findings import Finding
+from hypokit._finite import check_finite
 from hypokit._labels import Label, check_label, find_keys, find_label
 from hypokit._over_time import DailyAggregates, OverTime, aggregate_by_date
 from hypokit._results import TableMixin, format_number, html_table
@@ -979,6 +980,7 @@ def analyze(
             progress=progress,
         )
     agg = agg.with_totals()
+    check_finite(agg)  # infinite values and overflowing squares, named by column
 
     present = agg.variants
     found = find_label("control", control, present, f"the labels of variant column {variant!r}")
