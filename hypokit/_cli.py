@@ -60,7 +60,11 @@ def one_line(text: object) -> str:
     A message of several lines (a third-party error quoting a query) keeps its first
     line when the whole would be long.
     """
-    parts = [part.strip() for part in str(text).splitlines()]
+    try:
+        raw = str(text)
+    except Exception:  # an exception whose message cannot be made
+        raw = f"({type(text).__name__}, no message)"
+    parts = [part.strip() for part in raw.splitlines()]
     parts = [part for part in parts if part]
     line = " ".join(parts)
     if len(parts) > 1 and len(line) > 200:
@@ -406,6 +410,8 @@ def _run_size(ns: argparse.Namespace) -> int:
     import hypokit as hk
 
     per_segment = _read_segments_csv(ns.segments_csv) if ns.segments_csv else {}
+    if ns.data is not None:
+        _data_argument([ns.data], name="--data")
 
     def pick(name: str, value: Any) -> Any:
         return per_segment.get(name, value)
@@ -842,7 +848,7 @@ def _matches(path: str) -> list[str]:
     return [path]
 
 
-def _sniff_data_file(arg: str, path: str) -> None:
+def _sniff_data_file(arg: str, path: str, name: str = "PATH_OR_GLOB") -> None:
     """Refuse a data file that cannot be what its name says, before DuckDB reads it.
 
     An empty file, a CSV that is binary or not UTF-8 text or has no rows, a Parquet file
@@ -852,12 +858,11 @@ def _sniff_data_file(arg: str, path: str) -> None:
     from hypokit._errors import DataError
     from hypokit._files import input_kind, read_bytes
 
-    where = (
-        f"PATH_OR_GLOB {arg!r}" if arg == path else f"PATH_OR_GLOB {arg!r} matches {path!r}, which"
-    )
-    if input_kind(path, f"PATH_OR_GLOB {arg!r}") != "file":
+    where = f"{name} {arg!r}" if arg == path else f"{name} {arg!r} matches {path!r}, which"
+    label = name if arg == path else f"{name} {arg!r}: the match"
+    if input_kind(path, label) != "file":
         return
-    head = read_bytes(path, f"PATH_OR_GLOB {arg!r}", 65536)
+    head = read_bytes(path, label, 65536)
     lower = path.lower()
     size = os.path.getsize(path)
     if size == 0:
@@ -905,7 +910,9 @@ def _sniff_data_file(arg: str, path: str) -> None:
             raise DataError(f"{where} has a header line but no rows; expected one row per unit.")
 
 
-def _data_argument(paths: Sequence[str], output: str | None = None) -> str | list[str]:
+def _data_argument(
+    paths: Sequence[str], output: str | None = None, name: str = "PATH_OR_GLOB"
+) -> str | list[str]:
     """One path or glob as given, several as a list, after checking the files.
 
     Refused: CSV and Parquet mixed; a folder; a file given twice or matched by two
@@ -918,20 +925,20 @@ def _data_argument(paths: Sequence[str], output: str | None = None) -> str | lis
     kinds = {"parquet" if p.lower().endswith((".parquet", ".pq")) else "csv" for p in paths}
     if len(kinds) > 1:
         raise HypokitError(
-            f"PATH_OR_GLOB arguments mix CSV and Parquet files ({', '.join(paths)}); "
+            f"{name} arguments mix CSV and Parquet files ({', '.join(paths)}); "
             "give files of one kind."
         )
     seen: dict[tuple[int, int], tuple[str, str]] = {}
     for arg in paths:
-        check_path_text(arg, "PATH_OR_GLOB")
+        check_path_text(arg, name)
         literal = "://" not in arg and not any(ch in arg for ch in _GLOB_CHARS)
         if literal and os.path.isdir(arg):
             raise DataError(
-                f"PATH_OR_GLOB {arg!r} is a folder; give its files, e.g. "
+                f"{name} {arg!r} is a folder; give its files, e.g. "
                 f"'{os.path.join(arg, '*.parquet')}' (quoted)."
             )
         if literal:
-            input_kind(arg, "PATH_OR_GLOB")  # no such file, a broken link
+            input_kind(arg, name)  # no such file, a broken link
         for path in _matches(arg):
             try:
                 st = os.stat(path)
@@ -947,10 +954,10 @@ def _data_argument(paths: Sequence[str], output: str | None = None) -> str | lis
                     problem = f"{arg!r} is given twice"
                 else:
                     problem = f"{arg!r} matches one file twice ({first_path!r}, {path!r})"
-                raise DataError(f"PATH_OR_GLOB {problem}; its units would count twice.")
+                raise DataError(f"{name} {problem}; its units would count twice.")
             seen[key] = (arg, path)
             if os.path.isfile(path):
-                _sniff_data_file(arg, path)
+                _sniff_data_file(arg, path, name)
     if output is not None:
         try:
             out = os.stat(output)
@@ -1431,15 +1438,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``--help``/``--version``, end in ``SystemExit`` as argparse does.
     """
     args, debug = _debug_requested(list(sys.argv[1:] if argv is None else argv))
-    parser = _parser()
-    _tolerant_stdout()
-    ns = parser.parse_args(args)
-    if ns.command is None:
-        parser.print_help()
-        _say("hypokit", "error", "give a COMMAND (the commands are listed above).")
-        return EXIT_USAGE
-    prog = f"hypokit {ns.command}"
+    prog = "hypokit"
     try:
+        parser = _parser()
+        _tolerant_stdout()
+        ns = parser.parse_args(args)
+        if ns.command is None:
+            parser.print_help()
+            _say(prog, "error", "give a COMMAND (the commands are listed above).")
+            return EXIT_USAGE
+        prog = f"hypokit {ns.command}"
         with _warnings_on_one_line(prog):
             return _run(ns)
     except HypokitError as exc:
@@ -1453,7 +1461,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # the file system or the network, on a path not checked earlier
         if debug:
             traceback.print_exc()
-        where = f"{os.fsdecode(exc.filename)!r}: " if exc.filename is not None else ""
+        name = exc.filename
+        if isinstance(name, bytes):
+            name = os.fsdecode(name)
+        where = f"{str(name)!r}: " if name is not None else ""
         _say(prog, "error", f"{where}{reason(exc)}.")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -1465,11 +1476,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         hint = "" if debug else " (--debug or HYPOKIT_DEBUG=1 shows the traceback)"
+        detail = one_line(exc)[:300].rstrip(". ")
+        what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         _say(
             prog,
             "internal error",
-            f"{type(exc).__name__}: {one_line(exc)[:300]}. This is a bug in hypokit "
-            f"{__version__}; please report it with the command that caused it{hint}.",
+            f"{what}. This is a bug in hypokit {__version__}; please report it with the "
+            f"command that caused it{hint}.",
         )
         return EXIT_INTERNAL
 
