@@ -72,9 +72,16 @@ def one_line(text: object) -> str:
     line = "".join(
         ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line
     )
-    if len(line) > _MAX_MESSAGE:
-        line = line[: _MAX_MESSAGE - 5] + " (...)"
+    if len(line) > _MAX_MESSAGE:  # keep the start and the end, which says what was expected
+        line = line[: _MAX_MESSAGE // 2] + " (...) " + line[-_MAX_MESSAGE // 2 :]
     return line
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut in the middle when long, for echoing an argument back."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit // 2]!r}...{text[-limit // 4 :]!r} ({len(text):,} characters)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -484,13 +491,13 @@ def _parse_looks(text: str | None) -> int | list[float] | None:
             looks = int(text)
     except ValueError:
         raise HypokitError(
-            f"--looks {text!r}: expected a number of looks (e.g. 4) or information "
+            f"--looks {_short(text)}: expected a number of looks (e.g. 4) or information "
             "fractions, increasing and ending at 1 (e.g. 0.25,0.5,1)."
         ) from None
     count = looks if isinstance(looks, int) else len(looks)
     if count > MAX_LOOKS:
         raise HypokitError(
-            f"--looks {text if len(text) <= 40 else text[:37] + '...'!r}: {count:,} looks; "
+            f"--looks {_short(text)}: {count:,} looks; "
             f"expected at most {MAX_LOOKS} (daily looks for three months)."
         )
     return looks
@@ -1442,7 +1449,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = _parser()
         _tolerant_stdout()
-        ns = parser.parse_args(args)
+        ns, extra = parser.parse_known_args(args)
+        if extra:  # named by the command they were given to, not by "hypokit"
+            command = f"hypokit {ns.command}" if ns.command else "hypokit"
+            _say(
+                command,
+                "error",
+                f"unrecognized arguments: {' '.join(extra)} (see '{command} --help')",
+            )
+            raise SystemExit(EXIT_USAGE)
         if ns.command is None:
             parser.print_help()
             _say(prog, "error", "give a COMMAND (the commands are listed above).")
