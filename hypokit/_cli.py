@@ -1336,7 +1336,7 @@ def _run_new(ns: argparse.Namespace) -> int:
         for kind in kinds():
             print(kind)
         return 0
-    if not ns.kind or not ns.name:
+    if ns.kind is None or ns.name is None:
         raise HypokitError("give KIND and NAME (hypokit new KIND NAME), or --list.")
     parameters: dict[str, str] = {}
     for item in ns.parameter:

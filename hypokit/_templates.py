@@ -48,12 +48,14 @@ class Rule:
 
     ``expected`` says it in words (``"a number in (0, 1)"``); ``test`` is the check of a
     plain value; ``parts`` checks what a container holds and returns the first part
-    that breaks its rule, as ``(where, value, expected)``.
+    that breaks its rule, as ``(where, value, expected)``. ``text_only``: the rule
+    accepts text and nothing else (so ``-p change=1`` can only mean the text ``"1"``).
     """
 
     expected: str
     test: Callable[[Any], bool]
     parts: Callable[[Any, str], tuple[str, Any, str] | None] | None = field(default=None)
+    text_only: bool = False
 
     def problem(self, value: Any, where: str) -> tuple[str, Any, str] | None:
         """The first part of ``value`` that breaks the rule, or None."""
@@ -128,6 +130,7 @@ def text(words: str = "text", pattern: str | None = None) -> Rule:
         lambda x: (
             isinstance(x, str) and bool(x.strip()) and (regex is None or bool(regex.fullmatch(x)))
         ),
+        text_only=True,
     )
 
 
@@ -155,7 +158,7 @@ def _is_date(x: Any) -> bool:
     return True
 
 
-DATE = Rule("a date as 'YYYY-MM-DD'", _is_date)
+DATE = Rule("a date as 'YYYY-MM-DD'", _is_date, text_only=True)
 
 
 def choice(*options: Any) -> Rule:
@@ -587,9 +590,12 @@ def _shown(value_text: str) -> str:
 def parse_value(kind: str, key: str, value_text: str) -> Any:
     """The value of ``-p KEY=VALUE`` for template ``kind``, checked against its rule.
 
-    ``value_text`` is read as a Python literal (``0.05``, ``"holm"``, ``{"new": 0.04}``);
-    text that is not a literal, or a literal that the parameter does not accept where
-    the text itself is accepted, is taken as text (``-p change=add express pay``).
+    ``value_text`` is read as a Python literal (``0.05``, ``"holm"``, ``{"new": 0.04}``).
+    It is taken as text when it is not a literal at all (``-p change=add express pay``,
+    ``-p data_path=events/*.parquet``), or when the parameter takes only text
+    (``-p hypothesis_id=2024`` is the id ``"2024"``); a literal the parameter does not
+    accept is refused, never reread as text (``-p control=None`` is not the label
+    ``"None"``).
 
     Raises:
         ValidationError: The template has no such parameter, or the value is not one it
@@ -601,37 +607,31 @@ def parse_value(kind: str, key: str, value_text: str) -> Any:
             f"-p {key}=...: {kind!r} has no parameter {key!r}; it has {', '.join(known)}."
         )
     rule = SCHEMAS[kind][key]
+    shown = f"-p {key}={_shown(value_text)}"
     value, why_not = _literal(value_text)
     if why_not is None and rule.problem(value, key) is None:
-        found = _bad_text(value)
-        if found is None:
-            return value
+        chosen = value
+    elif (why_not == "not a Python literal" or rule.text_only) and rule.problem(
+        value_text, key
+    ) is None:
+        chosen = value_text  # text, written as a quoted string
+    elif why_not is not None and why_not != "not a Python literal":
+        raise ValidationError(f"{shown}: {why_not}; expected {rule.expected}.")
+    else:
+        bad_value = value if why_not is None else value_text
+        where, bad, expected = rule.problem(bad_value, key) or (key, bad_value, rule.expected)
+        got = f"{bad!r:.60}"
+        if where == key:
+            raise ValidationError(f"{shown}: expected {expected}; got {got}.")
+        raise ValidationError(f"{shown}: {where} is {got}; expected {expected}.")
+    found = _bad_text(chosen)
+    if found is not None:
         bad_text, ch = found
         raise ValidationError(
-            f"-p {key}={_shown(value_text)}: the text {bad_text!r:.60} contains "
-            f"{_character(ch)}; expected {rule.expected}."
+            f"{shown}: the text {bad_text!r:.60} contains {_character(ch)}; "
+            f"expected {rule.expected}."
         )
-    if isinstance(value_text, str) and rule.problem(value_text, key) is None:
-        found = _bad_text(value_text)
-        if found is not None:
-            raise ValidationError(
-                f"-p {key}={_shown(value_text)}: contains {_character(found[1])}; "
-                f"expected {rule.expected}."
-            )
-        return value_text  # text, written as a quoted string
-    if why_not is not None and why_not != "not a Python literal":
-        raise ValidationError(
-            f"-p {key}={_shown(value_text)}: {why_not}; expected {rule.expected}."
-        )
-    where, bad, expected = rule.problem(value if why_not is None else value_text, key) or (
-        key,
-        value,
-        rule.expected,
-    )
-    got = f"{bad!r:.60}"
-    if where == key:
-        raise ValidationError(f"-p {key}={_shown(value_text)}: expected {expected}; got {got}.")
-    raise ValidationError(f"-p {key}={_shown(value_text)}: {where} is {got}; expected {expected}.")
+    return chosen
 
 
 # ------------------------------------------------------------------------- notebooks
