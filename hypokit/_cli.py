@@ -107,7 +107,12 @@ def _parser() -> argparse.ArgumentParser:
             "      --segments segment --metric converted:proportion\n"
             "  hypokit demo\n"
             "\n"
-            "Run 'hypokit COMMAND --help' for a command's options."
+            "Run 'hypokit COMMAND --help' for a command's options.\n"
+            "\n"
+            "Exit status: 0 done; 1 findings (check, analyze --fail-on-warning); 2 a usage or\n"
+            "input error, told in one line naming the argument, file or column; 3 an\n"
+            "unexpected error, a bug: please report it (--debug or HYPOKIT_DEBUG=1 prints\n"
+            "the traceback); 130 interrupted; 141 the reader of the output went away."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -248,7 +253,13 @@ def _parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  hypokit new --list\n"
             "  hypokit new sizing checkout-sizing -p mde=0.05 -p correction=bonferroni\n"
-            "  hypokit new analysis express-pay -p data_path=events.parquet"
+            "  hypokit new analysis express-pay -p data_path=events.parquet\n"
+            "\n"
+            "NAME is 1-100 ASCII letters, digits, '-', '_' and '.', starting with a letter or\n"
+            "digit. Each -p value is checked against what the template accepts (a rate in\n"
+            "(0, 1), one of its choices, a date, ...); a refused one names the parameter and\n"
+            "what was expected. An existing notebook is replaced only with --force, and\n"
+            "never through a symbolic link."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -703,6 +703,29 @@ def test_in_a_real_process_exit_codes_and_stderr():
     assert "Traceback (most recent call last)" in proc.stderr
 
 
+def test_a_terminal_that_cannot_show_the_labels(tmp_path):
+    """Labels a terminal's encoding lacks are printed as escapes, not a crash."""
+    traffic = segments_file(tmp_path, "segment,traffic\ncafé,100\n日本,200\n")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    args = ["size", "--baseline", "0.1", "--mde", "0.1", "--segments-csv", str(traffic)]
+    proc = python("-m", "hypokit", *args, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "caf\\xe9" in proc.stdout
+    assert "\\u65e5\\u672c" in proc.stdout
+    missing = str(tmp_path / "nié.csv")
+    proc = python("-m", "hypokit", *args[:-1], missing, env=env)
+    assert proc.returncode == 2
+    line = f"hypokit size: error: --segments-csv {missing!r}: no such file."
+    assert proc.stderr.splitlines() == [line.encode("ascii", "backslashreplace").decode()]
+
+
+def test_the_exit_codes_are_in_the_help():
+    result = run("--help")
+    assert result.code == 0
+    assert "Exit status: 0 done; 1 findings" in result.out
+    assert "3 an\nunexpected error, a bug: please report it" in result.out
+
+
 def test_a_reader_that_goes_away(tmp_path):
     """``hypokit ... | head -1``: exit 141 as after SIGPIPE, nothing on stderr."""
     traffic = segments_file(
