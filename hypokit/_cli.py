@@ -544,7 +544,7 @@ def _run_demo(ns: argparse.Namespace) -> int:
     from hypokit.datasets import demo_analysis, demo_sizing
 
     if not ns.no_report:  # refuse a bad --output-dir before printing anything
-        from hypokit._files import check_output_file, ensure_folder
+        from hypokit._files import ensure_folder
 
         folder = ensure_folder(ns.output_dir, "--output-dir")
         check_output_file(folder / "checkout-analysis.html", "--output-dir", create=False)
