@@ -30,6 +30,7 @@ from hypokit._aggregate import (
 )
 from hypokit._errors import DataError, ValidationError
 from hypokit._findings import Finding
+from hypokit._finite import check_finite
 from hypokit._labels import Label, check_label, find_keys, find_label
 from hypokit._over_time import DailyAggregates, OverTime, aggregate_by_date
 from hypokit._results import TableMixin, format_number, html_table
@@ -651,6 +652,8 @@ class AnalysisResult(TableMixin):
         """
         import matplotlib.pyplot as plt
 
+        from hypokit._plotting import literal
+
         metrics = [metric] if metric is not None else list(self.metrics)
         for m in metrics:
             if m not in self.metrics:
@@ -676,7 +679,7 @@ class AnalysisResult(TableMixin):
             from matplotlib.lines import Line2D
 
             handles = [
-                Line2D([], [], color=f"C{j}", marker="s", ls="", label=str(var))
+                Line2D([], [], color=f"C{j}", marker="s", ls="", label=literal(var))
                 for j, var in enumerate(variants)
             ]
             if len(order) > 1:
@@ -691,6 +694,8 @@ class AnalysisResult(TableMixin):
 
     def _forest(self, a: Axes, metric: str, variants: list[str], order: list[str]) -> None:
         """One metric's panel: each row's lift and interval; unbounded ends as arrows."""
+        from hypokit._plotting import literal
+
         points = []
         for j, var in enumerate(variants):
             offset = (j - (len(variants) - 1) / 2) * 0.18
@@ -724,19 +729,19 @@ class AnalysisResult(TableMixin):
             )  # fmt: skip
         a.axvline(0, color="grey", lw=1, ls="--")
         a.set_xlim(left, right)
-        a.set_title(metric)
+        a.set_title(literal(metric))
         level = "CI at each row's level"
         if len(levels) == 1:
             level = f"{round(levels.pop() * 100, 2):g}% CI"
         adjusted = (
             f", {self.correction}-adjusted" if self.correction and self.method != "bayesian" else ""
         )
-        a.set_xlabel(f"lift vs {self.control} ({level}{adjusted})")
+        a.set_xlabel(literal(f"lift vs {self.control} ({level}{adjusted})"))
         from matplotlib.ticker import PercentFormatter
 
         a.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         a.set_yticks(range(len(order)))
-        a.set_yticklabels(list(reversed(order)))
+        a.set_yticklabels([literal(seg) for seg in reversed(order)])
 
 
 def _escape(text: str) -> str:
@@ -979,6 +984,7 @@ def analyze(
             progress=progress,
         )
     agg = agg.with_totals()
+    check_finite(agg)  # infinite values and overflowing squares, named by column
 
     present = agg.variants
     found = find_label("control", control, present, f"the labels of variant column {variant!r}")

@@ -95,6 +95,7 @@ def baselines(
     import pandas as pd
 
     from hypokit._aggregate import aggregate_units
+    from hypokit._finite import check_finite
     from hypokit._validate import check_positive
 
     if not isinstance(metric, Proportion | Mean | Ratio):
@@ -106,6 +107,7 @@ def baselines(
     if segments is not None and not isinstance(segments, str):
         raise ValidationError(f"segments == {segments!r}, must be one column name or None.")
     table = aggregate_units(data, metric, segments=segments, by=date)
+    check_finite(table, by="date" if date else "")
     label = metric.label
     keep = [i for i, s in enumerate(table.segment) if s != ALL] or list(range(len(table.segment)))
     names = sorted({table.segment[i] for i in keep})

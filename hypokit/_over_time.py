@@ -251,6 +251,8 @@ class OverTime(TableMixin):
         import matplotlib.pyplot as plt
         from matplotlib.ticker import PercentFormatter
 
+        from hypokit._plotting import in_legend, legend, literal
+
         if scale not in ("lift", "effect"):
             raise ValidationError(f"scale == {scale!r}, must be 'lift' or 'effect'.")
         metric = str(self._one("metric", metric))
@@ -272,7 +274,7 @@ class OverTime(TableMixin):
         else:
             fig = ax.figure  # type: ignore[assignment]
         name = label or self.method
-        line = ax.plot(x, est, marker="o", ms=3, label=name)[0]
+        line = in_legend(ax.plot(x, est, marker="o", ms=3, label=literal(name))[0])
         color = line.get_color()
         finite = np.isfinite(lo) & np.isfinite(hi)
         lo_f, hi_f = np.where(finite, lo, np.nan), np.where(finite, hi, np.nan)
@@ -281,10 +283,11 @@ class OverTime(TableMixin):
         ax.plot(x, hi_f, color=color, lw=0.8)
         hits = np.array([bool(r["significant"]) for r in rows])
         if hits.any():
-            ax.scatter(
+            dots = ax.scatter(
                 x[hits], est[hits], s=40, facecolors="none", edgecolors=color, linewidths=1.5,
-                zorder=3, label=f"{name}: significant that day",
+                zorder=3, label=literal(f"{name}: significant that day"),
             )  # fmt: skip
+            in_legend(dots)
         # The first days' intervals are very wide; keep the later ones readable.
         if finite.sum() > 4:
             low = float(np.nanpercentile(lo_f, 10))
@@ -298,14 +301,14 @@ class OverTime(TableMixin):
         ax.axhline(0, color="grey", lw=1, ls="--")
         step = max(1, math.ceil(len(rows) / 10))
         ax.set_xticks(x[::step])
-        ax.set_xticklabels([str(r["date"]) for r in rows][::step], rotation=30, ha="right")
-        ax.set_xlabel(self.date)
+        ax.set_xticklabels([literal(r["date"]) for r in rows][::step], rotation=30, ha="right")
+        ax.set_xlabel(literal(self.date))
         where = "the whole population" if segment == ALL else f"segment {segment!r}"
-        ax.set_ylabel(f"{scale} vs {self.control}")
-        ax.set_title(f"{metric}, {variant!r} in {where}")
+        ax.set_ylabel(literal(f"{scale} vs {self.control}"))
+        ax.set_title(literal(f"{metric}, {variant!r} in {where}"))
         if scale == "lift":
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-        ax.legend(fontsize="small")
+        legend(ax, fontsize="small")
         fig.tight_layout()
         return fig
 
