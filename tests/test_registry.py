@@ -345,7 +345,7 @@ def test_non_utf8_and_duplicate_ids(tmp_path):
         "id: checkout\nchange: c\nmetric: m\nexpected_effect: 1\ntime_frame_days: 1\n",
     )
     messages = [str(e) for e in Registry(tmp_path).errors]
-    assert any(m.startswith("objectives/latin.yaml: not UTF-8 text") for m in messages)
+    assert any(m.startswith("objectives/latin.yaml, line 2: not UTF-8 text") for m in messages)
     assert any(
         "hypotheses/checkout.yaml: id 'checkout' is already used by objectives/checkout.yaml" in m
         for m in messages
