@@ -3,6 +3,7 @@
 Layout (each folder is created when its first record is saved)::
 
     records/
+    ├── .hypokit.lock            (taken by saves; add it to .gitignore)
     ├── objectives/checkout.yaml
     ├── key_results/kr-conversion.yaml
     ├── hypotheses/express-pay.yaml
@@ -36,13 +37,26 @@ different: a ``pyproject.toml`` whose ``[tool.hypokit.shelf_life]`` cannot be us
 the key, since every default expiry date depends on it (see :func:`read_shelf_life`).
 
 Writes are atomic: a temporary file in the same folder, flushed to disk, then
-``os.replace``; a crash leaves the old file or the new one, never half of one. Several
-processes may save different records at once. Saving a record whose file changed on
-disk since the registry read it (another process, a ``git pull``, a hand edit) is
-refused with a :class:`~hypokit.RegistryError`, rather than silently overwriting that
-change: the registry keeps a SHA-256 of every file it read or wrote, and compares it
-under an exclusive lock of the folder (``flock``; on platforms without it, the check
-is not atomic).
+``os.replace``; a crash (even ``kill -9``) leaves the old file or the new one, never half
+of one. Several processes may save different records at once: each save holds an
+exclusive lock of the registry (``flock`` on :data:`LOCK_FILE`, ``.hypokit.lock`` in the
+registry's folder, into which the holder writes its pid, host and start time). A save
+waits at most ``lock_timeout`` seconds (:data:`DEFAULT_LOCK_TIMEOUT`, 10) for the lock,
+then raises naming the lock file and its holder. Under the lock, a save refuses with a
+:class:`~hypokit.RegistryError`, rather than silently overwriting:
+
+* a record whose file changed on disk since the registry read it (another process, a
+  ``git pull``, a hand edit): the registry keeps a SHA-256 of every file it read or
+  wrote and compares it;
+* an id that a file of another kind now holds (two registries that each read the folder
+  before either saved).
+
+Also under the lock, it deletes the temporary files that killed writers left in the
+folder it writes to: a writer holds the lock for as long as its temporary file exists,
+so no live writer's file is ever touched. A save that the system refuses (a full disk,
+a read-only folder) raises :class:`~hypokit.RegistryError` naming the file and the
+reason, and changes nothing on disk. (On platforms without ``flock`` there is no lock:
+the checks are not atomic and temporary files are left alone.)
 """
 
 from __future__ import annotations
@@ -53,9 +67,12 @@ import difflib
 import errno
 import hashlib
 import os
+import re
+import secrets
+import socket
 import stat
 import sys
-import tempfile
+import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -89,7 +106,7 @@ from hypokit._records import (
     same_change,
     short_repr,
 )
-from hypokit._validate import check_int_at_least
+from hypokit._validate import check_int_at_least, check_nonnegative
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -438,7 +455,7 @@ def _reason(exc: OSError | ValueError | RuntimeError, path: Path | None = None) 
         text = f"a symbolic link loop: {text[:1].lower()}{text[1:]}"
     if exc.filename is not None:
         name = Path(os.fsdecode(exc.filename))
-        if name != path:
+        if name != path and not _TEMPORARY.fullmatch(name.name):  # a temporary file: noise
             text += f": {_printable(str(name))}"
     return text
 
@@ -505,20 +522,95 @@ def _fingerprint(path: Path) -> str | None:
 
 
 # ---------------------------------------------------------------------- writing
+#: The lock file, in the registry's folder (add it to ``.gitignore``). Each holder
+#: writes its process id, host and the time into it, so that a save that waits too
+#: long can say who holds the lock.
+LOCK_FILE = ".hypokit.lock"
+
+#: Seconds a save waits for the registry's lock before it gives up
+#: (``Registry(path, lock_timeout=...)``). A save holds the lock for milliseconds.
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+#: The temporary files of :func:`_atomic_write`: ``.<record>.yaml.<8 hex digits>.tmp``.
+_TEMPORARY = re.compile(r"\.[a-z0-9][a-z0-9._-]*\.yaml\.[0-9a-f]{8}\.tmp")
+
+
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (flock on the directory itself)."""
+def _locked(root: Path, timeout: float) -> Iterator[None]:
+    """Hold the registry's exclusive lock: ``flock`` on ``root / LOCK_FILE``.
+
+    The lock ends with the process that holds it (a crash or ``kill -9`` releases
+    it), so a lock that is not released is held by a live process, stuck or busy.
+
+    Raises:
+        RegistryError: The lock was not released within ``timeout`` seconds; the
+            message names the lock file and its holder, as far as it wrote itself in.
+        OSError: The lock file cannot be created or locked.
+    """
     if sys.platform == "win32":  # pragma: no cover - no flock; the check is not atomic
         yield
         return
     import fcntl
 
-    fd = os.open(folder, os.O_RDONLY)
+    lock = root / LOCK_FILE
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        writable = True
+    except PermissionError:  # another user's lock file: locking needs no write access
+        fd, writable = os.open(lock, os.O_RDONLY), False
+    try:
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RegistryError(
+                        f"{lock}: the registry is locked by {_holder(fd)}, which did not "
+                        f"release it within {timeout:g} s; nothing was saved. If that process "
+                        "is stuck, stop it; else try again, or wait longer "
+                        "(Registry(path, lock_timeout=SECONDS), --lock-timeout)."
+                    ) from None
+                time.sleep(min(pause, left))
+                pause = min(2 * pause, 0.02)
+        if writable:
+            note = f"pid {os.getpid()} on {socket.gethostname()}, since "
+            note += dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC\n")
+            with contextlib.suppress(OSError):  # who holds it is a courtesy (a full disk)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, note.encode(), 0)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, as its holder wrote it in the lock file."""
+    try:
+        note = os.pread(fd, 200, 0).decode("utf-8", "replace")
+    except OSError:
+        note = ""
+    note = " ".join(note.split())
+    return _printable(note) if note.startswith("pid ") else "another process (it did not say which)"
+
+
+def _remove_temporaries(folder: Path) -> None:
+    """Delete the temporary files of writers that were killed while saving.
+
+    Call it under the registry's lock only: every writer creates and removes its
+    temporary file while it holds the lock, so a temporary file found then belongs to
+    a writer that is gone, never to one that is still writing.
+    """
+    if sys.platform == "win32":  # pragma: no cover - no lock to make it safe
+        return
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -527,7 +619,17 @@ def _atomic_write(path: Path, data: bytes) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600
+            )
+            break
+        except FileExistsError:  # pragma: no cover - 32 random bits taken
+            continue
+    else:  # pragma: no cover
+        raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -536,7 +638,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
@@ -639,6 +741,8 @@ class Registry:
 
     Args:
         path: The registry's folder (created on the first save).
+        lock_timeout: Seconds a save waits for the registry's lock, held by another
+            save, before giving up (default :data:`DEFAULT_LOCK_TIMEOUT`, 10).
 
     Attributes:
         path: The folder.
@@ -647,12 +751,14 @@ class Registry:
         pyproject: The ``pyproject.toml`` the shelf life came from, if any: the
             nearest one in the folder or above it.
         shelf_life: Days a learning stays valid, per evidence kind.
+        lock_timeout: Seconds a save waits for the lock.
 
     Raises:
         RegistryError: ``path`` is a file or cannot be used (a symbolic link loop, a
             name too long, ...), or the ``pyproject.toml`` is unusable (see
             :func:`read_shelf_life`: the registry refuses to load rather than use
             other shelf lives than the team set).
+        ValidationError: ``lock_timeout`` is not a number of seconds ≥ 0.
 
     Examples:
         >>> import datetime as dt, tempfile
@@ -671,8 +777,11 @@ class Registry:
         >>> folder.cleanup()
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> None:
         self.path = Path(path)
+        self.lock_timeout = check_nonnegative("lock_timeout", lock_timeout)
         try:
             if not stat.S_ISDIR(self.path.stat().st_mode):
                 raise RegistryError(f"{self.path} is a file; a registry is a folder.")
@@ -900,9 +1009,12 @@ class Registry:
 
         Raises:
             RegistryError: The record is invalid (the field is named); its id is used
-                by a record of another kind; the status change is not allowed; or its
-                file changed on disk since the registry read it (``reload()``, apply
-                the change again, and save).
+                by a record of another kind (in this registry, or on disk since it was
+                read); the status change is not allowed; its file changed on disk
+                since the registry read it (``reload()``, apply the change again, and
+                save); the lock was not released within :attr:`lock_timeout`; or the
+                file cannot be written (a full disk, a read-only folder: the message
+                names the file and the reason). Nothing is changed on disk then.
         """
         return self._write(self._prepare(record))
 
@@ -932,10 +1044,18 @@ class Registry:
 
     def _write(self, prepared: tuple[Record, Path, bytes]) -> Path:
         record, path, data = prepared
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(path.parent):
-            self._check_unchanged(path)
-            _atomic_write(path, data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with _locked(self.path, self.lock_timeout):
+                self._check_unchanged(path)
+                self._check_id_free(record, path)
+                _remove_temporaries(path.parent)
+                _atomic_write(path, data)
+        except OSError as exc:
+            raise RegistryError(
+                f"{_printable(str(path))} could not be saved: {_reason(exc, path)}. Nothing "
+                "was changed on disk."
+            ) from None
         self._hashes[path] = _digest(data)
         self._records[record.id] = record
         self._files[record.id] = path
@@ -1023,6 +1143,22 @@ class Registry:
             "nothing was saved. Conclude again, or give the draft another id."
         )
 
+    def _check_id_free(self, record: Record, path: Path) -> None:
+        """Refuse an id that a file of another kind holds on disk now (under the lock).
+
+        Two registries read before either saved would each let their record take the
+        id, leaving two files with one id.
+        """
+        for folder in FOLDERS:
+            other = self.path / folder / f"{record.id}.yaml"
+            if other != path and os.path.lexists(other):
+                raise RegistryError(
+                    f"id {record.id!r} is already used by {self._rel(other)}, saved since this "
+                    "registry read the folder; ids are unique across the registry. Nothing "
+                    f"was saved: call registry.reload(), then save the {record.kind} under "
+                    "another id."
+                )
+
     def _check_unchanged(self, path: Path) -> None:
         current, known = _fingerprint(path), self._hashes.get(path)
         if current == known:
@@ -1045,7 +1181,8 @@ class Registry:
         Records that link to it are not changed; :meth:`check` reports the links.
 
         Raises:
-            RegistryError: It is a learning, does not exist, or changed on disk.
+            RegistryError: It is a learning, does not exist, changed on disk, or cannot
+                be deleted (the lock is not released in time, a read-only folder).
         """
         record = self.get(record_id)
         if isinstance(record, Learning):
@@ -1054,9 +1191,14 @@ class Registry:
                 "ones. Retire it (registry.retire(id, as_of=...)) or let it expire."
             )
         path = self._files[record_id]
-        with _locked(path.parent):
-            self._check_unchanged(path)
-            path.unlink()
+        try:
+            with _locked(self.path, self.lock_timeout):
+                self._check_unchanged(path)
+                path.unlink()
+        except OSError as exc:
+            raise RegistryError(
+                f"{_printable(str(path))} could not be deleted: {_reason(exc, path)}."
+            ) from None
         del self._records[record_id], self._files[record_id], self._hashes[path]
 
     # ---------------------------------------------------------------- learnings
