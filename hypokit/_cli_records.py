@@ -2,8 +2,14 @@
 
 Every command reads the YAML registry (``--registry``, default ``records``, or the
 ``HYPOKIT_REGISTRY`` environment variable), which must be an existing folder: a path
-that does not exist, or is a file, exits with status 2 and names it. Dates default to
+that does not exist, is a file or cannot be used (a symbolic link loop, a name too
+long, no permission) exits with status 2 and one line naming it. Dates default to
 today here, and only here: pass ``--as-of`` for reproducible output in CI.
+
+``learnings renew`` and ``learnings retire`` save: they wait at most
+``--lock-timeout`` seconds (default 10) for another save's lock, and a save that
+fails (a full disk, a read-only folder) exits with status 2 naming the file; nothing
+is changed on disk then.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +40,28 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
+def _saving(p: argparse.ArgumentParser) -> None:
+    from hypokit._registry import DEFAULT_LOCK_TIMEOUT
+
+    p.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        default=DEFAULT_LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help="wait at most this long for another save to finish (default: %(default)g)",
+    )
 
 
 def _common(p: argparse.ArgumentParser, *, dated: bool = True) -> None:
@@ -75,9 +104,11 @@ def add_parsers(sub: Any) -> None:
     renew.add_argument("id")
     renew.add_argument("--until", type=_date, required=True, metavar="DATE", help="new expiry")
     _common(renew)
+    _saving(renew)
     retire = actions.add_parser("retire", help="retire a learning (kept, never deleted)")
     retire.add_argument("id")
     _common(retire)
+    _saving(retire)
 
     hp = sub.add_parser("hypotheses", help="hypotheses ranked by expected impact")
     _common(hp, dated=False)
@@ -120,20 +151,27 @@ def _registry(ns: argparse.Namespace) -> Registry:
 
     ``Registry`` treats a missing folder as an empty registry (it is created on the
     first save), but a command that reads one would then report "no findings" for a
-    mistyped path: here that is an error (exit status 2) naming the path.
+    mistyped path: here that is an error (exit status 2) naming the path, as is a
+    path that cannot be used (a symbolic link loop, a name too long, no permission).
     """
     from hypokit._errors import RegistryError
-    from hypokit._registry import Registry
+    from hypokit._registry import Registry, _printable, _reason
 
     path = Path(ns.registry)
-    if not path.exists():
+    shown = _printable(str(ns.registry))
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         raise RegistryError(
-            f"--registry {ns.registry}: no such folder; pass the registry's folder "
+            f"--registry {shown}: no such folder; pass the registry's folder "
             "(--registry DIR or $HYPOKIT_REGISTRY)."
-        )
-    if not path.is_dir():
-        raise RegistryError(f"--registry {ns.registry}: is a file; a registry is a folder.")
-    return Registry(path)
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"--registry {shown}: cannot be used ({_reason(exc, path)}).") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise RegistryError(f"--registry {shown}: is a file; a registry is a folder.")
+    timeout = getattr(ns, "lock_timeout", None)
+    return Registry(path) if timeout is None else Registry(path, lock_timeout=timeout)
 
 
 def _today(ns: argparse.Namespace) -> dt.date:

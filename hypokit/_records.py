@@ -28,11 +28,13 @@ import datetime as dt
 import difflib
 import math
 import re
+import reprlib
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, get_args
 
 import pydantic
+import pydantic_core
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -57,6 +59,7 @@ __all__ = [
     "DEFAULT_SHELF_LIFE",
     "EVI",
     "ICE",
+    "MAX_SHELF_LIFE",
     "RICE",
     "TRANSITIONS",
     "Context",
@@ -75,6 +78,7 @@ __all__ = [
     "evidence_contradicts",
     "prioritize",
     "same_change",
+    "short_repr",
 ]
 
 Direction = Literal["increase", "decrease"]
@@ -121,6 +125,10 @@ DEFAULT_SHELF_LIFE: dict[str, int] = {
     "other": 90,
 }
 
+#: The longest shelf life a registry accepts, in days (about 100 years): a larger one
+#: is a typo, and would put expiry dates past the last date there is (9999-12-31).
+MAX_SHELF_LIFE = 36_500
+
 #: Days before its expiry when a learning becomes "due for review".
 DEFAULT_DUE_WITHIN = 30
 
@@ -157,6 +165,32 @@ EvidenceKind = Annotated[str, AfterValidator(_check_kind)]
 
 
 # ------------------------------------------------------------------------- errors
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlevel = 2
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+
+
+def short_repr(value: Any, limit: int = 120) -> str:
+    """``repr(value)``, cut to at most ``limit`` characters, for messages about bad input.
+
+    A value in an error message is there to be recognised, not copied: a record file
+    can hold a megabyte of text, or a few aliases that expand to millions of items.
+
+    Examples:
+        >>> from hypokit._records import short_repr
+        >>> short_repr("a week")
+        "'a week'"
+        >>> short_repr(list(range(100)))
+        '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    try:
+        text = _SHORT.repr(value)
+    except ValueError:  # an int too long to convert to text
+        return f"<{type(value).__name__} too long to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _loc_text(loc: Sequence[int | str]) -> str:
     out = ""
     for part in loc:
@@ -219,12 +253,16 @@ def describe_errors(
         field 'impact' == 11: Input should be less than or equal to 10
         unknown field 'cost' (the fields are impact, confidence, ease)
     """
-    out = []
+    out: list[tuple[tuple[int | str, ...], str]] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        name = _loc_text(loc)
         kind = err["type"]
         msg = str(err["msg"]).removeprefix("Value error, ")
+        about = (err.get("ctx") or {}).get("field")
+        if not loc and isinstance(about, str):  # a check of the whole record about one field
+            out.append(((about,), f"field {about!r}: {msg}"))
+            continue
+        name = _loc_text(loc)
         if kind == "extra_forbidden":
             known = _fields_at(model, loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
@@ -235,7 +273,7 @@ def describe_errors(
         elif not loc:
             text = msg
         else:
-            text = f"field {name!r} == {err.get('input')!r}: {msg}"
+            text = f"field {name!r} == {short_repr(err.get('input'))}: {msg}"
         out.append((loc, text))
     return out
 
@@ -1504,8 +1542,16 @@ class Learning(Record):
                 f"{', '.join(sorted(shelf))}); give expires, or add {unknown[0]} = DAYS under "
                 "[tool.hypokit.shelf_life] in pyproject.toml"
             )
-        days = min(shelf[k] for k in kinds)
-        return {**data, "expires": recorded + dt.timedelta(days=days)}
+        days, kind = min((shelf[k], k) for k in kinds)
+        try:
+            return {**data, "expires": recorded + dt.timedelta(days=days)}
+        except OverflowError:
+            raise pydantic_core.PydanticCustomError(
+                "expiry_overflow",
+                "{recorded} plus the shelf life of {kind} evidence ({days} days) is past "
+                "9999-12-31, the last date there is: give expires, or correct recorded",
+                {"field": "recorded", "recorded": str(recorded), "kind": kind, "days": days},
+            ) from None
 
     @model_validator(mode="after")
     def _dates(self) -> Learning:
