@@ -20,6 +20,7 @@ import json
 import os
 import stat
 import sys
+from argparse import SUPPRESS
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +76,14 @@ def _common(p: argparse.ArgumentParser, *, dated: bool = True) -> None:
         p.add_argument(
             "--as-of", type=_date, metavar="DATE", help="judge on this date (default: today)"
         )
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format (default: table)",
+    )
+    # The old spelling, kept working: one flag, --format json, is documented.
+    p.add_argument("--json", action="store_const", dest="format", const="json", help=SUPPRESS)
 
 
 def add_parsers(sub: Any) -> None:
@@ -182,6 +190,7 @@ def run(ns: argparse.Namespace) -> int:
     """Run one record command; returns the exit code."""
     reg = _registry(ns)
     as_of = _today(ns)
+    as_json = ns.format == "json"
     if ns.command == "learnings":
         if ns.action == "renew":
             learning = reg.renew(ns.id, ns.until, as_of=as_of)
@@ -206,24 +215,32 @@ def run(ns: argparse.Namespace) -> int:
         ]
         if table["contradicted_by"].astype(bool).any():
             columns.append("contradicted_by")  # which later learnings contradict it
-        _print_table(table if ns.json else table[columns], ns.json, "no learnings match.")
+        _print_table(
+            table if as_json else table[columns],
+            as_json,
+            "no learnings match.",
+        )
         return _errors(reg)
     if ns.command == "hypotheses":
         table = reg.prioritize(by=ns.by) if not ns.all else reg.hypotheses()
-        _print_table(table, ns.json, "no hypotheses to rank.")
+        _print_table(table, as_json, "no hypotheses to rank.")
         return _errors(reg)
     if ns.command == "okr":
         table = reg.okr()
         if ns.mermaid:
             print(reg.impact_map().to_mermaid())
             return _errors(reg)
-        _print_table(table if ns.json else _okr_text(table), ns.json, "no objectives yet.")
-        if not ns.json:
+        _print_table(
+            table if as_json else _okr_text(table),
+            as_json,
+            "no objectives yet.",
+        )
+        if not as_json:
             print()
             print(reg.impact_map().to_text())
         return _errors(reg)
     findings = reg.check(as_of=as_of)
-    if ns.json:
+    if ns.format == "json":
         print(
             json.dumps(
                 [{"kind": f.kind, "severity": f.severity, "message": f.message} for f in findings],
