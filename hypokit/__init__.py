@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         Objective,
         PlanSegment,
         SegmentCriteria,
+        StatusChange,
         prioritize,
     )
     from hypokit._registry import RecordFileError, Registry
@@ -90,6 +91,7 @@ __all__ = [
     "SegmentPlan",
     "SizingPlan",
     "SolveError",
+    "StatusChange",
     "ValidationError",
     "__version__",
     "aggregate",
@@ -134,6 +136,7 @@ _LAZY = {
     "SegmentCriteria": "hypokit._records",
     "SegmentPlan": "hypokit._sizing",
     "SizingPlan": "hypokit._sizing",
+    "StatusChange": "hypokit._records",
     "aggregate": "hypokit._aggregate",
     "aggregate_sql": "hypokit._aggregate",
     "analyze": "hypokit._analysis",

@@ -65,21 +65,31 @@ def _saving(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _common(p: argparse.ArgumentParser, *, dated: bool = True) -> None:
+def _common(p: argparse.ArgumentParser, *, dated: bool = True, action: bool = False) -> None:
+    """The options every record command takes.
+
+    An action's parser (``learnings renew``) takes them too, with no defaults of its
+    own, so ``hypokit learnings --registry DIR renew ID`` keeps the ``--registry``
+    given before the action.
+    """
     p.add_argument(
         "--registry",
         metavar="DIR",
-        default=os.environ.get("HYPOKIT_REGISTRY", "records"),
+        default=SUPPRESS if action else os.environ.get("HYPOKIT_REGISTRY", "records"),
         help="the registry folder (default: $HYPOKIT_REGISTRY or ./records)",
     )
     if dated:
         p.add_argument(
-            "--as-of", type=_date, metavar="DATE", help="judge on this date (default: today)"
+            "--as-of",
+            type=_date,
+            metavar="DATE",
+            default=SUPPRESS if action else None,
+            help="judge on this date (default: today)",
         )
     p.add_argument(
         "--format",
         choices=("table", "json"),
-        default="table",
+        default=SUPPRESS if action else "table",
         help="output format (default: table)",
     )
     # The old spelling, kept working: one flag, --format json, is documented.
@@ -111,14 +121,31 @@ def add_parsers(sub: Any) -> None:
     renew = actions.add_parser("renew", help="extend a learning's expiry (it was re-examined)")
     renew.add_argument("id")
     renew.add_argument("--until", type=_date, required=True, metavar="DATE", help="new expiry")
-    _common(renew)
+    _common(renew, action=True)
     _saving(renew)
     retire = actions.add_parser("retire", help="retire a learning (kept, never deleted)")
     retire.add_argument("id")
-    _common(retire)
+    _common(retire, action=True)
     _saving(retire)
 
-    hp = sub.add_parser("hypotheses", help="hypotheses ranked by expected impact")
+    hp = sub.add_parser(
+        "hypotheses",
+        help="hypotheses ranked by expected impact; move one through its lifecycle",
+        description=(
+            "List the hypotheses still to test, ranked by expected impact (ICE, RICE or the "
+            "expected value of information), or every one with --all. Move one through its "
+            "lifecycle: idea -> planned -> running -> (concluded by the analysis) -> "
+            "archived; each move is dated (--as-of) and kept in the record's history."
+        ),
+        epilog=(
+            "examples:\n"
+            "  hypokit hypotheses --by rice\n"
+            "  hypokit hypotheses plan express-pay\n"
+            "  hypokit hypotheses start express-pay --as-of 2026-11-02\n"
+            "  hypokit hypotheses move express-pay archived"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(hp, dated=False)
     hp.add_argument(
         "--by", choices=("ice", "rice", "evi"), default="ice", help="the score to rank by"
@@ -126,8 +153,34 @@ def add_parsers(sub: Any) -> None:
     hp.add_argument(
         "--all", action="store_true", help="every hypothesis, not only those still to test"
     )
+    moves = hp.add_subparsers(dest="action", metavar="ACTION")
+    for name, status, text in (
+        ("plan", "planned", "mark it planned: sized and scheduled"),
+        ("start", "running", "mark it running (and start its planned experiment)"),
+        ("archive", "archived", "set it aside; it is kept"),
+    ):
+        mp = moves.add_parser(name, help=text, description=f"{text[0].upper()}{text[1:]}.")
+        mp.add_argument("id", help="the hypothesis's id")
+        mp.set_defaults(status=status)
+        _common(mp, action=True)
+        _saving(mp)
+    move = moves.add_parser(
+        "move", help="move it to STATUS", description="Move a hypothesis to STATUS."
+    )
+    move.add_argument("id", help="the hypothesis's id")
+    move.add_argument("status", choices=("idea", "planned", "running", "archived"))
+    _common(move, action=True)
+    _saving(move)
 
-    op = sub.add_parser("okr", help="progress per key result, and the impact map")
+    op = sub.add_parser(
+        "okr",
+        help="progress per key result, and the impact map",
+        description=(
+            "Objectives and their key results: baseline, target, the latest recorded value "
+            "and the progress it makes (0% at the baseline, 100% at the target), the "
+            "hypotheses serving each, and the impact map."
+        ),
+    )
     _common(op, dated=False)
     op.add_argument("--mermaid", action="store_true", help="print the impact map as Mermaid")
 
@@ -222,6 +275,17 @@ def run(ns: argparse.Namespace) -> int:
         )
         return _errors(reg)
     if ns.command == "hypotheses":
+        if getattr(ns, "action", None):
+            before = reg.get(ns.id)
+            moved = reg.move(ns.id, ns.status, as_of=as_of)
+            added = [c.status for c in moved.history[len(getattr(before, "history", ())) :]]
+            where = reg.path_of(moved.id)
+            if not added:
+                print(f"{moved.id} is {moved.status} already ({where})")
+            else:
+                path = " -> ".join([getattr(before, "status", "?"), *added])
+                print(f"moved {moved.id}: {path} on {as_of} ({where})")
+            return 0
         table = reg.prioritize(by=ns.by) if not ns.all else reg.hypotheses()
         _print_table(table, as_json, "no hypotheses to rank.")
         return _errors(reg)

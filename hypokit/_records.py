@@ -61,6 +61,7 @@ __all__ = [
     "ICE",
     "MAX_SHELF_LIFE",
     "RICE",
+    "STATUS_MEANING",
     "TRANSITIONS",
     "Context",
     "Evidence",
@@ -73,9 +74,11 @@ __all__ = [
     "PlanSegment",
     "Record",
     "SegmentCriteria",
+    "StatusChange",
     "contradicted_learnings",
     "describe_errors",
     "evidence_contradicts",
+    "lifecycle_path",
     "prioritize",
     "same_change",
     "short_repr",
@@ -860,6 +863,56 @@ def _join(words: Sequence[str]) -> str:
     return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+class StatusChange(_Model):
+    """One move of a hypothesis through its lifecycle: the status it entered, and when."""
+
+    status: HypothesisStatus
+    date: dt.date
+
+
+#: What each status means, for forms and messages.
+STATUS_MEANING: dict[HypothesisStatus, str] = {
+    "idea": "written down, not yet sized or scheduled",
+    "planned": "sized and scheduled; the experiment has not started",
+    "running": "the experiment is live and collecting data",
+    "validated": "concluded: the top-priority segments met their criteria",
+    "invalidated": "concluded: a top-priority segment or a guardrail failed",
+    "inconclusive": "concluded: the data could not tell",
+    "archived": "set aside; kept for the record",
+}
+
+
+def lifecycle_path(old: HypothesisStatus, new: HypothesisStatus) -> tuple[HypothesisStatus, ...]:
+    """The statuses a hypothesis passes through from ``old`` to ``new``, ``new`` included.
+
+    The shortest path :data:`TRANSITIONS` allows (``idea`` → ``running`` passes through
+    ``planned``); empty when ``old == new``.
+
+    Raises:
+        ValidationError: no path leads there (the message lists the direct moves).
+    """
+    check_choice("status", new, tuple(TRANSITIONS))
+    if new == old:
+        return ()
+    paths: dict[HypothesisStatus, tuple[HypothesisStatus, ...]] = {old: ()}
+    frontier = [old]
+    while frontier:
+        nxt = []
+        for status in frontier:
+            for step in TRANSITIONS.get(status, ()):
+                if step not in paths:
+                    paths[step] = (*paths[status], step)
+                    nxt.append(step)
+        frontier = nxt
+    if new not in paths:
+        allowed = TRANSITIONS.get(old, ())
+        options = " or ".join(map(repr, allowed)) if allowed else "nothing (it is final)"
+        raise ValidationError(
+            f"status {old!r} → {new!r} is not allowed; from {old!r} it can move to {options}."
+        )
+    return paths[new]
+
+
 class Hypothesis(Record):
     """A testable hypothesis tied to a key result, with per-segment success criteria.
 
@@ -887,6 +940,8 @@ class Hypothesis(Record):
             :class:`EVI`).
         verdicts: The verdict per segment once concluded.
         concluded: The date it was concluded.
+        history: Its moves through the lifecycle, each with its date
+            (:class:`StatusChange`), as :meth:`move` and ``Registry.move`` record them.
 
     Examples:
         >>> from hypokit._records import Hypothesis, SegmentCriteria
@@ -927,6 +982,7 @@ class Hypothesis(Record):
     evi: EVI | None = None
     verdicts: dict[str, Verdict] = Field(default_factory=dict)
     concluded: dt.date | None = None
+    history: tuple[StatusChange, ...] = ()
 
     @field_validator("criteria")
     @classmethod
@@ -1007,14 +1063,52 @@ class Hypothesis(Record):
         return self.status in OPEN_STATUSES
 
     # ------------------------------------------------------------ changing
-    def transition(self, to: HypothesisStatus) -> Hypothesis:
+    def transition(self, to: HypothesisStatus, *, as_of: dt.date | None = None) -> Hypothesis:
         """A copy in status ``to``, if :data:`TRANSITIONS` allows the step.
+
+        With ``as_of`` the move is recorded in ``history``.
 
         Raises:
             ValidationError: The step is not allowed (the message lists those that are).
         """
         check_status_change(self.id, self.status, to)
-        return self.model_copy(update={"status": to})
+        history = self.history
+        if as_of is not None and to != self.status:
+            history = (*history, StatusChange(status=to, date=as_of))
+        return self.model_copy(update={"status": to, "history": history})
+
+    def move(self, to: HypothesisStatus, *, as_of: dt.date) -> Hypothesis:
+        """A copy moved to ``to`` through every status on the way, each dated ``as_of``.
+
+        ``idea`` → ``running`` passes through ``planned`` (both recorded); a move the
+        lifecycle does not allow is refused. Concluding (``validated`` and so on) is
+        :meth:`conclude`'s job, which records the verdicts too.
+
+        Raises:
+            ValidationError: No path leads to ``to``, or ``to`` is a concluded status.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from hypokit._records import Hypothesis
+            >>> h = Hypothesis(id="x", change="c", metric="m", expected_effect=0.1,
+            ...                time_frame_days=7)
+            >>> started = h.move("running", as_of=dt.date(2026, 11, 2))
+            >>> started.status, [(c.status, str(c.date)) for c in started.history]
+            ('running', [('planned', '2026-11-02'), ('running', '2026-11-02')])
+        """
+        if to in ("validated", "invalidated", "inconclusive"):
+            raise ValidationError(
+                f"hypothesis {self.id!r}: {to!r} is a verdict; conclude it on an analysis "
+                "(registry.conclude, or the analysis template)."
+            )
+        try:
+            path = lifecycle_path(self.status, to)
+        except ValidationError as exc:
+            raise ValidationError(f"hypothesis {self.id!r}: {exc}") from None
+        moved = self
+        for status in path:
+            moved = moved.transition(status, as_of=as_of)
+        return moved
 
     def criteria_for_analysis(self) -> dict[str, list[Criterion]]:
         """The criteria as ``{segment: [hk.Criterion, ...]}`` for ``result.verdict``.
@@ -1112,10 +1206,7 @@ class Hypothesis(Record):
             ('validated', {'new': 'met'}, 'persevere', datetime.date(2027, 5, 9))
         """
         if self.status != "running":
-            raise ValidationError(
-                f"hypothesis {self.id!r} is {self.status!r}; only a running hypothesis can "
-                "be concluded (use .transition('running') first)."
-            )
+            raise ValidationError(_not_running(self.id, self.status))
         if variant is None and len(result.variants) > 1:
             raise ValidationError(
                 f"variant == None; the result has {', '.join(map(repr, result.variants))}: "
@@ -1146,7 +1237,12 @@ class Hypothesis(Record):
             decision = "keep testing"
         verdicts = {c.segment: typing.cast(Verdict, by_segment[c.segment]) for c in criteria}
         concluded = self.model_copy(
-            update={"status": outcome, "verdicts": verdicts, "concluded": as_of}
+            update={
+                "status": outcome,
+                "verdicts": verdicts,
+                "concluded": as_of,
+                "history": (*self.history, StatusChange(status=outcome, date=as_of)),
+            }
         )
         learning = _draft_learning(
             self,
@@ -1166,6 +1262,22 @@ class Hypothesis(Record):
         if contradicted:
             learning = learning.model_copy(update={"contradicts": contradicted})
         return Conclusion(concluded, learning)
+
+
+def _not_running(record_id: str, status: str) -> str:
+    """Why a hypothesis cannot be concluded, and exactly what to run."""
+    if status in ("idea", "planned"):
+        return (
+            f"hypothesis {record_id!r} is {status!r}; only a running one can be concluded: "
+            f"start it first with `hypokit hypotheses start {record_id} --as-of YYYY-MM-DD` "
+            f"(or registry.move({record_id!r}, 'running', as_of=...)), the day the "
+            "experiment went live."
+        )
+    return f"hypothesis {record_id!r} is {status!r}; only a running one can be concluded" + (
+        ": it was concluded already (see its verdicts)."
+        if status in ("validated", "invalidated", "inconclusive")
+        else "."
+    )
 
 
 def check_status_change(record_id: str, old: str, new: str) -> None:

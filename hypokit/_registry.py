@@ -101,6 +101,7 @@ from hypokit._records import (
     _loc_text,
     check_status_change,
     describe_errors,
+    lifecycle_path,
     merged_shelf_life,
     prioritize,
     same_change,
@@ -139,6 +140,26 @@ class RecordFileError(RegistryError):
         self.field = field
 
 
+def _check_moved(old: Hypothesis, new: Hypothesis) -> None:
+    """Refuse a status change the lifecycle does not allow.
+
+    One step at a time, as :data:`~hypokit._records.TRANSITIONS` says; or several at
+    once when the new record's history adds every status on the allowed path (what
+    :meth:`Hypothesis.move` writes: ``idea`` → ``planned`` → ``running``).
+    """
+    if new.status == old.status:
+        return
+    n = len(old.history)
+    added = tuple(c.status for c in new.history[n:])
+    if new.history[:n] == old.history and added:
+        try:
+            if added == lifecycle_path(old.status, new.status):
+                return
+        except ValidationError:
+            pass
+    check_status_change(new.id, old.status, new.status)
+
+
 class RegistryConclusion(NamedTuple):
     """What :meth:`Registry.conclude` returns; nothing is saved until you save it.
 
@@ -158,6 +179,10 @@ class _Dumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Never write ``&anchors`` and ``*aliases``: a reader sees every value in place."""
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -1036,7 +1061,7 @@ class Registry:
             )
         if isinstance(record, Hypothesis) and isinstance(existing, Hypothesis):
             try:
-                check_status_change(record.id, existing.status, record.status)
+                _check_moved(existing, record)
             except ValidationError as exc:
                 raise RegistryError(str(exc)) from exc
         path = self.path / cls.folder / f"{record.id}.yaml"
@@ -1200,6 +1225,65 @@ class Registry:
                 f"{_printable(str(path))} could not be deleted: {_reason(exc, path)}."
             ) from None
         del self._records[record_id], self._files[record_id], self._hashes[path]
+
+    # ---------------------------------------------------------------- lifecycle
+    def move(
+        self,
+        hypothesis_id: str,
+        status: str,
+        *,
+        as_of: dt.date,
+        experiment: str | None = None,
+    ) -> Hypothesis:
+        """Move a hypothesis through its lifecycle to ``status``, dated, and save it.
+
+        The move passes through every status on the way (``idea`` → ``running`` records
+        ``planned`` too), each dated ``as_of``; a move the lifecycle does not allow is
+        refused naming the moves that are. Starting (``running``) also starts its
+        experiment: the one named, or its only planned experiment (status ``running``,
+        ``start`` = ``as_of``); archiving leaves experiments as they are. Concluding is
+        :meth:`conclude`'s job.
+
+        Returns:
+            The hypothesis as saved.
+
+        Raises:
+            RegistryError: No such hypothesis, a move the lifecycle refuses, or a save
+                that fails.
+
+        Examples:
+            >>> import datetime as dt, tempfile
+            >>> import hypokit as hk
+            >>> reg = hk.Registry(tempfile.mkdtemp())
+            >>> _ = reg.save(hk.Hypothesis(id="x", change="c", metric="m",
+            ...              expected_effect=0.1, time_frame_days=7))
+            >>> reg.move("x", "running", as_of=dt.date(2026, 11, 2)).status
+            'running'
+        """
+        h = self.get(hypothesis_id, Hypothesis)
+        try:
+            moved = h.move(status, as_of=as_of)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise RegistryError(str(exc)) from exc
+        exp: Experiment | None = None
+        if moved.status == "running" and h.status != "running":
+            if experiment is not None:
+                exp = self.get(experiment, Experiment)
+            else:
+                planned = [
+                    e
+                    for e in self.records(Experiment)
+                    if e.hypothesis == h.id and e.status == "planned"
+                ]
+                exp = planned[0] if len(planned) == 1 else None
+            if exp is not None and exp.status == "planned":
+                exp = exp.model_copy(update={"status": "running", "start": exp.start or as_of})
+            else:
+                exp = None
+        self.save(moved)
+        if exp is not None:
+            self.save(exp)
+        return moved
 
     # ---------------------------------------------------------------- learnings
     def renew(self, learning_id: str, until: dt.date, *, as_of: dt.date) -> Learning:

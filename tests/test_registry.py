@@ -909,7 +909,7 @@ def test_registry_conclude_fills_in_the_links(tmp_path, result):
     for record in drafts:
         registry.save(record)
     assert registry.check(as_of=AS_OF) == []
-    with pytest.raises(ValidationError, match="only a running hypothesis"):
+    with pytest.raises(ValidationError, match="only a running one can be concluded"):
         registry.conclude("express-pay", result, as_of=AS_OF)  # concluded already
 
 
