@@ -20,7 +20,7 @@ frames.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -447,34 +447,102 @@ class Aggregates(TableMixin):
 
 
 # ------------------------------------------------------------------------------ columns
-def _check_columns(
-    columns: Mapping[str, Column],
-    variant: str | None,
-    segs: tuple[str, ...],
-    specs: tuple[MetricSpec, ...],
-) -> None:
-    """Every column the query reads exists, and the metrics' columns hold numbers."""
-    have = ", ".join(map(repr, columns))
-
-    def need(column: str, role: str) -> None:
-        if column not in columns:
-            raise DataError(f"{role} == {column!r}: no such column; data has {have}.")
-
+def _roles(
+    variant: str | None, segs: tuple[str, ...], specs: tuple[MetricSpec, ...]
+) -> list[tuple[str, str, bool]]:
+    """Every column the query reads: (column, role for messages, must hold numbers)."""
+    out: list[tuple[str, str, bool]] = []
     if variant is not None:
-        need(variant, "variant")
-    for s in segs:
-        need(s, "segments")
+        out.append((variant, "variant", False))
+    out.extend((s, "segments", False) for s in segs)
     for spec in specs:
         for role, column in spec.columns.items():
             name = {"y": "column", "x": "denominator", "c": "covariate", "d": "covariate"}[role]
             if spec.kind == "ratio" and role == "y":
                 name = "numerator"
-            need(column, f"{spec.label} {name}")
-            if not columns[column].numeric:
-                raise DataError(
-                    f"{spec.label} {name} == {column!r}: expected numbers, found "
-                    f"{columns[column].type}."
+            out.append((column, f"{spec.label} {name}", True))
+    return out
+
+
+def _renamed_from(column: str, names: Sequence[str]) -> str | None:
+    """The column whose case twin DuckDB would have renamed ``column`` (``Buy`` for ``buy_1``).
+
+    DuckDB names a column ``<name>_1`` (``_2``, ...) when its name differs from an
+    earlier column's only in case; a name of that form whose ``<name>`` is missing while
+    a case twin of it is there may be such a renamed column.
+    """
+    base, _, number = column.rpartition("_")
+    if not base or not number.isdigit() or base in names:
+        return None
+    lower = base.lower()
+    return next((n for n in names if n.lower() == lower and n.isascii() == base.isascii()), None)
+
+
+def _resolve_columns(
+    engine: Engine,
+    variant: str | None,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+    text: tuple[str, ...] = (),
+) -> tuple[dict[str, str], dict[str, Column]]:
+    """Find each column the query reads by its exact name, and name it for the SQL.
+
+    Names are matched as the data itself has them (:meth:`Engine.columns`): exactly,
+    case and spaces included, never as a reader renamed them. The engine then names
+    each column by its position (:meth:`Engine.select`), the ``text`` ones (segment
+    columns) as the data writes them where a reader would guess their type. Returns
+    each column's SQL name and its description.
+
+    Raises:
+        DataError: A column is missing (the message names the column a reader would
+            have read for it, if any, and columns whose names differ only in case or
+            spaces), two columns have the name, or a metric's column holds no numbers.
+    """
+    columns = engine.columns()
+    names = [n for n, _ in columns]
+    engine_names = list(engine.describe())
+    have = ", ".join(map(repr, names))
+    found: dict[str, int] = {}
+    for column, role, numeric in _roles(variant, segs, specs):
+        at = [i for i, n in enumerate(names) if n == column]
+        if not at:
+            hints = []
+            if len(engine_names) == len(names):
+                hints += [
+                    f"{engine.name} reads the column {names[i]!r} as {column!r}"
+                    for i, n in enumerate(engine_names)
+                    if n == column and names[i] != column
+                ]
+            near = [n for n in names if n.strip().casefold() == column.strip().casefold()]
+            hints += [f"the data has {n!r}" for n in near if not any(repr(n) in h for h in hints)]
+            more = f" ({'; '.join(hints)}: names are matched exactly)" if hints else ""
+            if engine.duckdb_names and not hints:
+                more = (
+                    " (the data is named as DuckDB read it, which renames a column that has "
+                    "no name or whose name differs from another's only in case)"
                 )
+            raise DataError(f"{role} == {column!r}: no such column{more}; data has {have}.")
+        if len(at) > 1:
+            where = " and ".join(str(i + 1) for i in at)
+            raise DataError(
+                f"{role} == {column!r}: data has {len(at)} columns named {column!r} (columns "
+                f"{where}); give each column its own name."
+            )
+        twin = _renamed_from(column, names) if engine.duckdb_names else None
+        if twin is not None:
+            raise DataError(
+                f"{role} == {column!r}: the data has {twin!r} but no {column[:-2]!r}, so "
+                f"{column!r} may be DuckDB's name for a column {column[:-2]!r}, renamed "
+                f"because it differs from {twin!r} only in case, and not the column "
+                f"{column!r} you mean. Rename the columns so that no two differ only in "
+                "case, or pass the data itself (a frame, or the files' paths)."
+            )
+        kind = columns[at[0]][1]
+        if numeric and not kind.numeric:
+            raise DataError(f"{role} == {column!r}: expected numbers, found {kind.type}.")
+        found[column] = at[0]
+    refs = engine.select(list(dict.fromkeys(found.values())), [found[c] for c in text])
+    return {c: refs[i] for c, i in found.items()}, {c: columns[i][1] for c, i in found.items()}
 
 
 def _is_missing(value: Any) -> bool:
@@ -597,8 +665,9 @@ def aggregate(
         ValidationError: An argument is of the wrong kind, ``data`` among them (a DuckDB
             connection is a whole database: pass ``con.table("name")``).
         DataError: A file is missing, files disagree on their columns, a column is
-            missing or not numeric, a Proportion has values other than 0 and 1, or the
-            Spark session is not running.
+            missing (names are matched exactly, as the data has them, never as a reader
+            renamed them), named twice or not numeric, a Proportion has values other
+            than 0 and 1, or the Spark session is not running.
 
     The query computes each distinct sum once. When a metric that reads several
     columns (a covariate, a ratio) has missing values there, the exact per-metric
@@ -631,19 +700,39 @@ def _aggregate(
     progress: bool | None,
     segments: Any,
     labels: bool = True,
+    text: tuple[str, ...] | None = None,
 ) -> Aggregates:
     """:func:`aggregate` without argument checks; ``variant=None`` groups by segment only.
 
     ``labels``: ``variant`` is an arm column (not ``aggregate_units``' dates), whose
     labels a pandas object column may hold as several types (see :func:`_pandas_labels`).
+    ``text``: the segment columns whose values are labels, read as text where a reader
+    would guess a type (default: every one of ``segs``; not a date column).
     """
     if labels and variant is not None:
         data = _pandas_labels(data, variant)
     with resolve(data, progress=progress) as engine:
-        columns = engine.describe()
-        _check_columns(columns, variant, segs, specs)
+        refs, columns = _resolve_columns(
+            engine, variant, segs, specs, segs if text is None else text
+        )
         boolean = variant is not None and columns[variant].boolean
-        result = _run(engine, variant, segs, specs, boolean)
+        # The query names the columns as the engine does, and the metrics by position
+        # (an engine may fold the case of its result's names, so "A:n" and "a:n" clash).
+        local = tuple(
+            replace(s, label=f"_m{i}", columns={r: refs[c] for r, c in s.columns.items()})
+            for i, s in enumerate(specs)
+        )
+        ran = _run(
+            engine,
+            None if variant is None else refs[variant],
+            tuple(refs[c] for c in segs),
+            local,
+            boolean,
+        )
+    result = {k: v for k, v in ran.items() if not k.startswith("_m")}
+    for spec, mine in zip(specs, local, strict=True):
+        for stat in spec.stats:
+            result[f"{spec.label}:{stat}"] = ran[f"{mine.label}:{stat}"]
     if segs and ALL in set(np.ma.getdata(result["segment"]).tolist()):
         raise DataError(
             f"segments == {segments!r} has the value {ALL!r}, which hypokit keeps for the "

@@ -131,7 +131,7 @@ def aggregate_by_date(
     if date in segs:
         raise ValidationError(f"date == {date!r} is also a segment column; it cannot be both.")
     try:
-        daily = _aggregate(data, variant, (*segs, date), specs, progress, segments)
+        daily = _aggregate(data, variant, (*segs, date), specs, progress, segments, text=segs)
     except DataError as exc:
         text = str(exc)
         prefix = f"segments == {date!r}: no such column"
