@@ -20,7 +20,7 @@ frames.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -28,7 +28,18 @@ from numpy.typing import NDArray
 
 from hypokit._engines import Column, Dialect, Engine, resolve
 from hypokit._errors import DataError, ValidationError
-from hypokit._labels import Label, check_one_type, label_of, sort_labels
+from hypokit._labels import (
+    ALL,
+    MISSING,
+    SEPARATOR,
+    Label,
+    check_one_type,
+    check_segment,
+    label_of,
+    segment_label,
+    sort_labels,
+)
+from hypokit._labels import segment_values as _segment_values
 from hypokit._labels import sql_text as _text
 from hypokit._metrics import Mean, Metric, Proportion, Ratio
 from hypokit._results import TableMixin
@@ -37,9 +48,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ALL", "MISSING", "Aggregates", "MetricSpec", "aggregate", "aggregate_sql"]
-
-ALL = "(all)"
-MISSING = "(missing)"
 
 FloatArray = NDArray[np.float64]
 
@@ -162,8 +170,24 @@ DIALECTS: dict[str, Dialect] = {
 
 
 def _label_expr(columns: Sequence[str], dialect: Dialect) -> str:
-    parts = [f"COALESCE({dialect.text(dialect.ident(c))}, '{MISSING}')" for c in columns]
-    return " || ' / ' || ".join(parts)
+    """The segment label in SQL, as :func:`hypokit._labels.segment_label` writes it.
+
+    Each value as text, ``(missing)`` when missing, in double quotes (doubled inside)
+    when it is empty, a placeholder, or holds a double quote, a slash next to a space or
+    a space at either end; joined by ``" / "``.
+    """
+    parts = []
+    for c in columns:
+        v = dialect.text(dialect.ident(c))
+        quoted = " OR ".join(
+            [f"{v} IN ('', '{ALL}', '{MISSING}')"]
+            + [f"{v} LIKE '{p}'" for p in ('%"%', "% /%", "%/ %", " %", "% ")]
+        )
+        parts.append(
+            f"CASE WHEN {dialect.ident(c)} IS NULL THEN '{MISSING}' WHEN {quoted} "
+            f"""THEN '"' || REPLACE({v}, '"', '""') || '"' ELSE {v} END"""
+        )
+    return f" || '{SEPARATOR}' || ".join(parts)
 
 
 def aggregate_sql(
@@ -342,8 +366,10 @@ class Aggregates(TableMixin):
     ``segment`` and ``variant`` label the rows; ``n`` counts units; ``stats`` maps
     ``"<metric>:<statistic>"`` to one array over the rows. The rows of segment
     ``"(all)"`` are sums of the segment rows (see :meth:`with_totals`). Segment labels
-    are text; variant labels are as the variant column holds them (text, integers or
-    booleans, one type; see :mod:`hypokit._labels`).
+    are text that reads back to the segment's values (:attr:`segment_values`): values
+    joined by ``" / "``, ``(missing)`` for a missing one, a value that could be taken
+    for something else in double quotes (see :mod:`hypokit._labels`). Variant labels are
+    as the variant column holds them (text, integers or booleans, one type).
     """
 
     segment: tuple[str, ...]
@@ -359,6 +385,15 @@ class Aggregates(TableMixin):
     def segments(self) -> tuple[str, ...]:
         """Segment labels in sorted order (``"(all)"`` only when unsegmented)."""
         return tuple(sorted(set(self.segment)))
+
+    @property
+    def segment_values(self) -> tuple[tuple[str | None, ...] | None, ...]:
+        """Each row's segment as the tuple of its values as text (None: missing).
+
+        ``()`` for the whole population; None for a label hypokit did not write (from a
+        table made elsewhere). See :func:`hypokit._labels.segment_values`.
+        """
+        return tuple(_segment_values(s) for s in self.segment)
 
     @property
     def variants(self) -> tuple[Label, ...]:
@@ -447,34 +482,102 @@ class Aggregates(TableMixin):
 
 
 # ------------------------------------------------------------------------------ columns
-def _check_columns(
-    columns: Mapping[str, Column],
-    variant: str | None,
-    segs: tuple[str, ...],
-    specs: tuple[MetricSpec, ...],
-) -> None:
-    """Every column the query reads exists, and the metrics' columns hold numbers."""
-    have = ", ".join(map(repr, columns))
-
-    def need(column: str, role: str) -> None:
-        if column not in columns:
-            raise DataError(f"{role} == {column!r}: no such column; data has {have}.")
-
+def _roles(
+    variant: str | None, segs: tuple[str, ...], specs: tuple[MetricSpec, ...]
+) -> list[tuple[str, str, bool]]:
+    """Every column the query reads: (column, role for messages, must hold numbers)."""
+    out: list[tuple[str, str, bool]] = []
     if variant is not None:
-        need(variant, "variant")
-    for s in segs:
-        need(s, "segments")
+        out.append((variant, "variant", False))
+    out.extend((s, "segments", False) for s in segs)
     for spec in specs:
         for role, column in spec.columns.items():
             name = {"y": "column", "x": "denominator", "c": "covariate", "d": "covariate"}[role]
             if spec.kind == "ratio" and role == "y":
                 name = "numerator"
-            need(column, f"{spec.label} {name}")
-            if not columns[column].numeric:
-                raise DataError(
-                    f"{spec.label} {name} == {column!r}: expected numbers, found "
-                    f"{columns[column].type}."
+            out.append((column, f"{spec.label} {name}", True))
+    return out
+
+
+def _renamed_from(column: str, names: Sequence[str]) -> str | None:
+    """The column whose case twin DuckDB would have renamed ``column`` (``Buy`` for ``buy_1``).
+
+    DuckDB names a column ``<name>_1`` (``_2``, ...) when its name differs from an
+    earlier column's only in case; a name of that form whose ``<name>`` is missing while
+    a case twin of it is there may be such a renamed column.
+    """
+    base, _, number = column.rpartition("_")
+    if not base or not number.isdigit() or base in names:
+        return None
+    lower = base.lower()
+    return next((n for n in names if n.lower() == lower and n.isascii() == base.isascii()), None)
+
+
+def _resolve_columns(
+    engine: Engine,
+    variant: str | None,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+    text: tuple[str, ...] = (),
+) -> tuple[dict[str, str], dict[str, Column]]:
+    """Find each column the query reads by its exact name, and name it for the SQL.
+
+    Names are matched as the data itself has them (:meth:`Engine.columns`): exactly,
+    case and spaces included, never as a reader renamed them. The engine then names
+    each column by its position (:meth:`Engine.select`), the ``text`` ones (segment
+    columns) as the data writes them where a reader would guess their type. Returns
+    each column's SQL name and its description.
+
+    Raises:
+        DataError: A column is missing (the message names the column a reader would
+            have read for it, if any, and columns whose names differ only in case or
+            spaces), two columns have the name, or a metric's column holds no numbers.
+    """
+    columns = engine.columns()
+    names = [n for n, _ in columns]
+    engine_names = list(engine.describe())
+    have = ", ".join(map(repr, names))
+    found: dict[str, int] = {}
+    for column, role, numeric in _roles(variant, segs, specs):
+        at = [i for i, n in enumerate(names) if n == column]
+        if not at:
+            hints = []
+            if len(engine_names) == len(names):
+                hints += [
+                    f"{engine.name} reads the column {names[i]!r} as {column!r}"
+                    for i, n in enumerate(engine_names)
+                    if n == column and names[i] != column
+                ]
+            near = [n for n in names if n.strip().casefold() == column.strip().casefold()]
+            hints += [f"the data has {n!r}" for n in near if not any(repr(n) in h for h in hints)]
+            more = f" ({'; '.join(hints)}: names are matched exactly)" if hints else ""
+            if engine.duckdb_names and not hints:
+                more = (
+                    " (the data is named as DuckDB read it, which renames a column that has "
+                    "no name or whose name differs from another's only in case)"
                 )
+            raise DataError(f"{role} == {column!r}: no such column{more}; data has {have}.")
+        if len(at) > 1:
+            where = " and ".join(str(i + 1) for i in at)
+            raise DataError(
+                f"{role} == {column!r}: data has {len(at)} columns named {column!r} (columns "
+                f"{where}); give each column its own name."
+            )
+        twin = _renamed_from(column, names) if engine.duckdb_names else None
+        if twin is not None:
+            raise DataError(
+                f"{role} == {column!r}: the data has {twin!r} but no {column[:-2]!r}, so "
+                f"{column!r} may be DuckDB's name for a column {column[:-2]!r}, renamed "
+                f"because it differs from {twin!r} only in case, and not the column "
+                f"{column!r} you mean. Rename the columns so that no two differ only in "
+                "case, or pass the data itself (a frame, or the files' paths)."
+            )
+        kind = columns[at[0]][1]
+        if numeric and not kind.numeric:
+            raise DataError(f"{role} == {column!r}: expected numbers, found {kind.type}.")
+        found[column] = at[0]
+    refs = engine.select(list(dict.fromkeys(found.values())), [found[c] for c in text])
+    return {c: refs[i] for c, i in found.items()}, {c: columns[i][1] for c, i in found.items()}
 
 
 def _is_missing(value: Any) -> bool:
@@ -488,22 +591,29 @@ def _column_values(column: Any) -> list[Any]:
     return [None if m else v for v, m in zip(values, mask.tolist(), strict=True)]
 
 
-def _labels(result: Mapping[str, Any], n_segs: int, boolean: bool = False) -> dict[str, Any]:
+def _labels(
+    result: Mapping[str, Any], segs: Sequence[str], boolean: bool = False
+) -> dict[str, Any]:
     """Segment labels (text) and variant labels from raw grouping keys (missing as None).
 
-    Variant labels keep their type (:func:`hypokit._labels.label_of`); ``boolean`` says
-    the variant column is declared boolean (SQLite returns its booleans as 0 and 1).
+    A segment label is the tuple of the row's segment values as text (missing as None)
+    written by :func:`hypokit._labels.segment_label`, so that it reads back to the
+    values. Two values of a column that print alike (SQLite keeps ``1`` and ``'1'``
+    apart) are refused (:func:`hypokit._labels.check_segment`); NULL and NaN are both
+    missing. Variant labels keep their type (:func:`hypokit._labels.label_of`);
+    ``boolean`` says the variant column is declared boolean (SQLite returns its booleans
+    as 0 and 1).
     """
     out = {k: v for k, v in result.items() if not k.startswith("_s")}
     rows = len(np.asarray(result["n"]))
-    if n_segs:
-        parts = [_column_values(result[f"_s{i}"]) for i in range(n_segs)]
+    if segs:
+        parts = []
+        for i, column in enumerate(segs):
+            values = [None if _is_missing(v) else v for v in _column_values(result[f"_s{i}"])]
+            check_segment(_distinct(values), column)
+            parts.append([None if v is None else _text(v) for v in values])
         out["segment"] = np.array(
-            [
-                " / ".join(MISSING if _is_missing(p[r]) else _text(p[r]) for p in parts)
-                for r in range(rows)
-            ],
-            dtype=object,
+            [segment_label([p[r] for p in parts]) for r in range(rows)], dtype=object
         )
     else:
         out["segment"] = np.array([ALL] * rows, dtype=object)
@@ -512,6 +622,35 @@ def _labels(result: Mapping[str, Any], n_segs: int, boolean: bool = False) -> di
         dtype=object,
     )
     return out
+
+
+def _distinct(values: Sequence[Any]) -> list[Any]:
+    """The distinct values (by type and value), or all of them if some cannot be hashed."""
+    try:
+        return list({(type(v), v): v for v in values}.values())
+    except TypeError:  # lists, dicts: nested types print as their own text
+        return list(values)
+
+
+def _merge_rows(
+    segment: Sequence[str], variant: Sequence[Any], n: FloatArray, stats: dict[str, FloatArray]
+) -> tuple[list[str], list[Any], FloatArray, dict[str, FloatArray]]:
+    """Sum the rows of one (segment, variant): NULL and NaN are two groups, one missing."""
+    keys = list(zip(segment, variant, strict=True))
+    index: dict[tuple[str, Any], int] = {}
+    rows = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.intp)
+    if len(index) == len(keys):
+        return list(segment), list(variant), n, stats
+
+    def total(values: FloatArray) -> FloatArray:
+        return np.bincount(rows, weights=values, minlength=len(index)).astype(np.float64)
+
+    return (
+        [k[0] for k in index],
+        [k[1] for k in index],
+        total(n),
+        {k: total(v) for k, v in stats.items()},
+    )
 
 
 def _from_sql_result(
@@ -539,10 +678,16 @@ def _from_sql_result(
                     f"column == {s.columns['y']!r}: a Proportion needs 0/1 values; "
                     f"{count:,} unit{'s have' if count != 1 else ' has'} other values."
                 )
+    segment, kept, n, stats = _merge_rows(
+        [str(x) for x in np.asarray(result["segment"], dtype=object)[keep]],
+        [v for v in labels if v is not None],
+        np.asarray(result["n"], dtype=np.float64)[keep],
+        stats,
+    )
     return Aggregates(
-        segment=tuple(str(x) for x in np.asarray(result["segment"], dtype=object)[keep]),
-        variant=tuple(v for v in labels if v is not None),
-        n=np.asarray(result["n"], dtype=np.float64)[keep],
+        segment=tuple(segment),
+        variant=tuple(kept),
+        n=n,
         stats=stats,
         metrics=specs,
         segment_columns=segs,
@@ -581,7 +726,9 @@ def aggregate(
         variant: The column naming each unit's variant.
         metrics: A metric or a list of ``hk.Proportion``, ``hk.Mean``, ``hk.Ratio``.
         segments: A segment column, a list of columns (their combinations are the
-            segments, labelled ``"a / b"``), or None.
+            segments, labelled ``"a / b"``; a value that holds ``" / "``, a double
+            quote, a space at either end, or is empty, ``(missing)`` or ``(all)`` is
+            quoted: ``'"a / b" / c'``), or None.
         progress: Show a progress bar while the query runs: True always, False never,
             None (the default) only to someone watching (a terminal or Jupyter) and
             only once the query has run for 2 seconds, as DuckDB does by default.
@@ -597,8 +744,10 @@ def aggregate(
         ValidationError: An argument is of the wrong kind, ``data`` among them (a DuckDB
             connection is a whole database: pass ``con.table("name")``).
         DataError: A file is missing, files disagree on their columns, a column is
-            missing or not numeric, a Proportion has values other than 0 and 1, or the
-            Spark session is not running.
+            missing (names are matched exactly, as the data has them, never as a reader
+            renamed them), named twice or not numeric, a segment column holds values
+            that print alike (``1`` and ``"1"``), a Proportion has values other than 0
+            and 1, or the Spark session is not running.
 
     The query computes each distinct sum once. When a metric that reads several
     columns (a covariate, a ratio) has missing values there, the exact per-metric
@@ -631,24 +780,41 @@ def _aggregate(
     progress: bool | None,
     segments: Any,
     labels: bool = True,
+    text: tuple[str, ...] | None = None,
 ) -> Aggregates:
     """:func:`aggregate` without argument checks; ``variant=None`` groups by segment only.
 
     ``labels``: ``variant`` is an arm column (not ``aggregate_units``' dates), whose
     labels a pandas object column may hold as several types (see :func:`_pandas_labels`).
+    ``text``: the segment columns whose values are labels, read as text where a reader
+    would guess a type (default: every one of ``segs``; not a date column).
     """
     if labels and variant is not None:
         data = _pandas_labels(data, variant)
+    data = _pandas_segments(data, segs)
     with resolve(data, progress=progress) as engine:
-        columns = engine.describe()
-        _check_columns(columns, variant, segs, specs)
-        boolean = variant is not None and columns[variant].boolean
-        result = _run(engine, variant, segs, specs, boolean)
-    if segs and ALL in set(np.ma.getdata(result["segment"]).tolist()):
-        raise DataError(
-            f"segments == {segments!r} has the value {ALL!r}, which hypokit keeps for the "
-            "whole population; rename it."
+        refs, columns = _resolve_columns(
+            engine, variant, segs, specs, segs if text is None else text
         )
+        boolean = variant is not None and columns[variant].boolean
+        # The query names the columns as the engine does, and the metrics by position
+        # (an engine may fold the case of its result's names, so "A:n" and "a:n" clash).
+        local = tuple(
+            replace(s, label=f"_m{i}", columns={r: refs[c] for r, c in s.columns.items()})
+            for i, s in enumerate(specs)
+        )
+        ran = _run(
+            engine,
+            None if variant is None else refs[variant],
+            tuple(refs[c] for c in segs),
+            local,
+            boolean,
+            segs,
+        )
+    result = {k: v for k, v in ran.items() if not k.startswith("_m")}
+    for spec, mine in zip(specs, local, strict=True):
+        for stat in spec.stats:
+            result[f"{spec.label}:{stat}"] = ran[f"{mine.label}:{stat}"]
     return _from_sql_result(result, variant or "", segs, specs)
 
 
@@ -677,10 +843,12 @@ def _run(
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
     boolean: bool = False,
+    names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The statistics from the fast query, or from the masked one when it must.
 
-    ``boolean``: the variant column is declared boolean (see :func:`_labels`).
+    ``boolean``: the variant column is declared boolean; ``names``: the segment columns
+    as the user named them, for messages (see :func:`_labels`).
     """
     sql, mapping, checks = _build_fast_sql(engine.source, variant, segs, specs, engine.dialect)
     fast = engine.run(sql)
@@ -694,7 +862,7 @@ def _run(
         result.update({k: fast[k] for k in fast if k.startswith("_s") or k in ("variant", "n")})
     else:  # a metric over several columns has missing values: mask per metric
         result = engine.run(_build_sql(engine.source, variant, segs, specs, engine.dialect, True))
-    return _labels(result, len(segs), boolean)
+    return _labels(result, names or segs, boolean)
 
 
 def _pandas_labels(data: Any, variant: str) -> Any:
@@ -732,6 +900,44 @@ def _pandas_labels(data: Any, variant: str) -> Any:
         return data
     out = data.copy(deep=False)
     out[variant] = column.astype("Int64" if inferred == "integer" else "boolean")
+    return out
+
+
+def _pandas_segments(data: Any, segs: tuple[str, ...]) -> Any:
+    """A pandas frame whose segment columns DuckDB reads as one value per segment.
+
+    A pandas ``object`` column (or a categorical one's categories) may hold values of
+    several types, which DuckDB reads as one: ``1`` and ``"1"`` as the text ``"1"``,
+    ``1`` and ``1.0`` as the number 1.0, ``True`` beside text as ``"True"``. So values
+    that print or compare alike are refused (:func:`check_segment`), and a column of
+    several types is passed on as text, each value as SQL writes it (in a shallow copy;
+    the caller's frame is left alone). Any other data is returned as it is.
+    """
+    if not segs or "pandas" not in {str(c.__module__).split(".")[0] for c in type(data).__mro__}:
+        return data
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        return data
+    out = data
+    names = [str(c) for c in data.columns]
+    for seg in segs:
+        if names.count(seg) != 1:  # missing or repeated: the aggregation says
+            continue
+        column = data.iloc[:, names.index(seg)]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            values = pd.Series(column.cat.categories, dtype=object)
+        elif column.dtype == object:
+            values = column
+        else:
+            continue
+        if not pd.api.types.infer_dtype(values, skipna=True).startswith("mixed"):
+            continue
+        check_segment(_distinct(values.dropna().tolist()), seg)
+        if out is data:
+            out = data.copy(deep=False)
+        text = [None if _is_missing(v) else _text(label_of(v)) for v in column.astype(object)]
+        out.isetitem(names.index(seg), np.array(text, dtype=object))
     return out
 
 
@@ -777,7 +983,8 @@ def from_table(table: Any, metrics: tuple[MetricSpec, ...]) -> Aggregates | None
         with resolve(table, progress=False) as engine:
             result = engine.run(f"SELECT * FROM {engine.source}")
     result["segment"] = np.array(
-        [str(s) for s in np.ma.getdata(result["segment"]).tolist()], dtype=object
+        [MISSING if _is_missing(s) else str(s) for s in _column_values(result["segment"])],
+        dtype=object,
     )
     out = _from_sql_result(result, "variant", ("segment",), metrics)
     if any(s != ALL for s in out.segment):

@@ -23,14 +23,13 @@ import numpy as np
 
 from hypokit._aggregate import (
     ALL,
-    MISSING,
     Aggregates,
     MetricSpec,
     _aggregate,
     segment_columns,
 )
 from hypokit._errors import DataError, ValidationError
-from hypokit._labels import Label, find_label
+from hypokit._labels import Label, find_label, find_segment, segment_label, segment_values
 from hypokit._results import TableMixin
 
 if TYPE_CHECKING:
@@ -110,6 +109,13 @@ def _collapse(
     )
 
 
+def _values(label: str) -> tuple[str | None, ...]:
+    """The values of a label hypokit wrote."""
+    values = segment_values(label)
+    assert values, label
+    return values
+
+
 def aggregate_by_date(
     data: Any,
     *,
@@ -131,17 +137,18 @@ def aggregate_by_date(
     if date in segs:
         raise ValidationError(f"date == {date!r} is also a segment column; it cannot be both.")
     try:
-        daily = _aggregate(data, variant, (*segs, date), specs, progress, segments)
+        daily = _aggregate(data, variant, (*segs, date), specs, progress, segments, text=segs)
     except DataError as exc:
         text = str(exc)
         prefix = f"segments == {date!r}: no such column"
         if text.startswith(prefix):
             raise DataError(f"date == {date!r}: no such column" + text[len(prefix) :]) from None
         raise
-    labels = [s.rsplit(" / ", 1) if segs else [ALL, s] for s in daily.segment]
-    seg_of = [parts[0] for parts in labels]
-    date_of = np.array([_day(parts[1]) for parts in labels], dtype=object)
-    dates = tuple(sorted({d for d in date_of if d != MISSING}, key=_date_key))
+    # each label holds the segment's values and then the date (None when missing)
+    values = [_values(s) for s in daily.segment]
+    seg_of = [segment_label(v[:-1]) for v in values]
+    date_of = np.array([None if v[-1] is None else _day(v[-1]) for v in values], dtype=object)
+    dates = tuple(sorted({d for d in date_of if d is not None}, key=_date_key))
     if len(dates) > MAX_DATES:
         raise DataError(
             f"date == {date!r} has {len(dates):,} distinct values; give the day each unit "
@@ -229,7 +236,7 @@ class OverTime(TableMixin):
         self,
         metric: str | None = None,
         *,
-        segment: str = ALL,
+        segment: str | tuple[str | None, ...] = ALL,
         variant: Label | None = None,
         scale: str = "lift",
         ax: Axes | None = None,
@@ -239,7 +246,8 @@ class OverTime(TableMixin):
 
         Args:
             metric: The metric (may be left out when there is one).
-            segment: The segment (default: the whole population).
+            segment: The segment's label, or the tuple of its values (default: the
+                whole population); see :meth:`hypokit.AnalysisResult.row`.
             variant: The variant (may be left out when there is one).
             scale: ``"lift"`` (relative) or ``"effect"`` (in the metric's units).
             ax: An Axes to draw on (e.g. to compare two methods side by side).
@@ -257,13 +265,14 @@ class OverTime(TableMixin):
             raise ValidationError(f"scale == {scale!r}, must be 'lift' or 'effect'.")
         metric = str(self._one("metric", metric))
         variant = self._one("variant", variant)
+        segs = sorted({r["segment"] for r in self.rows})
+        segment = find_segment(segment, segs) or segment
         rows = [
             r
             for r in self.rows
             if r["metric"] == metric and r["variant"] == variant and r["segment"] == segment
         ]
         if not rows:
-            segs = sorted({r["segment"] for r in self.rows})
             raise ValidationError(f"segment == {segment!r}; the days have {segs}.")
         x = np.arange(len(rows))
         est = np.array([r[scale] for r in rows], dtype=float)

@@ -757,7 +757,9 @@ def test_conclude_with_absolute_criteria_and_shelf_life(checkout_result):
 
 
 def test_conclude_refusals(checkout_result):
-    with pytest.raises(ValidationError, match="is 'planned'; only a running one can be concluded: start it first"):
+    with pytest.raises(
+        ValidationError, match="is 'planned'; only a running one can be concluded: start it first"
+    ):
         hypothesis(status="planned").conclude(checkout_result, as_of=DAY)
     with pytest.raises(ValidationError, match="criteria name segment 'enterprise'"):
         running(criteria=[SegmentCriteria(segment="enterprise")]).conclude(
