@@ -239,9 +239,10 @@ def _parser() -> argparse.ArgumentParser:
         "--output-dir", default="hypokit-demo", help="where to write the notebook and report"
     )
     demo.add_argument("--no-report", action="store_true", help="print only, write nothing")
-    from hypokit import _cli_records
+    from hypokit import _cli_monitor, _cli_records
 
     _cli_records.add_parsers(sub)
+    _cli_monitor.add_parser(sub)
     new = sub.add_parser(
         "new",
         help="create a notebook from a template",
@@ -1440,6 +1441,10 @@ def _run(ns: argparse.Namespace) -> int:
         return _run_new(ns)
     if ns.command == "report":
         return _run_report(ns)
+    if ns.command == "monitor":
+        from hypokit import _cli_monitor
+
+        return _cli_monitor.run(ns)
     from hypokit import _cli_records
 
     return _cli_records.run(ns)

@@ -184,6 +184,17 @@ def add_parsers(sub: Any) -> None:
     _common(op, dated=False)
     op.add_argument("--mermaid", action="store_true", help="print the impact map as Mermaid")
 
+    sp = sub.add_parser(
+        "status",
+        help="the board: every hypothesis by stage under its key result, and what next",
+        description=(
+            "Every hypothesis by stage (idea, planned, running, concluded, archived) under "
+            "its key result, with the next action for each: size it, plan it, start it, "
+            "monitor it, analyse it, record or review its learning."
+        ),
+    )
+    _common(sp)
+
     cp = sub.add_parser(
         "check",
         help="check the registry; exit 1 when it finds a problem (for CI)",
@@ -303,6 +314,15 @@ def run(ns: argparse.Namespace) -> int:
             print()
             print(reg.impact_map().to_text())
         return _errors(reg)
+    if ns.command == "status":
+        from hypokit._status import board
+
+        loop = board(reg, as_of=as_of)
+        if as_json:
+            print(json.dumps(loop.to_records(), indent=2, default=str))
+        else:
+            print(_board_text(loop))
+        return _errors(reg)
     findings = reg.check(as_of=as_of)
     if ns.format == "json":
         print(
@@ -318,6 +338,20 @@ def run(ns: argparse.Namespace) -> int:
     else:
         print(f"{ns.registry}: no findings as of {as_of}.")
     return 1 if findings else 0
+
+
+def _board_text(table: Any) -> str:
+    """The board for the terminal: key result by key result, a line per hypothesis."""
+    lines = [table._caption()]
+    current = None
+    for r in table.rows:
+        if r["key_result"] != current:
+            current = r["key_result"]
+            lines.append(f"\n{current}")
+        lines.append(f"  [{r['stage']}] {r['hypothesis']}: {r['title']}")
+        detail = f" ({r['detail']})" if r["detail"] else ""
+        lines.append(f"      next: {r['next']}{detail}")
+    return "\n".join(lines)
 
 
 def _okr_text(table: pd.DataFrame) -> pd.DataFrame:

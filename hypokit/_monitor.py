@@ -153,7 +153,8 @@ def monitor(
             :class:`~hypokit.Experiment` (its recorded plan), or its ``plan`` rows.
             Without a plan, no segment is ever "ready to analyse".
         guardrails: :class:`~hypokit.Criterion` guardrails (criteria with a
-            ``margin``): a list applied to every segment, or ``{segment: [criteria]}``.
+            ``margin``): a list applied to every segment, or ``{segment: [criteria]}``
+            (the key ``"*"`` adds criteria to every segment).
         date: The column with the day each unit entered: needed for the expected end.
         as_of: The day of this look (default: the last date in the data).
         alpha: The level of the always-valid intervals.
@@ -322,6 +323,9 @@ def _criteria(guardrails: Any, segments: Sequence[str]) -> dict[str, list[Criter
         guardrails = [guardrails]
     if isinstance(guardrails, Mapping):
         per = {str(k): [v] if isinstance(v, Criterion) else list(v) for k, v in guardrails.items()}
+        everywhere = per.pop("*", [])
+        if everywhere:
+            per = {s: [*per.get(s, []), *everywhere] for s in segments}
     else:
         per = {s: list(guardrails) for s in segments}
     for seg, crits in per.items():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -147,3 +149,67 @@ def test_bad_guardrails_are_refused() -> None:
         run(data, guardrails=[hk.Criterion("buy")])
     with pytest.raises(hk.ValidationError, match="as_of"):
         run(data, as_of="tomorrow")
+
+
+# ------------------------------------------------------------------ the command line
+def _csv(tmp_path: Path, data: pd.DataFrame) -> str:
+    path = tmp_path / "events.csv"
+    data.to_csv(path, index=False)
+    return str(path)
+
+
+BASE = ["--variant", "arm", "--control", "control", "--segments", "segment", "--date", "day"]
+
+
+def test_hypokit_monitor_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hypokit._cli import main
+
+    calm = _csv(tmp_path, _days({"a": 300}, 10, rate={"a": (0.2, 0.2)}, seed=3))
+    code = main(["monitor", calm, *BASE, "--metric", "buy:proportion", "--guardrail", "buy:0.05"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert out.startswith("Monitor on 2026-11-11: keep running")
+    harmed = _csv(tmp_path, _days({"b": 300}, 10, rate={"b": (0.2, 0.1)}))
+    code = main(["monitor", harmed, *BASE, "--metric", "buy:proportion", "--guardrail",
+                 "buy:0.05", "--format", "json"])  # fmt: skip
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert document["decision"] == "stop for harm"
+    assert document["exit_code"] == 1
+    assert {r["segment"]: r["decision"] for r in document["rows"]}["b"] == "stop for harm"
+
+
+def test_hypokit_monitor_reads_the_plan_and_guardrails_from_the_registry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hypokit._cli import main
+
+    data = _days({"b": 300}, 10, rate={"b": (0.2, 0.1)})
+    reg = hk.Registry(tmp_path / "records")
+    reg.save(
+        hk.Hypothesis(
+            id="h", change="c", metric="buy", expected_effect=0.1, time_frame_days=14,
+            status="planned", criteria=[hk.SegmentCriteria(
+                segment="b", guardrails=[hk.Guardrail(metric="buy", margin=0.05)])],
+        )
+    )  # fmt: skip
+    plan = hk.size(hk.Proportion(baseline={"b": 0.2}), mde=0.1, relative=True, traffic={"b": 300})
+    reg.save(hk.Experiment(id="h-test", hypothesis="h", plan=plan))
+    args = ["monitor", _csv(tmp_path, data), *BASE, "--metric", "buy:proportion"]
+    code = main([*args, "--registry", str(tmp_path / "records"), "--experiment", "h-test"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "b (treatment): stop for harm" in out
+    assert f"{plan['b'].n_per_arm:,}" in out
+    # Errors are one line, exit 2.
+    for bad, says in (
+        (["--guardrail", "buy"], "expected METRIC:MARGIN"),
+        (["--guardrail", "buy:x"], "is not a number"),
+        (["--guardrail", "buy:0.05:up"], "unknown up"),
+        (["--experiment", "h-test"], "--experiment needs --registry"),
+    ):
+        code = main([*args, *bad])
+        _, err = capsys.readouterr()
+        assert code == 2, bad
+        assert says in err
+        assert err.count("\n") == 1

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
+
+import pytest
 
 import hypokit as hk
 from hypokit._records import Evidence
@@ -89,3 +92,25 @@ def test_empty_registry(tmp_path: Path) -> None:
     table = board(hk.Registry(tmp_path), as_of=DAY)
     assert table.rows == ()
     assert "no hypotheses yet" in str(table)
+
+
+def test_hypokit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hypokit._cli import main
+
+    reg = hk.Registry(tmp_path)
+    reg.save(_hypothesis("a-idea"))
+    reg.save(_hypothesis("h-stale", "invalidated", kr=None))
+    code = main(["status", "--registry", str(tmp_path), "--as-of", "2026-12-01"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "The loop on 2026-12-01: 1 idea, 1 concluded"
+    assert "  [idea] a-idea: change a-idea" in out
+    assert "      next: size it" in out
+    code = main(
+        ["status", "--registry", str(tmp_path), "--as-of", "2026-12-01", "--format", "json"]
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["hypothesis"], r["action"]) for r in rows] == [
+        ("a-idea", "size"),
+        ("h-stale", "record learning"),
+    ]

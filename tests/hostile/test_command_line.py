@@ -847,6 +847,28 @@ def test_analyze_with_arbitrary_text(data, pairs, path):
     assert_contract(run(*args))
 
 
+MONITOR = ["--variant", "--control", "--metric", "--segments", "--date", "--guardrail",
+           "--registry", "--experiment", "--as-of", "--alpha", "--srm-alpha",
+           "--format"]  # fmt: skip
+
+
+@FUZZ
+@given(pairs=options(MONITOR), path=st.one_of(st.none(), TEXT))
+def test_monitor_with_arbitrary_text(data, pairs, path):
+    args = ["monitor", str(data) if path is None else path, *BASE]
+    for option, value in pairs:
+        args += [option, value]
+    assert_contract(run(*args))
+
+
+@FUZZ
+@given(kind=st.sampled_from(["status", "hypotheses"]), pairs=st.lists(TEXT, max_size=4))
+def test_status_and_moves_with_arbitrary_text(tmp_path_factory, kind, pairs):
+    folder = tmp_path_factory.mktemp("registry")
+    assert_contract(run(kind, "--registry", str(folder), *pairs))
+    assert_contract(run("hypotheses", "--registry", str(folder), "start", *pairs))
+
+
 @FUZZ
 @given(name=LOCAL_NAME, content=st.binary(max_size=200), metric=TEXT)
 def test_analyze_and_size_with_arbitrary_files(tmp_path_factory, name, content, metric):
