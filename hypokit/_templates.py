@@ -6,6 +6,13 @@ run as they are; ``new`` copies the template and, as papermill does, adds a cell
 ``injected-parameters`` after it. Values are parsed as Python literals and written back
 with ``repr``, so a parameter can never inject code.
 
+A notebook runs in its own folder, not where ``new`` ran. For a template that takes
+paths (``data_path``, ``registry_path``), ``new`` therefore adds one more cell: it
+records the folder ``new`` ran in, relative to the notebook (``'..'``; never an
+absolute path), and makes it the working folder (:func:`hypokit._paths.work_in`), so
+that ``-p data_path=data/test.csv`` means in the notebook what it meant on the command
+line.
+
 Every parameter of every template is declared in :data:`SCHEMAS` with the values it
 accepts (a rate in (0, 1), one of a few choices, a date, text, ...). A value outside
 them is refused when the notebook is written, naming the parameter and what was
@@ -20,6 +27,7 @@ import ast
 import datetime as dt
 import json
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -648,6 +656,38 @@ def _parameters_cell(kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
     raise ValidationError(f"template {kind!r} has no cell tagged 'parameters'.")  # pragma: no cover
 
 
+def _project_folder(notebook_folder: Path) -> str | None:
+    """The working folder relative to ``notebook_folder`` (``'..'``), or None if there is none.
+
+    Never an absolute path: on Windows, a folder on another drive has no relative path,
+    and then nothing is recorded.
+    """
+    try:
+        return Path(os.path.relpath(Path.cwd(), notebook_folder.resolve())).as_posix()
+    except (OSError, ValueError):
+        return None
+
+
+def _project_cell(project: str, paths: list[str]) -> dict[str, Any]:
+    """The cell after the parameters that makes relative paths mean what they meant to ``new``."""
+    names = " and ".join(paths)
+    source = (
+        f"# Written by hypokit new, which ran in {project!r} (relative to this notebook): the\n"
+        f"# relative paths in the parameters ({names}) are read from there.\n"
+        "from hypokit._paths import work_in\n"
+        "\n"
+        f"work_in({project!r})"
+    )
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "project-folder",
+        "metadata": {"tags": ["project-folder"]},
+        "outputs": [],
+        "source": source,
+    }
+
+
 def new_notebook(
     kind: str,
     name: str,
@@ -668,6 +708,10 @@ def new_notebook(
         overwrite: Replace an existing notebook of that name (never a symbolic link
             or a folder at that path).
         folder_argument: How messages name ``folder`` (``--folder``, ``--output-dir``).
+
+    For a template with path parameters, a cell after the parameters records the
+    folder ``new`` ran in, relative to the notebook, and makes it the notebook's working
+    folder (see :mod:`hypokit._paths`).
 
     Returns:
         The path of the new notebook.
@@ -704,6 +748,13 @@ def new_notebook(
             },
         )
     out = ensure_folder(folder, folder_argument) / f"{name}.ipynb"
+    paths = [k for k in SCHEMAS[kind] if k.endswith("_path")]
+    project = _project_folder(out.parent) if paths else None
+    if project is not None:
+        notebook["cells"].insert(
+            cell["index"] + (2 if lines else 1),
+            _project_cell(project, paths),
+        )
     there = _kind(str(out)) if out.is_symlink() or out.exists() else None
     if out.is_symlink():
         raise ValidationError(
