@@ -13,6 +13,9 @@ of its own. Every form is an object whose widgets are attributes (``form.fields`
 * :class:`ReviewQueue`: learnings expired or due, with Renew, Retire and Re-test.
 * :class:`SizingPanel`: sizing per segment, recomputed on every change.
 * :class:`ResultsExplorer`: an analysis, one metric, segment and variant at a time.
+* :class:`MetricPicker`: the metrics to analyse, picked among the data's columns.
+* :class:`ConcludePanel`: a hypothesis concluded on an analysis, saved after a
+  confirmation; then its key result's progress.
 
 ``import hypokit`` does not load this module (nor ipywidgets): import it explicitly,
 ``from hypokit.widgets import HypothesisForm``.
@@ -20,10 +23,20 @@ of its own. Every form is an object whose widgets are attributes (``form.fields`
 
 from __future__ import annotations
 
+from hypokit.widgets._conclude import ConcludePanel
 from hypokit.widgets._hypothesis import HypothesisForm
 from hypokit.widgets._learning import LearningForm
+from hypokit.widgets._metric_picker import MetricPicker
 from hypokit.widgets._results import ResultsExplorer
 from hypokit.widgets._review import ReviewQueue
 from hypokit.widgets._sizing import SizingPanel
 
-__all__ = ["HypothesisForm", "LearningForm", "ResultsExplorer", "ReviewQueue", "SizingPanel"]
+__all__ = [
+    "ConcludePanel",
+    "HypothesisForm",
+    "LearningForm",
+    "MetricPicker",
+    "ResultsExplorer",
+    "ReviewQueue",
+    "SizingPanel",
+]
