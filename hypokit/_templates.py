@@ -296,6 +296,8 @@ SCHEMAS: dict[str, dict[str, Rule]] = {
         "ratio_metrics": sequence(sequence(text("column names"), size=2)),
         "alpha": RATE,
         "correction": choice("holm", "bonferroni", "bh", None),
+        "registry_path": optional(PATH),
+        "hypothesis_id": RECORD_ID,
         "criteria": mapping(
             SEGMENT,
             record(
@@ -308,12 +310,25 @@ SCHEMAS: dict[str, dict[str, Rule]] = {
             ),
             words="{segment: {'metric': ..., 'min_effect': ..., 'margin': ...}}",
         ),
-        "hypothesis_id": RECORD_ID,
         "change": text(),
         "outcome": text(),
         "expected_effect": number(nonzero=True),
         "time_frame_days": whole(1, 3650),
+        "as_of": DATE,
+    },
+    "monitor": {
+        "data_path": optional(PATH),
         "registry_path": optional(PATH),
+        "experiment_id": RECORD_ID,
+        "variant_column": text("a column name"),
+        "control": either(
+            text("a label (text)"), whole(-_INT_LIMIT, _INT_LIMIT, words="a whole number"), BOOL
+        ),
+        "segments": optional(
+            either(text("a column name"), sequence(text("column names"), nonempty=True))
+        ),
+        "date_column": optional(text("a column name")),
+        "alpha": RATE,
         "as_of": DATE,
     },
     "hypothesis": {
@@ -362,7 +377,16 @@ def _sizing_agrees(values: Mapping[str, Any], given: Mapping[str, str]) -> str |
 
 
 def _analysis_agrees(values: Mapping[str, Any], given: Mapping[str, str]) -> str | None:
-    """At least one metric, no two of one name, and criteria that name analysed metrics."""
+    """At least one metric, no two of one name, and criteria that name analysed metrics.
+
+    On your own data (``data_path``) with the metric parameters left as they are, the
+    notebook picks the metrics from the data's columns: it checks the criteria then.
+    With a registry (``registry_path``), the criteria are the hypothesis's, as recorded,
+    and the ``criteria`` parameter is not used.
+    """
+    metric_parameters = ("proportion_metrics", "mean_metrics", "ratio_metrics")
+    if values.get("data_path") is not None and not set(given) & set(metric_parameters):
+        return None
     labels = [
         *values["proportion_metrics"],
         *values["mean_metrics"],
@@ -374,6 +398,8 @@ def _analysis_agrees(values: Mapping[str, Any], given: Mapping[str, str]) -> str
     if twice:
         return f"the metric {twice[0]!r} is given twice (in proportion_metrics, mean_metrics)"
     for segment, criterion in values["criteria"].items():
+        if values.get("registry_path") is not None:
+            break
         if criterion["metric"] not in labels:
             return (
                 f"criteria[{segment!r}] judges the metric {criterion['metric']!r}, which is "

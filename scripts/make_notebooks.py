@@ -130,61 +130,91 @@ SizingPanel(
 )
 
 analysis_params = code("""# Parameters: edit these, then run all cells.
+# `hypokit new analysis NAME -p KEY=VALUE`, run in your project's folder, sets them;
+# relative paths are read from that folder.
 import datetime
 
-data_path = None  # a CSV/Parquet path or glob; None uses the shipped checkout example
+data_path = None  # your CSV/Parquet file or glob; None uses the shipped checkout example
 variant_column = "variant"
 control = "control"
 segments = "segment"  # a column, a list of columns, or None
+# Metrics: the picker below starts from these. On your own data, those left as they are
+# here (the example's) are picked from your columns instead: 0/1 columns as proportions,
+# other numbers as means (CUPED on a `pre_<name>` column when there is one).
 proportion_metrics = ["converted"]  # 0/1 columns
 mean_metrics = {"revenue": "pre_revenue"}  # column: CUPED covariate (or None)
 ratio_metrics = [("revenue", "sessions")]  # (numerator, denominator)
 alpha = 0.05
 correction = "holm"  # "holm", "bonferroni", "bh" or None
-# Criteria per segment: a success criterion gives min_effect (the smallest relative lift
-# that counts); a guardrail gives margin (the largest relative harm tolerated) instead.
+registry_path = None  # your registry folder (e.g. "records"); None: a temporary one
+hypothesis_id = "express-pay"  # the hypothesis the test judges, with its criteria
+# Without a registry, the hypothesis is the one below. Criteria per segment: a success
+# criterion gives min_effect (the smallest relative lift that counts); a guardrail gives
+# margin (the largest relative harm tolerated) instead.
 criteria = {
     "new": {"metric": "converted", "min_effect": 0.10, "margin": None},
     "returning": {"metric": "converted", "min_effect": 0.10, "margin": None},
     "business": {"metric": "converted", "min_effect": None, "margin": 0.05},
 }
-# The hypothesis the test judges, to draft its learning.
-hypothesis_id = "express-pay"
 change = "add express pay to the cart"  # as it reads after "If we"
 outcome = "checkout conversion"  # the metric of the success criteria, in plain words
 expected_effect = 0.10  # relative
 time_frame_days = 7
-registry_path = None  # a registry folder; None drafts in a temporary registry
 as_of = datetime.date(2026, 11, 22)  # the date of the conclusion (a date or "YYYY-MM-DD")""")
 analysis_params.metadata["tags"] = ["parameters"]
 
 save(
     "templates/analysis.ipynb",
     [
-        md("""# Analyze an A/B test per segment
+        md("""# Analyze an A/B test per segment, conclude it, keep what you learned
 
 Never trust the average alone: this notebook reads one row per user, checks the sample
 ratio, estimates each variant's effect on each metric in every segment and overall, and
-lists what the average may hide. Fill in the **parameters** cell, then run all cells.
+lists what the average may hide. Then it judges the hypothesis against **its own
+criteria, as recorded in the registry**, drafts the learning, and saves both once you
+confirm.
+
+1. Create it from your project's folder, where your data and registry are:
+   `hypokit new analysis NAME -p data_path=data/test.csv -p registry_path=records -p
+   hypothesis_id=ID`. Relative paths mean what they meant there.
+2. Run all cells. The first one checks every parameter: a wrong one stops there, with
+   one line naming it and what it accepts.
+3. Check the metrics the picker chose from your columns; review the verdicts and the
+   drafted learning; press **Save the conclusion**.
 
 - Proportions: z-test as R's `prop.test(correct = FALSE)`; means: Welch's t-test with
   CUPED when a covariate is given; ratios: the delta method.
 - `correction` controls the false-positive rate over every (segment, metric, variant)."""),
         analysis_params,
         code("""import hypokit as hk
-from hypokit.datasets import checkout_experiment
+from hypokit._notebook import check_parameters
 
-data = checkout_experiment() if data_path is None else data_path
-metrics = (
-    [hk.Proportion(c) for c in proportion_metrics]
-    + [hk.Mean(c, covariate=cov) for c, cov in mean_metrics.items()]
-    + [hk.Ratio(num, den) for num, den in ratio_metrics]
+checked = check_parameters("analysis", globals())
+data, registry, hypothesis = checked.data, checked.registry, checked.hypothesis
+as_of = checked.values["as_of"]
+checked"""),
+        md("""## The metrics
+
+One row per column of the data: analyse it as a proportion (0/1 values), a mean (with
+CUPED on a pre-experiment column) or a ratio (its sum over another column's), or not
+at all. The picks start from the parameters; after changing them, run the cells below
+again. The parameters they amount to are shown under the rows."""),
+        code("""from hypokit.widgets import MetricPicker
+
+segment_columns = [segments] if isinstance(segments, str) else list(segments or [])
+picker = MetricPicker(
+    checked.sample,
+    proportion=checked.metrics["proportion"],
+    mean=checked.metrics["mean"],
+    ratio=checked.metrics["ratio"],
+    exclude=[variant_column, *segment_columns],
 )
-result = hk.analyze(
+picker"""),
+        code("""result = hk.analyze(
     data,
     variant=variant_column,
     control=control,
-    metrics=metrics,
+    metrics=picker.metrics(),
     segments=segments,
     alpha=alpha,
     correction=correction,
@@ -205,66 +235,110 @@ name them follow."""),
 ResultsExplorer(result)"""),
         md("## In one paragraph"),
         code("print(result.summary())"),
-        md("""## Verdicts against each segment's own criteria
+        md("""## Verdicts against the hypothesis's own criteria
 
-Each segment is judged against its own `criteria`: a success criterion is met when the
-effect is significant and reaches `min_effect`; a guardrail is met when the interval
-rules out a harm of `margin` or more."""),
-        code("""verdicts = result.verdict(
-    {
-        segment: hk.Criterion(
-            c["metric"],
-            min_effect=c.get("min_effect") or 0.0,
-            margin=c.get("margin"),
-        )
-        for segment, c in criteria.items()
-    }
-)
+The criteria are the hypothesis's, as the registry holds them (edit them there, with the
+hypothesis template, and this notebook follows); without a registry, those of the
+parameters. A success criterion is met when the effect is significant and reaches its
+`min_effect`; a guardrail is met when the interval rules out a harm of its `margin` or
+more."""),
+        code("""print(hypothesis.statement)
+verdicts = result.verdict(hypothesis.criteria_for_analysis())
 verdicts.by_segment()"""),
         code("verdicts"),
-        md("""## Draft the learning
+        md("""## Conclude, and keep what you learned
 
-The hypothesis, with the same criteria per segment (segments with only a guardrail come
-second: they can invalidate it, not validate it), is concluded in a registry: a
-temporary one unless `registry_path` is given (there, a recorded hypothesis with the
-same id is used). The draft learning expires like any A/B-test learning; edit it, then
-record both with `registry.save(concluded)` and `registry.save(learning)`."""),
-        code("""import tempfile
+The panel concludes the hypothesis on this analysis (`registry.conclude`): the verdict
+per segment, the outcome, and a drafted learning that expires like any A/B-test
+learning. Say in the learning what we now believe, then press **Save the conclusion**:
+the learning, the experiment and the hypothesis are written to the registry in one go
+(`registry.save_conclusion`), and nothing before. A hypothesis that is still an idea or
+planned is started first, on the day its experiment went live."""),
+        code("""from hypokit.widgets import ConcludePanel
 
+conclude = ConcludePanel(registry, hypothesis.id, result, as_of=as_of, registry_path=registry_path)
+conclude"""),
+        md("""## What next
 
-def segment_criteria(segment, c):
-    if c.get("margin") is None:
-        return hk.SegmentCriteria(segment=segment, min_effect=c.get("min_effect") or 0.0)
-    return hk.SegmentCriteria(
-        segment=segment,
-        min_effect=None,
-        priority=2,
-        guardrails=[hk.Guardrail(metric=c["metric"], margin=c["margin"])],
-    )
-
-
-judged = {c["metric"] for c in criteria.values() if c.get("margin") is None}
-if len(judged) > 1:
-    raise ValueError(f"a hypothesis has one metric; the success criteria name {judged}")
-hypothesis = hk.Hypothesis(
-    id=hypothesis_id,
-    change=change,
-    metric=judged.pop() if judged else next(iter(criteria.values()))["metric"],
-    outcome=outcome,
-    expected_effect=expected_effect,
-    time_frame_days=time_frame_days,
-    criteria=[segment_criteria(segment, c) for segment, c in criteria.items()],
-    status="running",
+- **Key result**: once saved, the panel records the key result's progress from this
+  analysis for the segment you ship to (`registry.record_progress`).
+- **Learning**: it expires; the learning-review template lists it when it is due
+  (`hypokit new learning-review review -p registry_path=records`).
+- **The loop**: `hypokit status` (or the okr-review template) shows every hypothesis by
+  stage and what to do next."""),
+    ],
 )
-as_of = datetime.date.fromisoformat(str(as_of))
-registry = hk.Registry(registry_path or tempfile.mkdtemp(prefix="hypokit-"))
-if hypothesis_id not in registry:
-    registry.save(hypothesis)
-concluded, learning, _ = registry.conclude(hypothesis_id, result, as_of=as_of)
-print(registry.get(hypothesis_id).statement)
-print(concluded.status, concluded.verdicts)
-print(learning.decision, "|", learning.learned)"""),
-        code('print(f"recorded {learning.recorded}, expires {learning.expires}")'),
+
+monitor_params = code("""# Parameters: edit these, then run all cells.
+# `hypokit new monitor NAME -p KEY=VALUE`, run in your project's folder, sets them;
+# relative paths are read from that folder.
+import datetime
+
+data_path = None  # the experiment's data so far (CSV/Parquet); None: the shipped example
+registry_path = None  # your registry folder (e.g. "records"); None: a temporary example
+experiment_id = "express-pay-test"  # the running experiment, with its recorded plan
+variant_column = "variant"
+control = "control"
+segments = "segment"  # a column, a list of columns, or None
+date_column = "date"  # the day each unit entered (for the expected end), or None
+alpha = 0.05  # the level of the always-valid intervals
+as_of = datetime.date(2026, 11, 8)  # the day of this look (a date or "YYYY-MM-DD")""")
+monitor_params.metadata["tags"] = ["parameters"]
+
+save(
+    "templates/monitor.ipynb",
+    [
+        md("""# Monitor a running experiment per segment: keep running, stop, or analyse
+
+While the experiment runs, look as often as you like: the intervals here stay valid
+however often they are read (confidence sequences), so looking every day does not
+fool you. Per segment, in order of urgency, the notebook says:
+
+- **stop: sample ratio mismatch**: the split of units differs from the plan; fix
+  assignment or logging first;
+- **stop for harm**: a guardrail of the hypothesis is breached;
+- **ready to analyse**: every arm has the units the plan asked for;
+- **keep running**, with the day the traffic so far reaches the plan.
+
+The plan comes from the experiment in the registry, the guardrails from its hypothesis.
+Create it from your project's folder: `hypokit new monitor NAME -p data_path=data/test.csv
+-p registry_path=records -p experiment_id=ID`, then run all cells."""),
+        monitor_params,
+        code("""import hypokit as hk
+from hypokit._notebook import check_parameters
+
+checked = check_parameters("monitor", globals())
+registry, experiment, hypothesis = checked.registry, checked.experiment, checked.hypothesis
+as_of = checked.values["as_of"]
+checked"""),
+        md("## The look"),
+        code("""from hypokit._notebook import guardrails_of, metrics_of
+
+report = hk.monitor(
+    checked.data,
+    variant=variant_column,
+    control=control,
+    metrics=metrics_of(checked.metrics),
+    segments=segments,
+    plan=experiment,
+    guardrails=guardrails_of(hypothesis) or None,
+    date=date_column,
+    as_of=as_of,
+    alpha=alpha,
+)
+report"""),
+        md("## The decision per segment, and why"),
+        code("""for row in report.rows:
+    print(f"{row['segment']} ({row['variant']}): {row['decision']}: {row['reason']}")"""),
+        md("## What to do next"),
+        code("""from IPython.display import Markdown
+
+from hypokit._notebook import analysis_command, monitor_next
+
+command = analysis_command(checked)  # writes the analysis notebook of this experiment
+Markdown(monitor_next(report, analysis_command=command, hypothesis=hypothesis.id))"""),
+        md("## What the data says so far"),
+        code('for finding in report.warnings:\n    print(f"[{finding.kind}] {finding.message}")'),
     ],
 )
 
@@ -706,15 +780,17 @@ and renews or retires them.
    **retire** it (no longer true: `retire`), or **supersede** it with a new learning
    after a new test. Then run the notebook again."""),
         review_params,
-        code(f"""import datetime
-import tempfile
+        code(f"""import tempfile
 
 import hypokit as hk
+from hypokit._notebook import check_parameters
 
-as_of = datetime.date.fromisoformat(str(as_of))
-example = registry_path is None
-registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+checked = check_parameters("learning-review", globals())
+as_of = checked.values["as_of"]
+example = checked.registry is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-")) if example else checked.registry
 {EXAMPLE_LEARNINGS}
+print(checked)
 len(registry)"""),
         md("## Expired, and due for review within `due_within` days"),
         code("""due = registry.learnings(expired=True, due_within=due_within, as_of=as_of)
@@ -759,7 +835,15 @@ shelf life of the evidence (180 days for an A/B test) until you pick a date your
 
 - For an expired learning that an open hypothesis cites, size a new test
   (`hypokit new sizing NAME`) rather than renewing it on faith.
-- Run `hypokit check` in CI: it exits 1 when a hypothesis rests on an expired learning."""),
+- Run `hypokit check` in CI: it exits 1 when a hypothesis rests on an expired learning.
+- Learnings come from concluded tests: the analysis template concludes a hypothesis and
+  saves its learning; this review comes back to it when it is due.
+
+Every hypothesis of the registry, where it stands, and the command (in your project's
+folder) that writes the notebook of its next step:"""),
+        code("""from hypokit._notebook import next_steps
+
+next_steps(registry, as_of=as_of, registry_path=registry_path)"""),
     ],
 )
 
@@ -879,15 +963,17 @@ serve it (and which are running), and the impact map from objective to change.
 2. Run all cells. A key result with no running hypothesis and little progress needs new
    ideas (`hypokit new hypothesis NAME`)."""),
         okr_params,
-        code(f"""import datetime
-import tempfile
+        code(f"""import tempfile
 
 import hypokit as hk
+from hypokit._notebook import check_parameters
 
-as_of = datetime.date.fromisoformat(str(as_of))
-example = registry_path is None
-registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+checked = check_parameters("okr-review", globals())
+as_of = checked.values["as_of"]
+example = checked.registry is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-")) if example else checked.registry
 {EXAMPLE_OKR_RECORDS}
+print(checked)
 len(registry)"""),
         md("""## Record progress
 
@@ -943,6 +1029,17 @@ Findings such as a running experiment past its planned end, or a hypothesis citi
 expired learning:"""),
         code("""for finding in registry.check(as_of=as_of):
     print(f"[{finding.kind}] {finding.message}")"""),
+        md("""## What next
+
+A key result moves when a hypothesis behind it is tested and shipped. For each
+hypothesis, where it stands and the command (run in your project's folder) that writes
+the notebook of its next step: `sizing` to plan a test, `monitor` while it runs,
+`analysis` to conclude it and record the key result's progress, `learning-review` when
+its learning is due. A key result with no running hypothesis needs new ideas: `hypokit
+new hypothesis NAME -p registry_path=records`."""),
+        code("""from hypokit._notebook import next_steps
+
+next_steps(registry, as_of=as_of, registry_path=registry_path)"""),
     ],
 )
 

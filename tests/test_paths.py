@@ -38,7 +38,7 @@ def cell_of(path: Path, tag: str) -> dict | None:
     return next((c for c in cells if tag in c["metadata"].get("tags", [])), None)
 
 
-@pytest.mark.parametrize("kind", ["analysis", "hypothesis", "learning-review"])
+@pytest.mark.parametrize("kind", ["analysis", "monitor", "hypothesis", "learning-review"])
 def test_new_records_where_it_ran_relative_to_the_notebook(project, monkeypatch, kind):
     monkeypatch.chdir(project)
     path = new_notebook(kind, "x", {"registry_path": "records"})

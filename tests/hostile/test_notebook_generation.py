@@ -30,7 +30,7 @@ from hypokit._files import write_text
 from hypokit._report import render_report
 from hypokit._templates import SCHEMAS, kinds, new_notebook, parse_value
 
-KINDS = "analysis, hypothesis, learning-review, okr-review, sizing"
+KINDS = "analysis, hypothesis, learning-review, monitor, okr-review, sizing"
 
 
 def run(*args: str) -> tuple[int | str | None, str, str]:
@@ -367,6 +367,17 @@ VALID = {
         "expected_effect": FINITE.filter(bool),
         "time_frame_days": st.integers(1, 3650),
         "registry_path": st.one_of(st.none(), WORDS),
+        "as_of": DATES,
+    },
+    "monitor": {
+        "data_path": st.one_of(st.none(), WORDS),
+        "registry_path": st.one_of(st.none(), WORDS),
+        "experiment_id": IDS,
+        "variant_column": WORDS,
+        "control": st.one_of(WORDS, st.integers(-(10**15), 10**15), st.booleans()),
+        "segments": st.one_of(st.none(), WORDS, st.lists(WORDS, min_size=1, max_size=3)),
+        "date_column": st.one_of(st.none(), WORDS),
+        "alpha": RATES,
         "as_of": DATES,
     },
     "hypothesis": {
