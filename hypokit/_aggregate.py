@@ -244,7 +244,15 @@ def _build_sql(
     specs: tuple[MetricSpec, ...],
     dialect: Dialect,
     raw: bool = False,
+    aliases: dict[str, str] | None = None,
 ) -> str:
+    """The masked query: each metric's statistics over the units it can read.
+
+    Its output columns are named ``"<metric>:<stat>"`` (what :func:`aggregate_sql`
+    promises), or, when ``aliases`` is given, ``_m0``, ``_m1``, ... with ``aliases``
+    filled with the name each stands for: engines cut long names (PostgreSQL at 63
+    bytes), so the query hypokit runs itself never depends on keeping one.
+    """
     select, group_by = _keys(variant, segs, dialect, raw)
     select.append(f"COUNT(*) AS {dialect.ident('n')}")
     for spec in specs:
@@ -253,7 +261,11 @@ def _build_sql(
         alias = spec.label
 
         def add(stat: str, expr: str, alias: str = alias) -> None:
-            select.append(f"{expr} AS {dialect.ident(f'{alias}:{stat}')}")
+            name = f"{alias}:{stat}"
+            if aliases is not None:
+                aliases[name] = f"_m{len(aliases)}"
+                name = aliases[name]
+            select.append(f"{expr} AS {dialect.ident(name)}")
 
         add("n", f"COUNT(CASE WHEN {valid} THEN 1 END)")
         if spec.kind == "proportion":
@@ -693,7 +705,12 @@ def _run(
         result = {k: fast[a] for k, a in mapping.items()}
         result.update({k: fast[k] for k in fast if k.startswith("_s") or k in ("variant", "n")})
     else:  # a metric over several columns has missing values: mask per metric
-        result = engine.run(_build_sql(engine.source, variant, segs, specs, engine.dialect, True))
+        names: dict[str, str] = {}
+        masked = engine.run(
+            _build_sql(engine.source, variant, segs, specs, engine.dialect, True, names)
+        )
+        result = {k: masked[a] for k, a in names.items()}
+        result.update({k: masked[k] for k in masked if k.startswith("_s") or k in ("variant", "n")})
     return _labels(result, len(segs), boolean)
 
 

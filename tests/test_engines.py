@@ -465,6 +465,48 @@ def test_arrow_record_batch_reader_is_refused() -> None:
         hk.aggregate(reader, **KWARGS)
 
 
+def test_long_output_names_are_never_asked_of_the_engine(
+    units: tuple[pa.Table, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An engine that cuts names to 63 bytes, as PostgreSQL does, gives the same table.
+
+    The masked query (missing values in a CUPED covariate and a ratio's denominator)
+    names its outputs ``_m0``, ``_m1``, ... rather than ``"<metric>:<stat>"``.
+    """
+    long = {"rev": "r" * 57, "pre": "p" * 58, "num": "n" * 60, "den": "d" * 63}
+    table = units[0].rename_columns([long.get(c, c) for c in units[0].column_names])
+    metrics = [
+        hk.Mean(long["rev"], covariate=long["pre"]),
+        hk.Ratio(
+            long["num"], long["den"], covariate=long["pre"], covariate_denominator=long["den"]
+        ),
+    ]
+    kwargs: dict[str, Any] = {"variant": "arm", "metrics": metrics, "segments": "country"}
+    want = hk.aggregate(table, **kwargs)
+    names: list[str] = []
+
+    def cutting(data: Any, **options: Any) -> Any:
+        engine = resolve(data, **options)
+        run = engine.run
+
+        def cut(sql: str) -> Any:
+            result = run(sql)
+            names.extend(result)
+            return {k.encode()[:63].decode(errors="ignore"): v for k, v in result.items()}
+
+        engine.run = cut  # type: ignore[method-assign]
+        return engine
+
+    monkeypatch.setattr("hypokit._aggregate.resolve", cutting)
+    got = hk.aggregate(table, **kwargs)
+    assert_same_aggregates(got, want)
+    assert max(len(n) for n in names) == len("variant")  # and _s*, n, _e*, _m*
+    assert "_m0" in names
+    assert f"{'r' * 57}:sum_yc" in got.stats
+    assert len(f"{long['num']}/{long['den']}:sum_xd") == 131
+    assert f"{long['num']}/{long['den']}:sum_xd" in got.stats
+
+
 # ------------------------------------------------------------------------------- Ibis
 
 
