@@ -465,6 +465,53 @@ def test_arrow_record_batch_reader_is_refused() -> None:
         hk.aggregate(reader, **KWARGS)
 
 
+@pytest.mark.skipif(
+    not hasattr(duckdb, "ResourceInUseException"),
+    reason="DuckDB 1 ends an unfinished result at the next query on its connection",
+)
+def test_duckdb_relation_whose_connection_has_an_unfinished_result(
+    units: tuple[pa.Table, Path],
+) -> None:
+    table, path = units
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE units AS SELECT * FROM read_parquet('{path}')")
+    before = _settings(con.execute)
+    pending = con.execute("SELECT * FROM range(5000)")  # left unfetched
+    with pytest.raises(hk.DataError) as raised:
+        hk.analyze(con.table("units"), control="control", **KWARGS)
+    assert str(raised.value) == (
+        "data == a DuckDB relation whose connection has an unfinished result (from "
+        "con.execute(...)), and hypokit cannot query the connection without ending it. Read "
+        "that result to its end (e.g. .fetchall()) or end it with con.complete() or "
+        "con.abort(), then analyze; or run such queries on a cursor of their own, "
+        "con.cursor().execute(...)."
+    )
+    assert pending.fetchone() == (0,)  # the result is left as it was, and reads on
+    assert len(pending.fetchall()) == 4999
+    assert _settings(con.execute) == before
+    want = hk.analyze(table.to_pandas(), control="control", **KWARGS)
+    assert_same_analysis(hk.analyze(con.table("units"), control="control", **KWARGS), want)
+    # as the message says: a result on a cursor of its own is no obstacle
+    cursor = con.cursor()
+    cursor.execute("SELECT * FROM range(5000)")
+    assert_same_analysis(hk.analyze(con.table("units"), control="control", **KWARGS), want)
+    assert cursor.fetchone() == (0,)
+    con.execute("SELECT 1")
+    con.complete()
+    assert_same_analysis(hk.analyze(con.table("units"), control="control", **KWARGS), want)
+    con.close()
+
+
+def test_duckdb_relation_whose_connection_is_closed() -> None:
+    con = duckdb.connect()
+    relation = con.sql("SELECT 'a' AS arm, 1.0 AS y")
+    con.close()
+    with pytest.raises(
+        hk.DataError, match=r"^data cannot be read: Connection Error: Connection has already been"
+    ):
+        hk.aggregate(relation, variant="arm", metrics=hk.Mean("y"))
+
+
 def test_long_output_names_are_never_asked_of_the_engine(
     units: tuple[pa.Table, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
