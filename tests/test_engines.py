@@ -8,8 +8,9 @@ reference to a relative 1e-9, and hk.analyze must give the same result. Then eac
 engine's own behaviour (files, Spark views and sessions, Ibis backends, progress) and
 its error messages.
 
-PySpark runs in local mode in one JVM for the whole module (``local[2]``, no UI, two
-shuffle partitions); it is skipped only when Java is missing.
+PySpark runs one session for the whole run (no UI, two shuffle partitions): on the
+standalone cluster at ``$HYPOKIT_SPARK_MASTER`` when it is set (``.ci/servers`` starts
+one), else in local mode (``local[2]``); it is skipped only when Java is missing.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from hypokit._engines import Dialect, resolve
 from hypokit._engines._duckdb import progress_settings
 from hypokit._engines._ibis import IbisEngine
 from hypokit._engines._polars import PolarsEngine
+from tests._servers import spark_session
 
 pytestmark = [
     # PySpark 4.3 warns at start-up, and on each pandas conversion, that it does not
@@ -127,33 +129,9 @@ def units(tmp_path_factory: pytest.TempPathFactory) -> tuple[pa.Table, Path]:
     return table, path
 
 
-def _spark_session() -> Any:
-    """The running local session, or a new one (the JVM starts once, in ~10-20 s).
-
-    The JVM of a short test run is faster with the client compiler only and the serial
-    collector: they about halve start-up and the first queries.
-    """
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("hypokit-tests")
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    return session
-
-
 @pytest.fixture(scope="session")
 def spark_jvm() -> Iterator[None]:
-    """Spark in local mode for the whole run; stopped at the end."""
+    """Spark for the whole run (see tests._servers.spark_session); stopped at the end."""
     if shutil.which("java") is None:
         pytest.skip("PySpark needs Java 17+, and no `java` is on PATH")
     yield
@@ -166,8 +144,8 @@ def spark_jvm() -> Iterator[None]:
 
 @pytest.fixture
 def spark(spark_jvm: None) -> Any:
-    """The shared local session (a new one if a test stopped it)."""
-    return _spark_session()
+    """The shared session (a new one if a test stopped it)."""
+    return spark_session()
 
 
 #: Every kind of data, built from the Arrow table, the files and (for Spark) a session.
