@@ -1025,7 +1025,7 @@ def test_welch_is_exact_at_any_offset(offset: float) -> None:
             MeanStats.from_values(y_c).with_shifts(shift_y=0.0),
             MeanStats.from_values(y_v).with_shifts(shift_y=0.0),
         )
-        assert int(raw.reason) & Reason.ZERO_VARIANCE
+        assert int(raw.reason) == Reason.ZERO_VARIANCE | Reason.UNRESOLVED
 
 
 @pytest.mark.parametrize("offset", OFFSETS)
@@ -1164,3 +1164,24 @@ def test_bayes_lift_keeps_its_digits_at_large_offsets() -> None:
     assert _f(res.lift_ci_low) == pytest.approx(_f(comp.lift_ci_low), rel=1e-9)
     assert _f(res.lift_ci_high) == pytest.approx(_f(comp.lift_ci_high), rel=1e-9)
     assert _f(res.lift) > 0  # the effect's sign, though the control mean is negative
+
+
+def test_zero_variance_says_whether_the_values_are_constant() -> None:
+    # Constant values about their shift: exactly 0, "does not vary".
+    const = compare_means(
+        MeanStats.from_values([1e6 + 0.1] * 5), MeanStats.from_values([1e6 + 0.1] * 4)
+    )
+    assert int(const.reason) == Reason.ZERO_VARIANCE
+    assert describe_reason(int(const.reason)) == (
+        "the metric does not vary in either arm, so there is nothing to test",
+    )
+    # Raw sums of 1e6 + N(0, 5) lose the variance: the reason says it may vary.
+    rng = _rng(68)
+    arms = [MeanStats.from_values(_offset_values(rng, 1e6, 50)) for _ in range(2)]
+    raw = compare_means(*(a.with_shifts(shift_y=0.0) for a in arms))
+    assert int(raw.reason) == Reason.ZERO_VARIANCE | Reason.UNRESOLVED
+    (text,) = describe_reason(int(raw.reason))
+    assert text.startswith("the metric does not vary in either arm, or varies less than its sums")
+    assert "shifts= to hk.aggregate_sql" in text
+    # The same sums about a shift near the data resolve it.
+    assert int(compare_means(*arms).reason) == 0

@@ -113,6 +113,11 @@ class Reason(enum.IntFlag):
     #: The CUPED covariate has no variance (or its denominator sums to 0): the row is
     #: not adjusted (theta = 0).
     COVARIATE_UNUSABLE = 64
+    #: With ZERO_VARIANCE: the sums were not exactly those of constant values, so the
+    #: metric may vary less than its sums can resolve (values far from the shift of the
+    #: sums relative to their spread: raw sums of ``1e6 + N(0, 5)``), rather than not
+    #: at all. Statistics about a shift near the data (``hk.aggregate``) resolve it.
+    UNRESOLVED = 128
 
 
 _REASON_TEXT: dict[Reason, str] = {
@@ -131,6 +136,13 @@ _REASON_TEXT: dict[Reason, str] = {
     ),
 }
 
+#: ZERO_VARIANCE's sentence when UNRESOLVED qualifies it.
+_UNRESOLVED_TEXT = (
+    "the metric does not vary in either arm, or varies less than its sums can resolve (its "
+    "values sit far from 0, or from the shift of its sums, relative to their spread: "
+    "aggregate with hk.aggregate, or pass shifts= to hk.aggregate_sql)"
+)
+
 
 def describe_reason(code: int) -> tuple[str, ...]:
     """Plain-language sentences for the flags set in one ``reason`` code.
@@ -138,7 +150,12 @@ def describe_reason(code: int) -> tuple[str, ...]:
     >>> describe_reason(Reason.ZERO_CONTROL_MEAN | Reason.TOO_FEW_UNITS)
     ('an arm has too few units to estimate a variance', 'the control mean is 0, so a relative lift is undefined')
     """  # noqa: E501
-    return tuple(text for flag, text in _REASON_TEXT.items() if int(code) & flag)
+    code = int(code)
+    return tuple(
+        _UNRESOLVED_TEXT if flag == Reason.ZERO_VARIANCE and code & Reason.UNRESOLVED else text
+        for flag, text in _REASON_TEXT.items()
+        if code & flag
+    )
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -765,6 +782,8 @@ class _Linear:
     ``shift``, ``centred`` and ``mean`` hold each variable's shift ``K``, shifted mean
     ``sum / n`` and mean ``K + sum / n`` (an absent ``x`` or ``d`` is the constant 1:
     shift 1, shifted mean 0), from which :func:`_difference` takes differences.
+    ``unresolved``: a variance of ``y``, ``x`` or ``L`` was set to 0 though its sums
+    gave a value other than 0 (rounding noise, or variation the sums cannot resolve).
     """
 
     n: FloatArray
@@ -778,6 +797,7 @@ class _Linear:
     shift: dict[str, FloatArray]
     centred: dict[str, FloatArray]
     mean: dict[str, FloatArray]
+    unresolved: BoolArray
 
 
 def _linearise(
@@ -805,6 +825,7 @@ def _linearise(
     msq: dict[str, FloatArray] = {}
     cov: dict[str, FloatArray] = {}
     raw: dict[str, FloatArray] = {}  # variances before rounding noise is set to 0
+    unresolved = np.zeros(n.shape, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for v in ("y", "x", "c", "d"):
             s, sq = sums.get(v), cross.get(v + v)
@@ -830,7 +851,10 @@ def _linearise(
                     "cannot come from any data."
                 )
             raw[v] = np.maximum(var, 0.0)
-            cov[v + v] = np.where(small, np.nan, np.where(var <= _ZERO_RTOL * scale, 0.0, var))
+            zeroed = var <= _ZERO_RTOL * scale
+            if v in ("y", "x"):
+                unresolved = unresolved | (~small & zeroed & (var != 0))
+            cov[v + v] = np.where(small, np.nan, np.where(zeroed, 0.0, var))
         for a, b in (("y", "x"), ("c", "d"), ("y", "c"), ("y", "d"), ("x", "c"), ("x", "d")):
             sa, sb, sab = sums.get(a), sums.get(b), cross.get(a + b)
             if sa is None or sb is None or sab is None:
@@ -856,11 +880,15 @@ def _linearise(
         estimate = mean["y"] / mean["x"]
         var_l = (cov["yy"] - 2 * estimate * cov["yx"] + estimate**2 * cov["xx"]) / mean["x"] ** 2
         scale_l = (np.sqrt(msq["y"]) + np.abs(estimate) * np.sqrt(msq["x"])) ** 2 / mean["x"] ** 2
-        var_l = np.where(var_l <= _ZERO_RTOL * scale_l, 0.0, var_l)
+        zeroed_l = var_l <= _ZERO_RTOL * scale_l
+        unresolved = unresolved | (~small & zeroed_l & (var_l != 0))
+        var_l = np.where(zeroed_l, 0.0, var_l)
         estimate = np.where(zero_x, np.nan, estimate)
         var_l = np.where(zero_x | small, np.nan, var_l)
         if sums.get("c") is None:
-            return _Linear(n, estimate, var_l, None, None, None, zero_x, None, shift, centred, mean)
+            return _Linear(
+                n, estimate, var_l, None, None, None, zero_x, None, shift, centred, mean, unresolved
+            )
 
         zero_d = mean["d"] == 0
         cov_est = mean["c"] / mean["d"]
@@ -874,7 +902,9 @@ def _linearise(
         cov_est = np.where(zero_d, np.nan, cov_est)
         var_m = np.where(zero_d | small, np.nan, var_m)
         lm = np.where(zero_x | zero_d | small, np.nan, lm)
-    return _Linear(n, estimate, var_l, cov_est, var_m, lm, zero_x, zero_d, shift, centred, mean)
+    return _Linear(
+        n, estimate, var_l, cov_est, var_m, lm, zero_x, zero_d, shift, centred, mean, unresolved
+    )
 
 
 def _difference(a: _Linear, b: _Linear, covariate: bool = False) -> FloatArray:
@@ -1086,11 +1116,13 @@ def _finish(
     variance_reduction: FloatArray | None = None,
     theta: FloatArray | None = None,
     counts: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None,
+    unresolved: BoolArray | None = None,
 ) -> Comparison:
     """Test, interval and lift from the arms' estimates and the variances of those estimates.
 
     ``var_c``, ``var_v`` are the variances of the arm estimates (already divided by n);
     rows already flagged TOO_FEW_UNITS / ZERO_DENOMINATOR come in with NaN there.
+    ``unresolved`` qualifies ZERO_VARIANCE with UNRESOLVED (see :class:`_Linear`).
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         var = var_c + var_v
@@ -1098,6 +1130,8 @@ def _finish(
         if statistic is None:
             zero_var = var == 0
             reason = reason | _flag(zero_var, Reason.ZERO_VARIANCE)
+            if unresolved is not None:
+                reason = reason | _flag(zero_var & unresolved, Reason.UNRESOLVED)
             stat = effect / np.where(zero_var, np.nan, se)
         else:
             # The caller's statistic (the pooled z of proportions) may exist even where
@@ -1406,6 +1440,7 @@ def _linear_compare(
             "observed_c": control.estimate,
             "observed_v": variant.estimate,
             "reason": reason,
+            "unresolved": control.unresolved | variant.unresolved,
         }
         if control.cross is None:
             out.update(
