@@ -878,7 +878,12 @@ def _linearise(
 
         zero_x = mean["x"] == 0
         estimate = mean["y"] / mean["x"]
-        var_l = (cov["yy"] - 2 * estimate * cov["yx"] + estimate**2 * cov["xx"]) / mean["x"] ** 2
+        # (the terms of an absent x are left out, not multiplied by 0: for values near
+        # 1e155 the squared estimate overflows, and inf * 0 would be NaN)
+        has_x, has_d = sums.get("x") is not None, sums.get("d") is not None
+        var_l = cov["yy"]
+        if has_x:
+            var_l = (var_l - 2 * estimate * cov["yx"] + estimate**2 * cov["xx"]) / mean["x"] ** 2
         scale_l = (np.sqrt(msq["y"]) + np.abs(estimate) * np.sqrt(msq["x"])) ** 2 / mean["x"] ** 2
         zeroed_l = var_l <= _ZERO_RTOL * scale_l
         unresolved = unresolved | (~small & zeroed_l & (var_l != 0))
@@ -892,12 +897,19 @@ def _linearise(
 
         zero_d = mean["d"] == 0
         cov_est = mean["c"] / mean["d"]
-        var_m = (cov["cc"] - 2 * cov_est * cov["cd"] + cov_est**2 * cov["dd"]) / mean["d"] ** 2
+        var_m = cov["cc"]
+        if has_d:
+            var_m = (var_m - 2 * cov_est * cov["cd"] + cov_est**2 * cov["dd"]) / mean["d"] ** 2
         scale_m = (np.sqrt(msq["c"]) + np.abs(cov_est) * np.sqrt(msq["d"])) ** 2 / mean["d"] ** 2
         var_m = np.where(var_m <= _ZERO_RTOL * scale_m, 0.0, var_m)
-        lm = (
-            cov["yc"] - cov_est * cov["yd"] - estimate * cov["xc"] + estimate * cov_est * cov["xd"]
-        ) / (mean["x"] * mean["d"])
+        lm = cov["yc"]
+        if has_d:
+            lm = lm - cov_est * cov["yd"]
+        if has_x:
+            lm = lm - estimate * cov["xc"]
+        if has_x and has_d:
+            lm = lm + estimate * cov_est * cov["xd"]
+        lm = lm / (mean["x"] * mean["d"])
         lm = np.where((var_m == 0) | (var_l == 0), 0.0, lm)
         cov_est = np.where(zero_d, np.nan, cov_est)
         var_m = np.where(zero_d | small, np.nan, var_m)
@@ -1072,7 +1084,10 @@ def _welch_df(parts: dict[str, Any], nc: FloatArray, nv: FloatArray, use_t: bool
     if not use_t:
         return np.full(np.broadcast_shapes(np.shape(vc), np.shape(vv)), np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray((vc + vv) ** 2 / (vc**2 / (nc - 1) + vv**2 / (nv - 1)), np.float64)
+        # in shares of the total, which cannot overflow: (V_c + V_v)^2 can
+        total = vc + vv
+        share_c, share_v = vc / total, vv / total
+        return np.asarray(1 / (share_c**2 / (nc - 1) + share_v**2 / (nv - 1)), np.float64)
 
 
 def _pair(control: Any, variant: Any, kind: type) -> None:
@@ -1338,16 +1353,21 @@ def fieller_excess(
                     - q^4 (var_c var_effect - cov_c_effect^2)
 
     (the discriminant in a form without the cancellation of ``B^2 - A C``), bounded
-    when ``A > 0``; roots in the stable form ``s / A`` and ``C / s``.
+    when ``A > 0``; roots in the stable form ``s / A`` and ``C / s``, computed with
+    every term divided by ``mc^2`` so that nothing overflows. ``mc`` must not be 0.
 
     Returns:
         ``(low, high, bounded)`` of ``u``.
     """
-    a = mc**2 - q**2 * var_c
-    b = effect * mc - q**2 * cov_c_effect
-    c = effect**2 - q**2 * var_effect
-    quad = mc**2 * var_effect - 2 * effect * mc * cov_c_effect + effect**2 * var_c
-    det = var_c * var_effect - cov_c_effect**2
+    # Everything divided by mc (and the variances by mc^2): the same roots, and no
+    # overflow for means near 1e155.
+    e, vc = effect / mc, var_c / mc / mc
+    ve, k = var_effect / mc / mc, cov_c_effect / mc / mc
+    a = 1.0 - q**2 * vc
+    b = e - q**2 * k
+    c = e**2 - q**2 * ve
+    quad = ve - 2 * e * k + e**2 * vc
+    det = vc * ve - k**2
     disc = np.maximum(q**2 * quad - q**4 * det, 0.0)
     bounded = np.asarray(a > 0)
     s = b + np.where(b >= 0, 1.0, -1.0) * np.sqrt(disc)
@@ -1382,17 +1402,18 @@ def _lift(
     lift = np.where(zero_mc, np.nan, effect / np.abs(mc))
     # Interval flags only where an interval could otherwise be computed.
     defined = ~np.isnan(lift) & ~np.isnan(vc + vv + q)
-    bounded = np.asarray(mc**2 - q**2 * vc > 0)
+    bounded = np.asarray(np.abs(mc) > q * np.sqrt(vc))  # mc^2 > q^2 vc, without overflow
     reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
     if method == "delta":
-        se = np.sqrt(vv / mc**2 + mv**2 * vc / mc**4)
+        # sqrt(vv / mc^2 + mv^2 vc / mc^4), in ratios that cannot overflow
+        se = np.hypot(np.sqrt(vv) / mc, (mv / mc) * (np.sqrt(vc) / mc))
         lo, hi = lift - q * se, lift + q * se
     elif method == "log":
         same_sign = (mv != 0) & (np.sign(mc) == np.sign(mv))
         reason = reason | _flag(defined & bounded & ~same_sign, Reason.LOG_UNDEFINED)
         # log(mv / mc) as log1p(effect / mc): all its digits when mv is close to mc
         log_ratio = np.log1p(np.where(same_sign, effect / mc, np.nan))
-        se = np.sqrt(vv / mv**2 + vc / mc**2)
+        se = np.hypot(np.sqrt(vv) / mv, np.sqrt(vc) / mc)
         lo, hi = _excess_bounds(np.expm1(log_ratio - q * se), np.expm1(log_ratio + q * se), mc)
         usable = same_sign | ~bounded
         lo, hi = np.where(usable, lo, np.nan), np.where(usable, hi, np.nan)
