@@ -701,7 +701,8 @@ def _check_finite(
 
     A sum of values is infinite (or NaN) when the column holds infinite values (or
     values so large that their sum overflows); a sum of squares alone is infinite when
-    the values are about 1e154 or more away from their shift.
+    the values are about 1e154 or more away from their shift, or when infinite values
+    of both signs left the sum of values NaN, which SQLite stores as NULL (so 0).
     """
     for spec in specs:
         roles = spec.shift_roles
@@ -717,8 +718,8 @@ def _check_finite(
                 about = f" (their shift is {shift:.6g})" if shift else ""
                 raise DataError(
                     f"{_role_name(spec, r)} == {spec.columns[r]!r} has values too large to "
-                    f"square, about 1e154 or more from their typical value{about}: their sum "
-                    "of squares overflows; rescale the column."
+                    f"square (about 1e154 or more from their typical value{about}) or "
+                    "infinite values: their sum of squares overflows; rescale or drop them."
                 )
         for st in spec.stats[1:] if roles else ():  # the products of two columns
             if st[4:] in _CROSS and not np.isfinite(stats[f"{spec.label}:{st}"]).all():
