@@ -715,11 +715,15 @@ def _check_finite(
         for r in roles:
             if not np.isfinite(stats[f"{spec.label}:{_PAIRS[(r, r)]}"]).all():
                 shift = float(shifts.get(f"{spec.label}:shift_{r}", 0.0))
-                about = f" (their shift is {shift:.6g})" if shift else ""
+                size = (
+                    f"1e154 or more away from their shift, {shift:.6g}"
+                    if shift
+                    else "1e154 or more"
+                )
                 raise DataError(
                     f"{_role_name(spec, r)} == {spec.columns[r]!r} has values too large to "
-                    f"square (about 1e154 or more from their typical value{about}) or "
-                    "infinite values: their sum of squares overflows; rescale or drop them."
+                    f"square ({size}) or infinite values: their sum of squares "
+                    "overflows; rescale or drop them."
                 )
         for st in spec.stats[1:] if roles else ():  # the products of two columns
             if st[4:] in _CROSS and not np.isfinite(stats[f"{spec.label}:{st}"]).all():
