@@ -81,7 +81,7 @@ def reference(
 
 def got(agg: hk.Aggregates, metrics: list[str]) -> dict[tuple[str, str], tuple[int, ...]]:
     return {
-        (s, v): (int(agg.n[i]), *(int(agg.stats[f"{m}:sum_y"][i]) for m in metrics))
+        (s, v): (int(agg.n[i]), *(round(float(agg.raw_sum(m, "y")[i])) for m in metrics))
         for i, (s, v) in enumerate(zip(agg.segment, agg.variant, strict=True))
     }
 
