@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from hypokit._engines import Column, Dialect, Engine, resolve
 from hypokit._errors import DataError, ValidationError
+from hypokit._finite import check_finite
 from hypokit._labels import (
     ALL,
     MISSING,
@@ -821,57 +822,6 @@ def _merge_rows(
     )
 
 
-#: The role pairs of the sums of products of two different columns.
-_CROSS = frozenset(a + b for a, b in _PAIRS if a != b)
-
-
-def _role_name(spec: MetricSpec, role: str) -> str:
-    """How messages name a metric's column in ``role``: ``"rev numerator"``."""
-    if spec.kind == "ratio" and role == "y":
-        return f"{spec.label} numerator"
-    name = {"y": "column", "x": "denominator", "c": "covariate", "d": "covariate"}[role]
-    return f"{spec.label} {name}"
-
-
-def _check_finite(
-    stats: Mapping[str, FloatArray], specs: tuple[MetricSpec, ...], shifts: Mapping[str, float]
-) -> None:
-    """Refuse sums that are infinite or NaN, naming the column they come from.
-
-    A sum of values is infinite (or NaN) when the column holds infinite values (or
-    values so large that their sum overflows); a sum of squares alone is infinite when
-    the values are about 1e154 or more away from their shift, or when infinite values
-    of both signs left the sum of values NaN, which SQLite stores as NULL (so 0).
-    """
-    for spec in specs:
-        roles = spec.shift_roles
-        for r in roles:
-            if not np.isfinite(stats[f"{spec.label}:sum_{r}"]).all():
-                raise DataError(
-                    f"{_role_name(spec, r)} == {spec.columns[r]!r} has infinite values (or "
-                    "values so large that their sum overflows); drop or replace them."
-                )
-        for r in roles:
-            if not np.isfinite(stats[f"{spec.label}:{_PAIRS[(r, r)]}"]).all():
-                shift = float(shifts.get(f"{spec.label}:shift_{r}", 0.0))
-                size = (
-                    f"1e154 or more away from their shift, {shift:.6g}"
-                    if shift
-                    else "1e154 or more"
-                )
-                raise DataError(
-                    f"{_role_name(spec, r)} == {spec.columns[r]!r} has values too large to "
-                    f"square ({size}) or infinite values: their sum of squares "
-                    "overflows; rescale or drop them."
-                )
-        for st in spec.stats[1:] if roles else ():  # the products of two columns
-            if st[4:] in _CROSS and not np.isfinite(stats[f"{spec.label}:{st}"]).all():
-                cols = " and ".join(repr(spec.columns[r]) for r in st[4:])
-                raise DataError(
-                    f"{spec.label}: the sum of products of {cols} overflows; rescale them."
-                )
-
-
 def _from_sql_result(
     result: Mapping[str, Any],
     variant: str,
@@ -909,8 +859,7 @@ def _from_sql_result(
         stats,
     )
     table_shifts = {k: float(v) for k, v in (shifts or {}).items() if v}
-    _check_finite(stats, specs, table_shifts)
-    return Aggregates(
+    table = Aggregates(
         segment=tuple(segment),
         variant=tuple(kept),
         n=n,
@@ -921,6 +870,8 @@ def _from_sql_result(
         missing_variant=missing_units,
         shifts=table_shifts,
     )
+    check_finite(table)  # infinite values and overflowing squares, named by column
+    return table
 
 
 def aggregate(
