@@ -21,6 +21,7 @@ from hypokit._errors import (
     HypokitError,
     NotYetAvailableError,
     RegistryError,
+    SolveError,
     ValidationError,
 )
 from hypokit._version import __version__
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from hypokit._history import baselines
     from hypokit._impact import ImpactMap, impact_map
     from hypokit._metrics import Mean, Proportion, Ratio
+    from hypokit._monitor import Monitor, monitor
     from hypokit._over_time import OverTime
     from hypokit._records import (
         EVI,
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
         Objective,
         PlanSegment,
         SegmentCriteria,
+        StatusChange,
         prioritize,
     )
     from hypokit._registry import RecordFileError, Registry
@@ -73,6 +76,7 @@ __all__ = [
     "Learning",
     "LookSchedule",
     "Mean",
+    "Monitor",
     "NotYetAvailableError",
     "Objective",
     "OverTime",
@@ -86,6 +90,8 @@ __all__ = [
     "SegmentCriteria",
     "SegmentPlan",
     "SizingPlan",
+    "SolveError",
+    "StatusChange",
     "ValidationError",
     "__version__",
     "aggregate",
@@ -94,6 +100,7 @@ __all__ = [
     "baselines",
     "impact_map",
     "mde",
+    "monitor",
     "power",
     "prioritize",
     "size",
@@ -116,6 +123,7 @@ _LAZY = {
     "Learning": "hypokit._records",
     "LookSchedule": "hypokit._sizing",
     "Mean": "hypokit._metrics",
+    "Monitor": "hypokit._monitor",
     "Objective": "hypokit._records",
     "OverTime": "hypokit._over_time",
     "PlanSegment": "hypokit._records",
@@ -128,12 +136,14 @@ _LAZY = {
     "SegmentCriteria": "hypokit._records",
     "SegmentPlan": "hypokit._sizing",
     "SizingPlan": "hypokit._sizing",
+    "StatusChange": "hypokit._records",
     "aggregate": "hypokit._aggregate",
     "aggregate_sql": "hypokit._aggregate",
     "analyze": "hypokit._analysis",
     "baselines": "hypokit._history",
     "impact_map": "hypokit._impact",
     "mde": "hypokit._sizing",
+    "monitor": "hypokit._monitor",
     "power": "hypokit._sizing",
     "prioritize": "hypokit._records",
     "size": "hypokit._sizing",

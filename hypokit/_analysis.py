@@ -30,7 +30,16 @@ from hypokit._aggregate import (
 )
 from hypokit._errors import DataError, ValidationError
 from hypokit._findings import Finding
-from hypokit._labels import Label, check_label, find_keys, find_label
+from hypokit._finite import check_finite
+from hypokit._labels import (
+    MISSING,
+    Label,
+    check_label,
+    find_keys,
+    find_label,
+    find_segment,
+    segment_values,
+)
 from hypokit._over_time import DailyAggregates, OverTime, aggregate_by_date
 from hypokit._results import TableMixin, format_number, html_table
 from hypokit._validate import check_choice, check_open_unit, check_positive
@@ -299,15 +308,41 @@ class AnalysisResult(TableMixin):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def findings(self, kind: str | None = None, **where: str) -> list[Finding]:
-        """The findings of one ``kind`` (and ``segment=``, ``metric=``, ``variant=``)."""
+    def findings(self, kind: str | None = None, **where: Any) -> list[Finding]:
+        """The findings of one ``kind`` (and ``segment=``, ``metric=``, ``variant=``).
+
+        ``segment=`` takes a label or the tuple of a segment's values, as :meth:`row`.
+        """
         out = [f for f in self.warnings if kind is None or f.kind == kind]
         for key, value in where.items():
+            if key == "segment" and value is not None:
+                labels = list(self.segments) + [str(f.segment) for f in out if f.segment]
+                value = find_segment(value, labels) or value
             out = [f for f in out if getattr(f, key) == value]
         return out
 
-    def row(self, metric: str, segment: str = ALL, variant: Label | None = None) -> dict[str, Any]:
-        """The row of one (segment, metric, variant); ``variant`` may be left out with one."""
+    def row(
+        self,
+        metric: str,
+        segment: str | tuple[str | None, ...] = ALL,
+        variant: Label | None = None,
+    ) -> dict[str, Any]:
+        """The row of one (segment, metric, variant); ``variant`` may be left out with one.
+
+        ``segment`` is a label as the table shows it (``"new"``, ``"DE / ios"``,
+        ``'"x / y" / z'``, ``"(missing)"``, ``"(all)"`` for the whole population), or
+        the tuple of the segment's values, one per segment column (``("DE", "ios")``,
+        ``("x / y", "z")``, ``(None,)`` for a missing value). With one segment column, a
+        value that its label shows in quotes may also be given as it is (``"x / y"``),
+        except ``"(all)"`` and ``"(missing)"``, which always mean the whole population
+        and the missing values.
+        """
+        found_segment = find_segment(segment, self.segments)
+        if found_segment is None:
+            raise KeyError(
+                f"no segment {segment!r}; the result has {', '.join(map(repr, self.segments))}"
+            )
+        segment = found_segment
         if variant is None:
             if len(self.variants) != 1:
                 names = ", ".join(map(str, self.variants))
@@ -359,7 +394,8 @@ class AnalysisResult(TableMixin):
 
         Args:
             criteria: ``{segment: criterion or [criteria]}`` (segments, or ``"(all)"``,
-                each with its own criteria), or one list applied to every segment.
+                each with its own criteria; a segment by its label or the tuple of its
+                values, as in :meth:`row`), or one list applied to every segment.
             variant: Judge only this variant (default: every variant).
 
         Returns:
@@ -370,17 +406,22 @@ class AnalysisResult(TableMixin):
         if isinstance(criteria, Criterion):
             criteria = [criteria]
         if isinstance(criteria, Mapping):
-            per_segment = {
-                str(k): [v] if isinstance(v, Criterion) else list(v) for k, v in criteria.items()
-            }
+            per_segment: dict[str, list[Any]] = {}
+            for key, value in criteria.items():
+                label = find_segment(key, self.segments, "criteria key")
+                if label is None:
+                    raise ValidationError(
+                        f"criteria name segment {key!r}; the result has "
+                        f"{', '.join(map(repr, self.segments))}."
+                    )
+                if label in per_segment:
+                    raise ValidationError(
+                        f"criteria name segment {label!r} twice (as {key!r} too); give "
+                        "each segment its criteria once."
+                    )
+                per_segment[label] = [value] if isinstance(value, Criterion) else list(value)
         else:
             per_segment = {s: list(criteria) for s in self.segments}
-        unknown = [s for s in per_segment if s not in self.segments]
-        if unknown:
-            raise ValidationError(
-                f"criteria name segment {unknown[0]!r}; the result has "
-                f"{', '.join(map(repr, self.segments))}."
-            )
         if variant is not None:
             where = f"the variants of this result (column {self.aggregates.variant_column!r})"
             found = find_label("variant", variant, self.variants, where)
@@ -651,6 +692,8 @@ class AnalysisResult(TableMixin):
         """
         import matplotlib.pyplot as plt
 
+        from hypokit._plotting import literal
+
         metrics = [metric] if metric is not None else list(self.metrics)
         for m in metrics:
             if m not in self.metrics:
@@ -676,7 +719,7 @@ class AnalysisResult(TableMixin):
             from matplotlib.lines import Line2D
 
             handles = [
-                Line2D([], [], color=f"C{j}", marker="s", ls="", label=str(var))
+                Line2D([], [], color=f"C{j}", marker="s", ls="", label=literal(var))
                 for j, var in enumerate(variants)
             ]
             if len(order) > 1:
@@ -691,6 +734,8 @@ class AnalysisResult(TableMixin):
 
     def _forest(self, a: Axes, metric: str, variants: list[str], order: list[str]) -> None:
         """One metric's panel: each row's lift and interval; unbounded ends as arrows."""
+        from hypokit._plotting import literal
+
         points = []
         for j, var in enumerate(variants):
             offset = (j - (len(variants) - 1) / 2) * 0.18
@@ -724,19 +769,19 @@ class AnalysisResult(TableMixin):
             )  # fmt: skip
         a.axvline(0, color="grey", lw=1, ls="--")
         a.set_xlim(left, right)
-        a.set_title(metric)
+        a.set_title(literal(metric))
         level = "CI at each row's level"
         if len(levels) == 1:
             level = f"{round(levels.pop() * 100, 2):g}% CI"
         adjusted = (
             f", {self.correction}-adjusted" if self.correction and self.method != "bayesian" else ""
         )
-        a.set_xlabel(f"lift vs {self.control} ({level}{adjusted})")
+        a.set_xlabel(literal(f"lift vs {self.control} ({level}{adjusted})"))
         from matplotlib.ticker import PercentFormatter
 
         a.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         a.set_yticks(range(len(order)))
-        a.set_yticklabels(list(reversed(order)))
+        a.set_yticklabels([literal(seg) for seg in reversed(order)])
 
 
 def _escape(text: str) -> str:
@@ -756,7 +801,9 @@ def _stats_for(spec: MetricSpec, agg: Aggregates, rows: np.ndarray) -> Any:
     if spec.kind == "proportion":
         return stats.ProportionStats(n=n, successes=get("successes"))
     names = [s for s in spec.stats if s != "n"]
-    values = {s: get(s) for s in names}
+    values: dict[str, Any] = {s: get(s) for s in names}
+    # the sums are about the table's shifts (one per column; see hk.aggregate)
+    values.update({f"shift_{r}": agg.shift(spec.label, r) for r in spec.shift_roles})
     if spec.kind == "mean":
         return stats.MeanStats(n=n, **values)
     return stats.RatioStats(n=n, **values)
@@ -979,6 +1026,7 @@ def analyze(
             progress=progress,
         )
     agg = agg.with_totals()
+    check_finite(agg)  # infinite values and overflowing squares, named by column
 
     present = agg.variants
     found = find_label("control", control, present, f"the labels of variant column {variant!r}")
@@ -1217,7 +1265,10 @@ def _method_options(method: str, n_tune: Any, prior: Any) -> tuple[Any, Any]:
                 f"n_tune == {n_tune!r} tunes method='sequential'; method is {method!r}."
             )
         if isinstance(n_tune, Mapping):
-            n_tune = {str(k): check_positive(f"n_tune[{k!r}]", v) for k, v in n_tune.items()}
+            n_tune = {
+                k if isinstance(k, tuple) else str(k): check_positive(f"n_tune[{k!r}]", v)
+                for k, v in n_tune.items()
+            }
         else:
             n_tune = check_positive("n_tune", n_tune)
     if prior is not None:
@@ -1347,11 +1398,12 @@ def _n_tune(options: _Options, segs: tuple[str, ...], shape: tuple[int, ...]) ->
         plan = options.plan
         planned = {r.segment: float(r.n_per_arm + r.n_variant) for r in plan.rows}
         planned.setdefault(ALL, sum(planned.values()))
-        value = {s: planned.get(s, stats.DEFAULT_N_TUNE) for s in segs}
+        value = planned
     if value is None:
         value = stats.DEFAULT_N_TUNE
     if isinstance(value, Mapping):
-        out = [float(value.get(s, stats.DEFAULT_N_TUNE)) for s in segs]
+        by_label = {find_segment(k, segs) or k: v for k, v in value.items()}
+        out = [float(by_label.get(s, stats.DEFAULT_N_TUNE)) for s in segs]
         return np.broadcast_to(np.array(out)[:, None], shape)
     return np.full(shape, float(value))
 
@@ -1372,42 +1424,21 @@ def _method_values(
     """
     if options.method == "sequential":
         n = metric_n[:, :1] + metric_n[:, 1:]
-        tune = _n_tune(options, segs, n.shape)
-        seq = stats.confidence_sequence(
+        seq = _sequence(
             comp.effect,
             comp.se,
             n,
-            alpha=options.alpha,
-            alternative=options.alternative,  # type: ignore[arg-type]
-            n_tune=tune,
-            level=levels,
+            comp.control_mean,
+            comp.variant_mean,
+            comp.control_se**2,
+            comp.variant_se**2,
+            options=options,
+            tune=_n_tune(options, segs, n.shape),
+            levels=levels,
+            proportion=spec.kind == "proportion",
         )
-        # The lift's sequence inverts the effect's (Fieller): every lift L with
-        # |m_v - (1 + L) m_c| <= k sqrt(v_v + (1 + L)^2 v_c), k the sequence's multiplier
-        # of the standard error; it excludes 0 exactly when the effect's does.
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            _, lift_lo, lift_hi, lift_reason = _fieller_lift(
-                comp.effect,
-                comp.control_mean,
-                comp.variant_mean,
-                comp.control_se**2,
-                comp.variant_se**2,
-                seq.radius / comp.se,
-                options.alternative,  # type: ignore[arg-type]
-                "fieller",
-            )
-        out = {
-            "effect_ci_low": np.asarray(seq.ci_low),
-            "effect_ci_high": np.asarray(seq.ci_high),
-            "p_value": np.asarray(seq.p_value),
-            "lift_ci_low": lift_lo,
-            "lift_ci_high": lift_hi,
-            "_reason": (comp.reason & ~_LIFT_MASK) | lift_reason,
-        }
-        if spec.kind == "proportion":
-            out["effect_ci_low"] = np.maximum(out["effect_ci_low"], -1.0)
-            out["effect_ci_high"] = np.minimum(out["effect_ci_high"], 1.0)
-        return out
+        seq["_reason"] = (comp.reason & ~_LIFT_MASK) | seq.pop("lift_reason")
+        return seq
     if options.method == "bayesian":
         prior = stats.Prior() if options.prior is None else options.prior
         better = options.alternative != "less"
@@ -1434,6 +1465,60 @@ def _method_values(
         out["p_value"] = np.full(comp.effect.shape, np.nan)
         return out
     return {}
+
+
+def _sequence(
+    effect: np.ndarray,
+    se: np.ndarray,
+    n: np.ndarray,
+    control_mean: np.ndarray,
+    variant_mean: np.ndarray,
+    control_var: np.ndarray,
+    variant_var: np.ndarray,
+    *,
+    options: _Options,
+    tune: Any,
+    levels: Any = None,
+    proportion: bool = False,
+) -> dict[str, np.ndarray]:
+    """The confidence sequence of the effect and the lift's, with the always-valid p-value.
+
+    The lift's sequence inverts the effect's (Fieller): every lift ``L`` with
+    ``|m_v - (1 + L) m_c| <= k sqrt(v_v + (1 + L)^2 v_c)``, ``k`` the sequence's multiple
+    of the standard error, so it excludes 0 exactly when the effect's does. ``levels``
+    sets each row's level (the mixture stays tuned for the analysis's alpha).
+    """
+    seq = stats.confidence_sequence(
+        effect,
+        se,
+        n,
+        alpha=options.alpha,
+        alternative=options.alternative,  # type: ignore[arg-type]
+        n_tune=tune,
+        level=levels,
+    )
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        _, lift_lo, lift_hi, lift_reason = _fieller_lift(
+            effect,
+            control_mean,
+            variant_mean,
+            control_var,
+            variant_var,
+            seq.radius / se,
+            options.alternative,  # type: ignore[arg-type]
+            "fieller",
+        )
+    low, high = np.asarray(seq.ci_low), np.asarray(seq.ci_high)
+    if proportion:
+        low, high = np.maximum(low, -1.0), np.minimum(high, 1.0)
+    return {
+        "effect_ci_low": low,
+        "effect_ci_high": high,
+        "p_value": np.asarray(seq.p_value),
+        "lift_ci_low": lift_lo,
+        "lift_ci_high": lift_hi,
+        "lift_reason": lift_reason,
+    }
 
 
 def _finish_rows(
@@ -1574,21 +1659,33 @@ def _seg(segment: str, columns: Sequence[str] = (), *, start: bool = False) -> s
     ``"the whole population"`` for ``"(all)"``; ``"segment 'new' of customer_type"``
     with one column (``"segment 'new'"`` when that column is itself called
     ``segment``, as in an aggregates table); ``"segment country='DE', platform='ios'"``
-    with several, the label split where :func:`hypokit.aggregate` joined the values
-    with ``" / "``. When a value itself contains ``" / "`` the split would be
-    ambiguous, and the whole label is kept: ``"segment 'a / b / ios' of country /
+    with several, each value as the data holds it (the label read back with
+    :func:`hypokit._labels.segment_values`: ``'"x / y" / z'`` is ``team='x / y',
+    platform='z'``). A missing value is ``(missing)``, unquoted: ``"segment (missing) of
+    customer_type"``, never the value ``'(missing)'``. A label that is not one of
+    hypokit's (a plan's segment name) is kept whole: ``"segment 'a / b / c' of country /
     platform"``.
     """
-    parts = segment.split(" / ")
+    values = segment_values(segment)
+    named = bool(columns) and tuple(columns) != ("segment",)
     if segment == ALL:
         text = "the whole population"
-    elif len(columns) > 1 and len(parts) == len(columns):
-        text = "segment " + ", ".join(f"{c}={v!r}" for c, v in zip(columns, parts, strict=True))
-    elif columns and tuple(columns) != ("segment",):
+    elif named and values is not None and len(values) == len(columns) == 1:
+        text = f"segment {_value(values[0])} of {columns[0]}"
+    elif named and values is not None and len(values) == len(columns):
+        text = "segment " + ", ".join(
+            f"{c}={_value(v)}" for c, v in zip(columns, values, strict=True)
+        )
+    elif named:
         text = f"segment {segment!r} of {' / '.join(columns)}"
     else:
         text = f"segment {segment!r}"
     return text[:1].upper() + text[1:] if start else text
+
+
+def _value(value: str | None) -> str:
+    """A segment value in a message: quoted as Python writes it, ``(missing)`` if missing."""
+    return MISSING if value is None else repr(value)
 
 
 def _segments_of(columns: Sequence[str]) -> str:
@@ -1634,6 +1731,7 @@ def _pad(
         segment_columns=agg.segment_columns,
         variant_column=agg.variant_column,
         missing_variant=agg.missing_variant,
+        shifts=agg.shifts,
     )
 
 
@@ -1794,7 +1892,7 @@ def _segment_checks(
         # The population the pooled number averages over: units for a mean, the
         # denominator for a ratio (a ratio of sums weights its segments by their share
         # of the denominator), in every arm.
-        base = agg.n if spec.kind == "mean" else agg.stats[f"{spec.label}:sum_x"]
+        base = agg.n if spec.kind == "mean" else agg.raw_sum(spec.label, "x")
         size = base[grid[1:]].sum(axis=1)
         metric_n = agg.stats[f"{spec.label}:n"][grid[1:]]  # (S-1, arms)
         simpson = stats.simpson(
@@ -1940,7 +2038,8 @@ def _plan_check(
     if not isinstance(plan, SizingPlan):
         raise ValidationError(f"plan == {plan!r}, must be a SizingPlan from hk.size.")
     for row in plan.rows:
-        if row.segment not in segs:
+        label = find_segment(row.segment, segs)
+        if label is None:
             findings.append(
                 Finding(
                     "underpowered",
@@ -1951,7 +2050,7 @@ def _plan_check(
                 )
             )
             continue
-        i = segs.index(row.segment)
+        i = segs.index(label)
         need = [row.n_per_arm] + [row.n_variant] * (len(arms) - 1)
         short = [
             (a, int(units[i, j]), n)
@@ -1964,13 +2063,13 @@ def _plan_check(
             findings.append(
                 Finding(
                     "underpowered",
-                    f"{_seg(row.segment, columns, start=True)} has too little data for the "
+                    f"{_seg(label, columns, start=True)} has too little data for the "
                     f"planned MDE ({_num(row.mde)} on {row.metric}): {detail} units per arm "
                     f"({worst:.0%} of plan). A non-significant result there is not evidence "
                     "of no effect.",
-                    segment=row.segment,
+                    segment=label,
                     metric=row.metric,
                     severity="warning",
-                    columns=_columns_of(row.segment, columns),
+                    columns=_columns_of(label, columns),
                 )
             )

@@ -7,22 +7,31 @@ frequentist, sequential or Bayesian method, and day by day (``--date``, ``--over
 ``hypokit demo`` prints the shipped example; ``new`` and ``report`` write notebooks and
 reports; the commands for records are in :mod:`hypokit._cli_records`.
 
-Exit codes: 0 when the command ran, 1 for findings when asked to fail on them
-(``hypokit analyze --fail-on-warning``), 2 for usage and input errors.
+Exit codes: 0 when the command ran, 1 for findings (``hypokit check``, ``hypokit
+analyze --fail-on-warning``), 2 for usage and input errors, with one line on stderr
+naming the argument, file or column at fault; 3 for an unexpected error, a bug, with
+one line asking to report it (``HYPOKIT_DEBUG=1`` or ``--debug`` prints the
+traceback); 130 when interrupted (Ctrl-C); 141 when the reader of the output went away
+(``hypokit ... | head``), as for a process ended by SIGPIPE. No exception leaves
+:func:`main` as a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from hypokit._errors import HypokitError
+from hypokit._files import check_output_file, reason, write_text
 from hypokit._version import __version__
 
 if TYPE_CHECKING:
@@ -31,11 +40,62 @@ if TYPE_CHECKING:
     from hypokit._over_time import OverTime
     from hypokit.stats import Prior
 
-__all__ = ["main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
+
+#: The exit codes (README, "Command line").
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+#: Longest message printed; longer ones (a huge argument echoed back) are cut.
+_MAX_MESSAGE = 2000
+
+
+def one_line(text: object) -> str:
+    """``text`` as one printable line: line breaks joined, other controls escaped.
+
+    A message of several lines (a third-party error quoting a query) keeps its first
+    line when the whole would be long.
+    """
+    try:
+        raw = str(text)
+    except Exception:  # an exception whose message cannot be made
+        raw = f"({type(text).__name__}, no message)"
+    parts = [part.strip() for part in raw.splitlines()]
+    parts = [part for part in parts if part]
+    line = " ".join(parts)
+    if len(parts) > 1 and len(line) > 200:
+        line = parts[0] + " (...)"
+    line = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line
+    )
+    if len(line) > _MAX_MESSAGE:  # keep the start and the end, which says what was expected
+        line = line[: _MAX_MESSAGE // 2] + " (...) " + line[-_MAX_MESSAGE // 2 :]
+    return line
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut in the middle when long, for echoing an argument back."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit // 2]!r}...{text[-limit // 4 :]!r} ({len(text):,} characters)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (and the usage left to ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``PROG: error: MESSAGE (see 'PROG --help')`` and exit with status 2."""
+        self.exit(
+            EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see '{self.prog} --help')\n"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hypokit",
         description=(
             "Outcome-driven experimentation: size and analyze A/B tests per customer segment."
@@ -47,11 +107,21 @@ def _parser() -> argparse.ArgumentParser:
             "      --segments segment --metric converted:proportion\n"
             "  hypokit demo\n"
             "\n"
-            "Run 'hypokit COMMAND --help' for a command's options."
+            "Run 'hypokit COMMAND --help' for a command's options.\n"
+            "\n"
+            "Exit status: 0 done; 1 findings (check, analyze --fail-on-warning); 2 a usage or\n"
+            "input error, told in one line naming the argument, file or column; 3 an\n"
+            "unexpected error, a bug: please report it (--debug or HYPOKIT_DEBUG=1 prints\n"
+            "the traceback); 130 interrupted; 141 the reader of the output went away."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hypokit {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback of an error (also HYPOKIT_DEBUG=1); anywhere on the line",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     size = sub.add_parser(
@@ -124,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
         "--looks",
         metavar="N|FRACTIONS",
         help="stop early at planned looks: a number of equally spaced looks (4), or their "
-        "information fractions, increasing and ending at 1 (0.25,0.5,1)",
+        f"information fractions, increasing and ending at 1 (0.25,0.5,1); at most {MAX_LOOKS}",
     )
     g.add_argument(
         "--spending",
@@ -138,7 +208,8 @@ def _parser() -> argparse.ArgumentParser:
         "--segments-csv",
         metavar="FILE",
         help="CSV with a 'segment' column, 'traffic' and optional per-segment baseline, "
-        "mean, sd, correlation and mde columns",
+        "mean, sd, correlation and mde columns; one row per segment (a segment on two "
+        "rows is refused)",
     )
     t.add_argument("--whole-weeks", action="store_true", help="round durations up to whole weeks")
     h = size.add_argument_group("historical data")
@@ -168,9 +239,10 @@ def _parser() -> argparse.ArgumentParser:
         "--output-dir", default="hypokit-demo", help="where to write the notebook and report"
     )
     demo.add_argument("--no-report", action="store_true", help="print only, write nothing")
-    from hypokit import _cli_records
+    from hypokit import _cli_monitor, _cli_records
 
     _cli_records.add_parsers(sub)
+    _cli_monitor.add_parser(sub)
     new = sub.add_parser(
         "new",
         help="create a notebook from a template",
@@ -182,7 +254,13 @@ def _parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  hypokit new --list\n"
             "  hypokit new sizing checkout-sizing -p mde=0.05 -p correction=bonferroni\n"
-            "  hypokit new analysis express-pay -p data_path=events.parquet"
+            "  hypokit new analysis express-pay -p data_path=events.parquet\n"
+            "\n"
+            "NAME is 1-100 ASCII letters, digits, '-', '_' and '.', starting with a letter or\n"
+            "digit. Each -p value is checked against what the template accepts (a rate in\n"
+            "(0, 1), one of its choices, a date, ...); a refused one names the parameter and\n"
+            "what was expected. An existing notebook is replaced only with --force, and\n"
+            "never through a symbolic link."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -212,27 +290,138 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_segments_csv(path: str) -> dict[str, dict[str, float]]:
-    import pandas as pd
+def _segment_checks() -> dict[str, Callable[[str, Any], float]]:
+    """The columns of ``--segments-csv`` besides ``segment``, and the rule of each."""
+    from hypokit._validate import (
+        check_correlation,
+        check_finite,
+        check_open_unit,
+        check_positive,
+    )
 
-    from hypokit._history import read_frame
+    return {
+        "traffic": check_positive,
+        "baseline": check_open_unit,
+        "mean": check_finite,
+        "sd": check_positive,
+        "correlation": check_correlation,
+        "mde": check_finite,
+    }
 
-    frame = read_frame(path, name="--segments-csv")
-    if "segment" not in frame.columns or "traffic" not in frame.columns:
-        have = ", ".join(map(repr, frame.columns))
-        raise HypokitError(
-            f"--segments-csv {path!r} needs columns 'segment' and 'traffic'; it has {have}."
+
+def _segments_text(path: str) -> str:
+    """The text of ``--segments-csv``: UTF-8 (a BOM is fine), gzip when named .gz."""
+    import gzip
+    import zlib
+
+    from hypokit._errors import DataError
+    from hypokit._files import input_kind, read_bytes
+
+    arg = f"--segments-csv {path!r}"
+    input_kind(path, "--segments-csv")
+    lower = path.lower()
+    if not lower.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        raise DataError(f"{arg}: expected a .csv, .csv.gz or .tsv file.")
+    data = read_bytes(path, "--segments-csv")
+    if lower.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            raise DataError(f"{arg} is not gzip-compressed; expected a .csv.gz file.") from None
+    if not data.strip():
+        raise DataError(
+            f"{arg} is empty; expected a header line 'segment,traffic,...' and a row per segment."
         )
-    out: dict[str, dict[str, float]] = {}
-    for col in ("traffic", "baseline", "mean", "sd", "correlation", "mde"):
-        if col in frame.columns:
-            values = pd.to_numeric(frame[col], errors="coerce")
-            if values.isna().any():
-                row = int(values.isna().to_numpy().nonzero()[0][0]) + 2
-                raise HypokitError(
-                    f"--segments-csv {path!r}, line {row}: column {col!r} must be a number."
-                )
-            out[col] = {str(s): float(v) for s, v in zip(frame["segment"], values, strict=True)}
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{arg} is UTF-16 text; save it as UTF-8.")
+    if b"\0" in data:
+        at = data.index(b"\0")
+        raise DataError(f"{arg} holds binary data (a NUL byte at offset {at}); expected CSV text.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(f"{arg}, line {line}: not UTF-8 text; save the file as UTF-8.") from None
+
+
+def _read_segments_csv(path: str) -> dict[str, dict[str, float]]:
+    """``--segments-csv``: {column: {segment: value}}, every value checked with its line.
+
+    A ``segment`` and a ``traffic`` column, optionally ``baseline``, ``mean``, ``sd``,
+    ``correlation`` and ``mde``; a value in every cell. Refused, naming the line: an
+    unknown or repeated column, an empty segment, ``(all)``, a segment on two rows (its
+    traffic would be ambiguous), a cell that is not a finite number or breaks the
+    column's rule. Segment names are kept as written (``NA`` is a segment, not a
+    missing value); spaces around cells are ignored.
+    """
+    import csv
+    import io
+
+    from hypokit._aggregate import ALL
+    from hypokit._errors import DataError, ValidationError
+
+    arg = f"--segments-csv {path!r}"
+    text = _segments_text(path)
+    delimiter = "\t" if path.lower().endswith(".tsv") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    checks = _segment_checks()
+    try:
+        header = [h.strip() for h in next(reader)]
+        rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise DataError(f"{arg}, line {reader.line_num}: not valid CSV ({exc}).") from None
+    known = ("segment", *checks)
+    for name in header:
+        if header.count(name) > 1:
+            raise DataError(f"{arg}: the column {name!r} appears twice in the header.")
+        if name not in known:
+            hint = ""
+            if len(header) == 1 and (";" in name or "\t" in name):
+                hint = " (the columns must be separated by commas)"
+            raise DataError(
+                f"{arg}: unknown column {name!r}{hint}; the columns are segment, traffic "
+                "and optionally baseline, mean, sd, correlation, mde."
+            )
+    if "segment" not in header or "traffic" not in header:
+        have = ", ".join(map(repr, header))
+        raise DataError(f"{arg} needs columns 'segment' and 'traffic'; it has {have}.")
+    if not rows:
+        raise DataError(f"{arg} has a header line but no rows; expected one row per segment.")
+    out: dict[str, dict[str, float]] = {name: {} for name in header if name != "segment"}
+    lines: dict[str, int] = {}
+    for line, row in rows:
+        if len(row) != len(header):
+            raise DataError(
+                f"{arg}, line {line}: {len(row)} cells, but the header has {len(header)}."
+            )
+        cells = dict(zip(header, (c.strip() for c in row), strict=True))
+        segment = cells["segment"]
+        if not segment:
+            raise DataError(f"{arg}, line {line}: the segment is empty.")
+        if segment == ALL:
+            raise DataError(
+                f"{arg}, line {line}: {ALL!r} is the name hypokit keeps for the whole "
+                "population; rename the segment."
+            )
+        if segment in lines:
+            raise DataError(
+                f"{arg}: segment {segment!r} is on line {lines[segment]} and on line {line}; "
+                "give each segment one row (add their traffic up if both are meant)."
+            )
+        lines[segment] = line
+        for name, check in checks.items():
+            if name not in cells:
+                continue
+            try:
+                value = float(cells[name])
+            except ValueError:
+                raise DataError(
+                    f"{arg}, line {line}: column {name!r} must be a number; it is {cells[name]!r}."
+                ) from None
+            try:
+                out[name][segment] = check(name, value)
+            except ValidationError as exc:
+                raise DataError(f"{arg}, line {line}, segment {segment!r}: {exc}") from None
     return out
 
 
@@ -240,6 +429,8 @@ def _run_size(ns: argparse.Namespace) -> int:
     import hypokit as hk
 
     per_segment = _read_segments_csv(ns.segments_csv) if ns.segments_csv else {}
+    if ns.data is not None:
+        _data_argument([ns.data], name="--data")
 
     def pick(name: str, value: Any) -> Any:
         return per_segment.get(name, value)
@@ -295,19 +486,33 @@ def _run_size(ns: argparse.Namespace) -> int:
     return 0
 
 
+#: The most planned looks ``--looks`` accepts. rpact allows 20; beyond about 500 the
+#: boundaries' recursive integration fails, and sooner for small alphas (1e-3: 300).
+MAX_LOOKS = 100
+
+
 def _parse_looks(text: str | None) -> int | list[float] | None:
     """``--looks``: a number of looks (``4``) or information fractions (``0.25,0.5,1``)."""
     if text is None:
         return None
+    looks: int | list[float]
     try:
         if "," in text or "." in text:
-            return [float(part) for part in text.split(",")]
-        return int(text)
+            looks = [float(part) for part in text.split(",")]
+        else:
+            looks = int(text)
     except ValueError:
         raise HypokitError(
-            f"--looks {text!r}: expected a number of looks (e.g. 4) or information "
+            f"--looks {_short(text)}: expected a number of looks (e.g. 4) or information "
             "fractions, increasing and ending at 1 (e.g. 0.25,0.5,1)."
         ) from None
+    count = looks if isinstance(looks, int) else len(looks)
+    if count > MAX_LOOKS:
+        raise HypokitError(
+            f"--looks {_short(text)}: {count:,} looks; "
+            f"expected at most {MAX_LOOKS} (daily looks for three months)."
+        )
+    return looks
 
 
 def _print_plan(plan: Any, fmt: str) -> None:
@@ -339,6 +544,11 @@ def _print_plan(plan: Any, fmt: str) -> None:
 def _run_demo(ns: argparse.Namespace) -> int:
     from hypokit.datasets import demo_analysis, demo_sizing
 
+    if not ns.no_report:  # refuse a bad --output-dir before printing anything
+        from hypokit._files import ensure_folder
+
+        folder = ensure_folder(ns.output_dir, "--output-dir")
+        check_output_file(folder / "checkout-analysis.html", "--output-dir", create=False)
     print(demo_sizing())
     print()
     print(demo_analysis())
@@ -347,7 +557,11 @@ def _run_demo(ns: argparse.Namespace) -> int:
         from hypokit._templates import new_notebook
 
         notebook = new_notebook(
-            "analysis", "checkout-analysis", folder=ns.output_dir, overwrite=True
+            "analysis",
+            "checkout-analysis",
+            folder=ns.output_dir,
+            overwrite=True,
+            folder_argument="--output-dir",
         )
         report = render_report(notebook, execute=True)
         print()
@@ -639,17 +853,142 @@ def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
     return out
 
 
-def _data_argument(paths: Sequence[str]) -> str | list[str]:
-    """One path or glob as given, several as a list; refuse CSV and Parquet mixed."""
-    if len(paths) == 1:
-        return paths[0]
+_GLOB_CHARS = "*?["
+
+
+def _matches(path: str) -> list[str]:
+    """The local files a PATH_OR_GLOB argument names (none for a remote address)."""
+    import glob
+
+    if "://" in path:
+        return []
+    if any(ch in path for ch in _GLOB_CHARS):
+        return sorted(glob.glob(path, recursive=True))
+    return [path]
+
+
+def _sniff_data_file(arg: str, path: str, name: str = "PATH_OR_GLOB") -> None:
+    """Refuse a data file that cannot be what its name says, before DuckDB reads it.
+
+    An empty file, a CSV that is binary or not UTF-8 text or has no rows, a Parquet file
+    without Parquet's magic bytes. Pipes and devices are left alone (reading their
+    first bytes would consume them).
+    """
+    from hypokit._errors import DataError
+    from hypokit._files import input_kind, read_bytes
+
+    where = f"{name} {arg!r}" if arg == path else f"{name} {arg!r} matches {path!r}, which"
+    label = name if arg == path else f"{name} {arg!r}: the match"
+    if input_kind(path, label) != "file":
+        return
+    head = read_bytes(path, label, 65536)
+    lower = path.lower()
+    size = os.path.getsize(path)
+    if size == 0:
+        raise DataError(f"{where} is an empty file; expected a CSV or Parquet file with data.")
+    if lower.endswith((".parquet", ".pq")):
+        with open(path, "rb") as f:
+            f.seek(max(size - 4, 0))
+            tail = f.read(4)
+        if size < 12 or head[:4] != b"PAR1" or tail != b"PAR1":
+            raise DataError(
+                f"{where} is not a Parquet file (no PAR1 magic bytes at both ends; "
+                "truncated, or another format)."
+            )
+        return
+    if lower.endswith(".gz"):
+        if head[:2] != b"\x1f\x8b":
+            raise DataError(f"{where} is not gzip-compressed; expected a .csv.gz file.")
+        return
+    formats = {
+        b"PAR1": "a Parquet file; name it .parquet",
+        b"\x1f\x8b": "gzip-compressed; name it .csv.gz",
+        b"PK\x03\x04": "a zip archive (an Excel .xlsx?); export it as CSV",
+        b"\xff\xfe": "UTF-16 text; save it as UTF-8",
+        b"\xfe\xff": "UTF-16 text; save it as UTF-8",
+    }
+    for magic, what in formats.items():
+        if head.startswith(magic):
+            raise DataError(f"{where} is {what}.")
+    if b"\0" in head:
+        at = head.index(b"\0")
+        raise DataError(
+            f"{where} holds binary data (a NUL byte at offset {at}); expected CSV text."
+        )
+    import codecs
+
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == size)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{where} is not UTF-8 text (byte offset {exc.start}); save it as UTF-8 CSV."
+        ) from None
+    if len(head) == size:
+        lines = [line for line in head.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise DataError(f"{where} has a header line but no rows; expected one row per unit.")
+
+
+def _data_argument(
+    paths: Sequence[str], output: str | None = None, name: str = "PATH_OR_GLOB"
+) -> str | list[str]:
+    """One path or glob as given, several as a list, after checking the files.
+
+    Refused: CSV and Parquet mixed; a folder; a file given twice or matched by two
+    arguments (its units would count twice); ``--output`` naming one of the inputs;
+    files that cannot be what their names say (see :func:`_sniff_data_file`).
+    """
+    from hypokit._errors import DataError
+    from hypokit._files import check_path_text, input_kind
+
     kinds = {"parquet" if p.lower().endswith((".parquet", ".pq")) else "csv" for p in paths}
     if len(kinds) > 1:
         raise HypokitError(
-            f"PATH_OR_GLOB arguments mix CSV and Parquet files ({', '.join(paths)}); "
+            f"{name} arguments mix CSV and Parquet files ({', '.join(paths)}); "
             "give files of one kind."
         )
-    return list(paths)
+    seen: dict[tuple[int, int], tuple[str, str]] = {}
+    for arg in paths:
+        check_path_text(arg, name)
+        literal = "://" not in arg and not any(ch in arg for ch in _GLOB_CHARS)
+        if literal and os.path.isdir(arg):
+            raise DataError(
+                f"{name} {arg!r} is a folder; give its files, e.g. "
+                f"'{os.path.join(arg, '*.parquet')}' (quoted)."
+            )
+        if literal:
+            input_kind(arg, name)  # no such file, a broken link
+        for path in _matches(arg):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                first, first_path = seen[key]
+                if arg != first:
+                    files = "" if (arg, first) == (path, first_path) else f" ({path!r})"
+                    problem = f"{first!r} and {arg!r} name the same file{files}"
+                elif path == first_path:
+                    problem = f"{arg!r} is given twice"
+                else:
+                    problem = f"{arg!r} matches one file twice ({first_path!r}, {path!r})"
+                raise DataError(f"{name} {problem}; its units would count twice.")
+            seen[key] = (arg, path)
+            if os.path.isfile(path):
+                _sniff_data_file(arg, path, name)
+    if output is not None:
+        try:
+            out = os.stat(output)
+        except OSError:
+            out = None
+        if out is not None and (out.st_dev, out.st_ino) in seen:
+            given = seen[(out.st_dev, out.st_ino)][0]
+            raise DataError(
+                f"--output {output!r} is one of the input files ({given!r}); writing it would "
+                "destroy the data. Choose another file name."
+            )
+    return paths[0] if len(paths) == 1 else list(paths)
 
 
 def _output_kind(path: str | None) -> str | None:
@@ -662,9 +1001,7 @@ def _output_kind(path: str | None) -> str | None:
         kind = "html"
     else:
         raise HypokitError(f"--output {path!r}: expected a .csv or .html file name.")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise HypokitError(f"--output {path!r}: no such folder {folder!r}.")
+    check_output_file(path, "--output", create=False)
     return kind
 
 
@@ -718,7 +1055,7 @@ def _run_analyze(ns: argparse.Namespace) -> int:
     metrics = _parse_metrics(ns.metrics)
     allocation = _parse_allocation(ns.allocation)
     output = _output_kind(ns.output)
-    data = _data_argument(ns.paths)
+    data = _data_argument(ns.paths, ns.output)
     prior = _prior(ns)
     if ns.over_time and ns.date is None:
         raise HypokitError("--over-time needs --date COL (the day each unit entered).")
@@ -993,16 +1330,15 @@ def _write_output(
     sources: Sequence[str],
     note: str = "",
 ) -> None:
-    """``--output``: the rows (the day-by-day rows with ``--over-time``) as CSV, or a page."""
-    try:
-        if kind == "csv":
-            (result if days is None else days).to_pandas().to_csv(path, index=False)
-        else:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(_html_page(result, sources, note, days))
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise HypokitError(f"--output {path!r}: cannot write it ({reason}).") from None
+    """``--output``: the rows (the day-by-day rows with ``--over-time``) as CSV, or a page.
+
+    Written in one step: a full disk or an interruption leaves no half file.
+    """
+    if kind == "csv":
+        text = (result if days is None else days).to_pandas().to_csv(index=False)
+    else:
+        text = _html_page(result, sources, note, days)
+    write_text(path, text, "--output")
 
 
 def _run_new(ns: argparse.Namespace) -> int:
@@ -1012,47 +1348,174 @@ def _run_new(ns: argparse.Namespace) -> int:
         for kind in kinds():
             print(kind)
         return 0
-    if not ns.kind or not ns.name:
+    if ns.kind is None or ns.name is None:
         raise HypokitError("give KIND and NAME (hypokit new KIND NAME), or --list.")
-    parameters = {}
+    parameters: dict[str, str] = {}
     for item in ns.parameter:
         key, sep, value = item.partition("=")
         if not sep or not key.isidentifier():
             raise HypokitError(f"-p {item!r}: expected KEY=VALUE with KEY a parameter name.")
+        if key in parameters:
+            raise HypokitError(f"-p {key}=... is given twice; give each parameter once.")
         parameters[key] = value
     path = new_notebook(ns.kind, ns.name, parameters, folder=ns.folder, overwrite=ns.force)
     print(f"wrote {path}")
     return 0
 
 
+def _run_report(ns: argparse.Namespace) -> int:
+    from hypokit._report import render_report
+
+    out = render_report(ns.notebook, ns.output, execute=ns.execute, show_code=ns.show_code)
+    print(f"wrote {out}")
+    return 0
+
+
+def _debug_requested(args: list[str]) -> tuple[list[str], bool]:
+    """``args`` without ``--debug``, and whether debugging was asked for.
+
+    ``--debug`` is accepted anywhere before ``--``; ``HYPOKIT_DEBUG`` set to anything
+    but empty, 0, false or no asks too.
+    """
+    end = args.index("--") if "--" in args else len(args)
+    flag = "--debug" in args[:end]
+    rest = [a for a in args[:end] if a != "--debug"] + args[end:]
+    env = os.environ.get("HYPOKIT_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+    return rest, flag or env
+
+
+def _say(prog: str, kind: str, message: object) -> None:
+    """One line on stderr: ``PROG: KIND: MESSAGE``."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    print(f"{prog}: {kind}: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _warnings_on_one_line(prog: str) -> Iterator[None]:
+    """Warnings (from hypokit or the libraries it uses) as one line each on stderr.
+
+    Only how they are shown changes: the filters in force (``-W error`` among them)
+    still apply.
+    """
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        _say(prog, "warning", f"{category.__name__}: {message}")
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def _tolerant_stdout() -> None:
+    """Print what a terminal cannot encode as escapes instead of failing on it."""
+    stream = sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _stdout_gone() -> None:
+    """After a broken pipe: send what is left of stdout nowhere, silently."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _run(ns: argparse.Namespace) -> int:
+    if ns.command == "size":
+        return _run_size(ns)
+    if ns.command == "analyze":
+        return _run_analyze(ns)
+    if ns.command == "demo":
+        return _run_demo(ns)
+    if ns.command == "new":
+        return _run_new(ns)
+    if ns.command == "report":
+        return _run_report(ns)
+    if ns.command == "monitor":
+        from hypokit import _cli_monitor
+
+        return _cli_monitor.run(ns)
+    from hypokit import _cli_records
+
+    return _cli_records.run(ns)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage or input error)."""
-    parser = _parser()
-    ns = parser.parse_args(argv)
-    if ns.command is None:
-        parser.print_help()
-        return 2
+    """Run the command line and return its exit code.
+
+    0: the command ran; 1: findings (``check``, ``analyze --fail-on-warning``); 2: a
+    usage or input error, told in one line on stderr that names the argument, file or
+    column; 3: an unexpected error (a bug), told in one line asking to report it, with
+    the traceback under ``--debug`` or ``HYPOKIT_DEBUG=1``; 130: interrupted; 141: the
+    reader of the output went away. Usage errors found by the argument parser, and
+    ``--help``/``--version``, end in ``SystemExit`` as argparse does.
+    """
+    args, debug = _debug_requested(list(sys.argv[1:] if argv is None else argv))
+    prog = "hypokit"
     try:
-        if ns.command == "size":
-            return _run_size(ns)
-        if ns.command == "analyze":
-            return _run_analyze(ns)
-        if ns.command == "demo":
-            return _run_demo(ns)
-        if ns.command == "new":
-            return _run_new(ns)
-        if ns.command == "report":
-            from hypokit._report import render_report
-
-            out = render_report(ns.notebook, ns.output, execute=ns.execute, show_code=ns.show_code)
-            print(f"wrote {out}")
-            return 0
-        from hypokit import _cli_records
-
-        return _cli_records.run(ns)
+        parser = _parser()
+        _tolerant_stdout()
+        ns, extra = parser.parse_known_args(args)
+        if extra:  # named by the command they were given to, not by "hypokit"
+            command = f"hypokit {ns.command}" if ns.command else "hypokit"
+            _say(
+                command,
+                "error",
+                f"unrecognized arguments: {' '.join(extra)} (see '{command} --help')",
+            )
+            raise SystemExit(EXIT_USAGE)
+        if ns.command is None:
+            parser.print_help()
+            _say(prog, "error", "give a COMMAND (the commands are listed above).")
+            return EXIT_USAGE
+        prog = f"hypokit {ns.command}"
+        with _warnings_on_one_line(prog):
+            return _run(ns)
     except HypokitError as exc:
-        print(f"hypokit {ns.command}: error: {exc}", file=sys.stderr)
-        return 2
+        if debug:
+            traceback.print_exc()
+        _say(prog, "error", exc)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        _stdout_gone()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # the file system or the network, on a path not checked earlier
+        if debug:
+            traceback.print_exc()
+        name = exc.filename
+        if isinstance(name, bytes):
+            name = os.fsdecode(name)
+        where = f"{str(name)!r}: " if name is not None else ""
+        _say(prog, "error", f"{where}{reason(exc)}.")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        _say(prog, "error", "interrupted.")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the last resort: a bug, never a traceback unless asked
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else " (--debug or HYPOKIT_DEBUG=1 shows the traceback)"
+        detail = one_line(exc)[:300].rstrip(". ")
+        what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        _say(
+            prog,
+            "internal error",
+            f"{what}. This is a bug in hypokit {__version__}; please report it with the "
+            f"command that caused it{hint}.",
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

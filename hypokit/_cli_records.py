@@ -2,8 +2,14 @@
 
 Every command reads the YAML registry (``--registry``, default ``records``, or the
 ``HYPOKIT_REGISTRY`` environment variable), which must be an existing folder: a path
-that does not exist, or is a file, exits with status 2 and names it. Dates default to
+that does not exist, is a file or cannot be used (a symbolic link loop, a name too
+long, no permission) exits with status 2 and one line naming it. Dates default to
 today here, and only here: pass ``--as-of`` for reproducible output in CI.
+
+``learnings renew`` and ``learnings retire`` save: they wait at most
+``--lock-timeout`` seconds (default 10) for another save's lock, and a save that
+fails (a full disk, a read-only folder) exits with status 2 naming the file; nothing
+is changed on disk then.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ import argparse
 import datetime as dt
 import json
 import os
+import stat
 import sys
+from argparse import SUPPRESS
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,18 +43,57 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _common(p: argparse.ArgumentParser, *, dated: bool = True) -> None:
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
+def _saving(p: argparse.ArgumentParser) -> None:
+    from hypokit._registry import DEFAULT_LOCK_TIMEOUT
+
+    p.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        default=DEFAULT_LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help="wait at most this long for another save to finish (default: %(default)g)",
+    )
+
+
+def _common(p: argparse.ArgumentParser, *, dated: bool = True, action: bool = False) -> None:
+    """The options every record command takes.
+
+    An action's parser (``learnings renew``) takes them too, with no defaults of its
+    own, so ``hypokit learnings --registry DIR renew ID`` keeps the ``--registry``
+    given before the action.
+    """
     p.add_argument(
         "--registry",
         metavar="DIR",
-        default=os.environ.get("HYPOKIT_REGISTRY", "records"),
+        default=SUPPRESS if action else os.environ.get("HYPOKIT_REGISTRY", "records"),
         help="the registry folder (default: $HYPOKIT_REGISTRY or ./records)",
     )
     if dated:
         p.add_argument(
-            "--as-of", type=_date, metavar="DATE", help="judge on this date (default: today)"
+            "--as-of",
+            type=_date,
+            metavar="DATE",
+            default=SUPPRESS if action else None,
+            help="judge on this date (default: today)",
         )
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default=SUPPRESS if action else "table",
+        help="output format (default: table)",
+    )
+    # The old spelling, kept working: one flag, --format json, is documented.
+    p.add_argument("--json", action="store_const", dest="format", const="json", help=SUPPRESS)
 
 
 def add_parsers(sub: Any) -> None:
@@ -74,12 +121,31 @@ def add_parsers(sub: Any) -> None:
     renew = actions.add_parser("renew", help="extend a learning's expiry (it was re-examined)")
     renew.add_argument("id")
     renew.add_argument("--until", type=_date, required=True, metavar="DATE", help="new expiry")
-    _common(renew)
+    _common(renew, action=True)
+    _saving(renew)
     retire = actions.add_parser("retire", help="retire a learning (kept, never deleted)")
     retire.add_argument("id")
-    _common(retire)
+    _common(retire, action=True)
+    _saving(retire)
 
-    hp = sub.add_parser("hypotheses", help="hypotheses ranked by expected impact")
+    hp = sub.add_parser(
+        "hypotheses",
+        help="hypotheses ranked by expected impact; move one through its lifecycle",
+        description=(
+            "List the hypotheses still to test, ranked by expected impact (ICE, RICE or the "
+            "expected value of information), or every one with --all. Move one through its "
+            "lifecycle: idea -> planned -> running -> (concluded by the analysis) -> "
+            "archived; each move is dated (--as-of) and kept in the record's history."
+        ),
+        epilog=(
+            "examples:\n"
+            "  hypokit hypotheses --by rice\n"
+            "  hypokit hypotheses plan express-pay\n"
+            "  hypokit hypotheses start express-pay --as-of 2026-11-02\n"
+            "  hypokit hypotheses move express-pay archived"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(hp, dated=False)
     hp.add_argument(
         "--by", choices=("ice", "rice", "evi"), default="ice", help="the score to rank by"
@@ -87,10 +153,47 @@ def add_parsers(sub: Any) -> None:
     hp.add_argument(
         "--all", action="store_true", help="every hypothesis, not only those still to test"
     )
+    moves = hp.add_subparsers(dest="action", metavar="ACTION")
+    for name, status, text in (
+        ("plan", "planned", "mark it planned: sized and scheduled"),
+        ("start", "running", "mark it running (and start its planned experiment)"),
+        ("archive", "archived", "set it aside; it is kept"),
+    ):
+        mp = moves.add_parser(name, help=text, description=f"{text[0].upper()}{text[1:]}.")
+        mp.add_argument("id", help="the hypothesis's id")
+        mp.set_defaults(status=status)
+        _common(mp, action=True)
+        _saving(mp)
+    move = moves.add_parser(
+        "move", help="move it to STATUS", description="Move a hypothesis to STATUS."
+    )
+    move.add_argument("id", help="the hypothesis's id")
+    move.add_argument("status", choices=("idea", "planned", "running", "archived"))
+    _common(move, action=True)
+    _saving(move)
 
-    op = sub.add_parser("okr", help="progress per key result, and the impact map")
+    op = sub.add_parser(
+        "okr",
+        help="progress per key result, and the impact map",
+        description=(
+            "Objectives and their key results: baseline, target, the latest recorded value "
+            "and the progress it makes (0% at the baseline, 100% at the target), the "
+            "hypotheses serving each, and the impact map."
+        ),
+    )
     _common(op, dated=False)
     op.add_argument("--mermaid", action="store_true", help="print the impact map as Mermaid")
+
+    sp = sub.add_parser(
+        "status",
+        help="the board: every hypothesis by stage under its key result, and what next",
+        description=(
+            "Every hypothesis by stage (idea, planned, running, concluded, archived) under "
+            "its key result, with the next action for each: size it, plan it, start it, "
+            "monitor it, analyse it, record or review its learning."
+        ),
+    )
+    _common(sp)
 
     cp = sub.add_parser(
         "check",
@@ -120,20 +223,27 @@ def _registry(ns: argparse.Namespace) -> Registry:
 
     ``Registry`` treats a missing folder as an empty registry (it is created on the
     first save), but a command that reads one would then report "no findings" for a
-    mistyped path: here that is an error (exit status 2) naming the path.
+    mistyped path: here that is an error (exit status 2) naming the path, as is a
+    path that cannot be used (a symbolic link loop, a name too long, no permission).
     """
     from hypokit._errors import RegistryError
-    from hypokit._registry import Registry
+    from hypokit._registry import Registry, _printable, _reason
 
     path = Path(ns.registry)
-    if not path.exists():
+    shown = _printable(str(ns.registry))
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         raise RegistryError(
-            f"--registry {ns.registry}: no such folder; pass the registry's folder "
+            f"--registry {shown}: no such folder; pass the registry's folder "
             "(--registry DIR or $HYPOKIT_REGISTRY)."
-        )
-    if not path.is_dir():
-        raise RegistryError(f"--registry {ns.registry}: is a file; a registry is a folder.")
-    return Registry(path)
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"--registry {shown}: cannot be used ({_reason(exc, path)}).") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise RegistryError(f"--registry {shown}: is a file; a registry is a folder.")
+    timeout = getattr(ns, "lock_timeout", None)
+    return Registry(path) if timeout is None else Registry(path, lock_timeout=timeout)
 
 
 def _today(ns: argparse.Namespace) -> dt.date:
@@ -144,6 +254,7 @@ def run(ns: argparse.Namespace) -> int:
     """Run one record command; returns the exit code."""
     reg = _registry(ns)
     as_of = _today(ns)
+    as_json = ns.format == "json"
     if ns.command == "learnings":
         if ns.action == "renew":
             learning = reg.renew(ns.id, ns.until, as_of=as_of)
@@ -168,24 +279,52 @@ def run(ns: argparse.Namespace) -> int:
         ]
         if table["contradicted_by"].astype(bool).any():
             columns.append("contradicted_by")  # which later learnings contradict it
-        _print_table(table if ns.json else table[columns], ns.json, "no learnings match.")
+        _print_table(
+            table if as_json else table[columns],
+            as_json,
+            "no learnings match.",
+        )
         return _errors(reg)
     if ns.command == "hypotheses":
+        if getattr(ns, "action", None):
+            before = reg.get(ns.id)
+            moved = reg.move(ns.id, ns.status, as_of=as_of)
+            added = [c.status for c in moved.history[len(getattr(before, "history", ())) :]]
+            where = reg.path_of(moved.id)
+            if not added:
+                print(f"{moved.id} is {moved.status} already ({where})")
+            else:
+                path = " -> ".join([getattr(before, "status", "?"), *added])
+                print(f"moved {moved.id}: {path} on {as_of} ({where})")
+            return 0
         table = reg.prioritize(by=ns.by) if not ns.all else reg.hypotheses()
-        _print_table(table, ns.json, "no hypotheses to rank.")
+        _print_table(table, as_json, "no hypotheses to rank.")
         return _errors(reg)
     if ns.command == "okr":
         table = reg.okr()
         if ns.mermaid:
             print(reg.impact_map().to_mermaid())
             return _errors(reg)
-        _print_table(table if ns.json else _okr_text(table), ns.json, "no objectives yet.")
-        if not ns.json:
+        _print_table(
+            table if as_json else _okr_text(table),
+            as_json,
+            "no objectives yet.",
+        )
+        if not as_json:
             print()
             print(reg.impact_map().to_text())
         return _errors(reg)
+    if ns.command == "status":
+        from hypokit._status import board
+
+        loop = board(reg, as_of=as_of)
+        if as_json:
+            print(json.dumps(loop.to_records(), indent=2, default=str))
+        else:
+            print(_board_text(loop))
+        return _errors(reg)
     findings = reg.check(as_of=as_of)
-    if ns.json:
+    if ns.format == "json":
         print(
             json.dumps(
                 [{"kind": f.kind, "severity": f.severity, "message": f.message} for f in findings],
@@ -199,6 +338,20 @@ def run(ns: argparse.Namespace) -> int:
     else:
         print(f"{ns.registry}: no findings as of {as_of}.")
     return 1 if findings else 0
+
+
+def _board_text(table: Any) -> str:
+    """The board for the terminal: key result by key result, a line per hypothesis."""
+    lines = [table._caption()]
+    current = None
+    for r in table.rows:
+        if r["key_result"] != current:
+            current = r["key_result"]
+            lines.append(f"\n{current}")
+        lines.append(f"  [{r['stage']}] {r['hypothesis']}: {r['title']}")
+        detail = f" ({r['detail']})" if r["detail"] else ""
+        lines.append(f"      next: {r['next']}{detail}")
+    return "\n".join(lines)
 
 
 def _okr_text(table: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,8 @@ The hierarchy::
     ├── ValidationError (also a ValueError)  bad argument: names it, its value and the rule
     ├── DataError (also a ValueError)        bad data: missing column, wrong values, empty arm
     ├── RegistryError                        a record or registry file that cannot be used
+    │   └── RecordFileError                  one file: bad YAML, a wrong or unknown field
+    ├── SolveError (also an ArithmeticError) no finite design meets the request
     └── NotYetAvailableError (also a NotImplementedError)
                                              a capability that is planned but not built yet
 
@@ -19,6 +21,7 @@ __all__ = [
     "HypokitError",
     "NotYetAvailableError",
     "RegistryError",
+    "SolveError",
     "ValidationError",
 ]
 
@@ -41,6 +44,10 @@ class DataError(HypokitError, ValueError):
 
 class RegistryError(HypokitError):
     """A record or a registry file cannot be read or written."""
+
+
+class SolveError(HypokitError, ArithmeticError):
+    """No finite solution exists for the requested design (a sample size beyond 1e12, ...)."""
 
 
 class NotYetAvailableError(HypokitError, NotImplementedError):

@@ -21,7 +21,9 @@ class Finding:
         message: A sentence a product manager can read.
         segment, metric, variant: What it is about (None when it is about everything).
             ``segment`` is the segment's label: the value of the segment column, or with
-            several columns their values joined by ``" / "`` (``"DE / ios"``).
+            several columns their values joined by ``" / "`` (``"DE / ios"``); a value
+            that could be taken for something else is quoted (``'"x / y" / z'``), a
+            missing one is ``(missing)`` (see :meth:`AnalysisResult.row`).
         severity: ``"warning"`` (the numbers may mislead) or ``"info"``.
         columns: The segment column(s) the finding is about, in the order given to
             ``segments=``: for a finding about one segment, the columns whose values

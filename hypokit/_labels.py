@@ -21,6 +21,22 @@ The rules:
 * The command line has only text (:class:`LabelText`): it is matched against the
   labels' printed forms (``"0"`` finds ``0``, ``"True"`` or ``"true"`` finds ``True``)
   and refused when it matches several.
+
+Segment labels are text: a segment is the tuple of its columns' values as text (as SQL's
+``CAST(... AS VARCHAR)`` writes them; ``None`` for a missing value), shown as one label
+(:func:`segment_label`) that can be read back (:func:`segment_values`):
+
+* the values are joined by ``" / "``: ``("DE", "ios")`` is ``DE / ios``;
+* a missing value is ``(missing)``, unquoted; the whole population is ``(all)``;
+* a value is put in double quotes (a double quote in it doubled) when it could be
+  mistaken for something else: when it is empty, is ``(missing)`` or ``(all)``,
+  contains a double quote or a slash next to a space, or begins or ends with a space.
+  ``("x / y", "z")`` is ``"x / y" / z`` and ``("x", "y / z")`` is ``x / "y / z"``; a
+  value ``(all)`` is ``"(all)"``, never the whole population.
+
+Every other value is its own label, so ``segments="country"`` gives ``DE``, ``FR``.
+A segment column whose values print alike as text (a pandas object column with ``1``
+and ``"1"``, or ``True`` and ``"true"``) is refused, naming them (:func:`check_segment`).
 """
 
 from __future__ import annotations
@@ -34,18 +50,33 @@ import numpy as np
 from hypokit._errors import DataError, ValidationError
 
 __all__ = [
+    "ALL",
+    "MISSING",
+    "SEPARATOR",
     "Label",
     "LabelText",
     "check_label",
     "check_one_type",
+    "check_segment",
     "find_keys",
     "find_label",
+    "find_segment",
     "kind",
     "label_of",
     "listing",
+    "needs_quotes",
+    "segment_label",
+    "segment_values",
     "sort_labels",
     "sql_text",
 ]
+
+#: The label of the whole population.
+ALL = "(all)"
+#: How a missing segment value is shown.
+MISSING = "(missing)"
+#: What joins the values of several segment columns into one label.
+SEPARATOR = " / "
 
 #: An arm label as the data holds it: ``str``, ``int`` or ``bool`` (``float`` from pandas
 #: integers with missing values). Typed ``Any`` for the type checker, because labels pass
@@ -256,3 +287,152 @@ def find_keys(name: str, mapping: Any, labels: Sequence[Label], where: str) -> A
             found = str(key) if isinstance(key, LabelText) else key
         out[found] = value
     return out
+
+
+# ------------------------------------------------------------------------ segment labels
+def needs_quotes(value: str) -> bool:
+    """Whether a segment value is shown in double quotes (see the module docstring)."""
+    return (
+        value in ("", ALL, MISSING)
+        or '"' in value
+        or " /" in value
+        or "/ " in value
+        or value[0] == " "
+        or value[-1] == " "
+    )
+
+
+def _part(value: str | None) -> str:
+    if value is None:
+        return MISSING
+    if needs_quotes(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def segment_label(values: Sequence[str | None]) -> str:
+    """The label of a segment: its values as text (None: missing), quoted where needed.
+
+    ``()`` is the whole population, ``"(all)"``.
+
+    Examples:
+        >>> segment_label(("DE", "ios")), segment_label(("x / y", "z")), segment_label((None,))
+        ('DE / ios', '"x / y" / z', '(missing)')
+        >>> segment_label(("(missing)",)), segment_label(('a "b" c',))
+        ('"(missing)"', '"a ""b"" c"')
+    """
+    if not values:
+        return ALL
+    return SEPARATOR.join(_part(v) for v in values)
+
+
+def segment_values(label: str) -> tuple[str | None, ...] | None:
+    """The values a label was made of (``()`` for ``"(all)"``); None if it is no label.
+
+    The inverse of :func:`segment_label`: ``segment_values(segment_label(v)) == v``.
+    A text that :func:`segment_label` would not have written (``'a / b / '``, an
+    unclosed quote, a value that should have been quoted) gives None.
+    """
+    if label == ALL:
+        return ()
+    parts: list[str | None] = []
+    i = 0
+    while True:
+        if label.startswith('"', i):
+            chunks = []
+            j = i + 1
+            while True:
+                k = label.find('"', j)
+                if k < 0:
+                    return None
+                chunks.append(label[j:k])
+                if label.startswith('""', k):
+                    chunks.append('"')
+                    j = k + 2
+                    continue
+                i = k + 1
+                break
+            value = "".join(chunks)
+            if not needs_quotes(value):
+                return None
+            parts.append(value)
+        else:
+            k = label.find(SEPARATOR, i)
+            text = label[i:] if k < 0 else label[i:k]
+            i = len(label) if k < 0 else k
+            if text == MISSING:
+                parts.append(None)
+            elif not text or needs_quotes(text):
+                return None
+            else:
+                parts.append(text)
+        if i == len(label):
+            return tuple(parts)
+        if not label.startswith(SEPARATOR, i):
+            return None
+        i += len(SEPARATOR)
+
+
+def _as_text(value: Any) -> str | None:
+    """A segment value given by the user as text: numbers and booleans as SQL writes them."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool | np.bool_ | int | np.integer | float | np.floating):
+        return sql_text(value)
+    raise ValidationError(
+        f"segment value {value!r}, must be text (a number or boolean is read as SQL writes "
+        "it) or None for missing."
+    )
+
+
+def find_segment(given: Any, labels: Sequence[str], name: str = "segment") -> str | None:
+    """The label in ``labels`` that ``given`` names; None when none does.
+
+    ``given`` is a label (``"DE / ios"``, ``"(all)"``, ``"(missing)"``) or the tuple of
+    the segment's values (``("DE", "ios")``, ``("x / y", "z")``, ``(None,)`` for missing).
+    A text that is no label but the value of a one-column segment finds that segment
+    (``"a / b"`` finds ``'"a / b"'``), except ``"(all)"`` and ``"(missing)"``, which
+    always mean the whole population and the missing values.
+
+    Raises:
+        ValidationError: ``given`` is neither text nor a tuple of values.
+    """
+    if isinstance(given, tuple):
+        label = segment_label(tuple(_as_text(v) for v in given))
+        return label if label in labels else None
+    if not isinstance(given, str):
+        raise ValidationError(
+            f"{name} == {given!r}, must be a segment label (text) or the tuple of its values."
+        )
+    text = str(given)
+    if text in labels:
+        return text
+    if text in (ALL, MISSING) or not needs_quotes(text):
+        return None
+    quoted = segment_label((text,))
+    return quoted if quoted in labels else None
+
+
+def check_segment(values: Iterable[Any], column: str) -> None:
+    """Refuse a segment column whose values print or compare alike (``1`` and ``"1"``).
+
+    Raises:
+        DataError: Two distinct values of the column would be one segment; the message
+            names them.
+    """
+    looks: dict[tuple[str, Any], Label] = {}
+    for value in values:
+        label = label_of(value)
+        if label is None:
+            continue
+        for key in _keys(label):
+            other = looks.setdefault(key, label)
+            if kind(other) != kind(label) or (other != label and key[0] == "text"):
+                a, b = sorted((other, label), key=lambda x: (kind(x), repr(x)))
+                raise DataError(
+                    f"segments == {column!r}: the column holds values that print alike: "
+                    f"{a!r} ({kind(a)}) and {b!r} ({kind(b)}) would be one segment. Give "
+                    "each segment a distinct value of one type."
+                )

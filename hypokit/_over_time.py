@@ -23,14 +23,13 @@ import numpy as np
 
 from hypokit._aggregate import (
     ALL,
-    MISSING,
     Aggregates,
     MetricSpec,
     _aggregate,
     segment_columns,
 )
 from hypokit._errors import DataError, ValidationError
-from hypokit._labels import Label, find_label
+from hypokit._labels import Label, find_label, find_segment, segment_label, segment_values
 from hypokit._results import TableMixin
 
 if TYPE_CHECKING:
@@ -107,7 +106,15 @@ def _collapse(
         segment_columns=segment_cols,
         variant_column=daily.variant_column,
         missing_variant=daily.missing_variant,
+        shifts=daily.shifts,  # every row shares them, so the sums add exactly
     )
+
+
+def _values(label: str) -> tuple[str | None, ...]:
+    """The values of a label hypokit wrote."""
+    values = segment_values(label)
+    assert values, label
+    return values
 
 
 def aggregate_by_date(
@@ -131,17 +138,18 @@ def aggregate_by_date(
     if date in segs:
         raise ValidationError(f"date == {date!r} is also a segment column; it cannot be both.")
     try:
-        daily = _aggregate(data, variant, (*segs, date), specs, progress, segments)
+        daily = _aggregate(data, variant, (*segs, date), specs, progress, segments, text=segs)
     except DataError as exc:
         text = str(exc)
         prefix = f"segments == {date!r}: no such column"
         if text.startswith(prefix):
             raise DataError(f"date == {date!r}: no such column" + text[len(prefix) :]) from None
         raise
-    labels = [s.rsplit(" / ", 1) if segs else [ALL, s] for s in daily.segment]
-    seg_of = [parts[0] for parts in labels]
-    date_of = np.array([_day(parts[1]) for parts in labels], dtype=object)
-    dates = tuple(sorted({d for d in date_of if d != MISSING}, key=_date_key))
+    # each label holds the segment's values and then the date (None when missing)
+    values = [_values(s) for s in daily.segment]
+    seg_of = [segment_label(v[:-1]) for v in values]
+    date_of = np.array([None if v[-1] is None else _day(v[-1]) for v in values], dtype=object)
+    dates = tuple(sorted({d for d in date_of if d is not None}, key=_date_key))
     if len(dates) > MAX_DATES:
         raise DataError(
             f"date == {date!r} has {len(dates):,} distinct values; give the day each unit "
@@ -229,7 +237,7 @@ class OverTime(TableMixin):
         self,
         metric: str | None = None,
         *,
-        segment: str = ALL,
+        segment: str | tuple[str | None, ...] = ALL,
         variant: Label | None = None,
         scale: str = "lift",
         ax: Axes | None = None,
@@ -239,7 +247,8 @@ class OverTime(TableMixin):
 
         Args:
             metric: The metric (may be left out when there is one).
-            segment: The segment (default: the whole population).
+            segment: The segment's label, or the tuple of its values (default: the
+                whole population); see :meth:`hypokit.AnalysisResult.row`.
             variant: The variant (may be left out when there is one).
             scale: ``"lift"`` (relative) or ``"effect"`` (in the metric's units).
             ax: An Axes to draw on (e.g. to compare two methods side by side).
@@ -251,17 +260,20 @@ class OverTime(TableMixin):
         import matplotlib.pyplot as plt
         from matplotlib.ticker import PercentFormatter
 
+        from hypokit._plotting import in_legend, legend, literal
+
         if scale not in ("lift", "effect"):
             raise ValidationError(f"scale == {scale!r}, must be 'lift' or 'effect'.")
         metric = str(self._one("metric", metric))
         variant = self._one("variant", variant)
+        segs = sorted({r["segment"] for r in self.rows})
+        segment = find_segment(segment, segs) or segment
         rows = [
             r
             for r in self.rows
             if r["metric"] == metric and r["variant"] == variant and r["segment"] == segment
         ]
         if not rows:
-            segs = sorted({r["segment"] for r in self.rows})
             raise ValidationError(f"segment == {segment!r}; the days have {segs}.")
         x = np.arange(len(rows))
         est = np.array([r[scale] for r in rows], dtype=float)
@@ -272,7 +284,7 @@ class OverTime(TableMixin):
         else:
             fig = ax.figure  # type: ignore[assignment]
         name = label or self.method
-        line = ax.plot(x, est, marker="o", ms=3, label=name)[0]
+        line = in_legend(ax.plot(x, est, marker="o", ms=3, label=literal(name))[0])
         color = line.get_color()
         finite = np.isfinite(lo) & np.isfinite(hi)
         lo_f, hi_f = np.where(finite, lo, np.nan), np.where(finite, hi, np.nan)
@@ -281,10 +293,11 @@ class OverTime(TableMixin):
         ax.plot(x, hi_f, color=color, lw=0.8)
         hits = np.array([bool(r["significant"]) for r in rows])
         if hits.any():
-            ax.scatter(
+            dots = ax.scatter(
                 x[hits], est[hits], s=40, facecolors="none", edgecolors=color, linewidths=1.5,
-                zorder=3, label=f"{name}: significant that day",
+                zorder=3, label=literal(f"{name}: significant that day"),
             )  # fmt: skip
+            in_legend(dots)
         # The first days' intervals are very wide; keep the later ones readable.
         if finite.sum() > 4:
             low = float(np.nanpercentile(lo_f, 10))
@@ -298,14 +311,14 @@ class OverTime(TableMixin):
         ax.axhline(0, color="grey", lw=1, ls="--")
         step = max(1, math.ceil(len(rows) / 10))
         ax.set_xticks(x[::step])
-        ax.set_xticklabels([str(r["date"]) for r in rows][::step], rotation=30, ha="right")
-        ax.set_xlabel(self.date)
+        ax.set_xticklabels([literal(r["date"]) for r in rows][::step], rotation=30, ha="right")
+        ax.set_xlabel(literal(self.date))
         where = "the whole population" if segment == ALL else f"segment {segment!r}"
-        ax.set_ylabel(f"{scale} vs {self.control}")
-        ax.set_title(f"{metric}, {variant!r} in {where}")
+        ax.set_ylabel(literal(f"{scale} vs {self.control}"))
+        ax.set_title(literal(f"{metric}, {variant!r} in {where}"))
         if scale == "lift":
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-        ax.legend(fontsize="small")
+        legend(ax, fontsize="small")
         fig.tight_layout()
         return fig
 
@@ -393,8 +406,7 @@ def _running(
     and ``significant`` agree.
     """
     from hypokit import stats
-    from hypokit._analysis import _n_tune
-    from hypokit.stats._compare import _lift as _fieller_lift
+    from hypokit._analysis import _n_tune, _sequence
 
     assert result.options is not None
     options = result.options
@@ -427,29 +439,22 @@ def _running(
         vc, vv = column("control_var"), column("variant_var")
         for d, a in enumerate(ats):
             level = out[a].pop("_level")
-            seq = stats.confidence_sequence(
-                effect[: d + 1],
-                se[: d + 1],
-                n[: d + 1],
-                alpha=result.alpha,
-                alternative=result.alternative,  # type: ignore[arg-type]
-                n_tune=tune,
-                level=level,
+            seen = slice(0, d + 1)
+            seq = _sequence(
+                effect[seen],
+                se[seen],
+                n[seen],
+                mc[seen],
+                mv[seen],
+                vc[seen],
+                vv[seen],
+                options=options,
+                tune=tune,
+                levels=level,
+                proportion=looks[a]["proportion"],
             )
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                _, lift_lo, lift_hi, _ = _fieller_lift(
-                    effect[: d + 1],
-                    mc[: d + 1],
-                    mv[: d + 1],
-                    vc[: d + 1],
-                    vv[: d + 1],
-                    seq.radius / se[: d + 1],
-                    result.alternative,  # type: ignore[arg-type]
-                    "fieller",
-                )
-            low, high = np.asarray(seq.ci_low), np.asarray(seq.ci_high)
-            if looks[a]["proportion"]:
-                low, high = np.maximum(low, -1.0), np.minimum(high, 1.0)
+            low, high = seq["effect_ci_low"], seq["effect_ci_high"]
+            lift_lo, lift_hi = seq["lift_ci_low"], seq["lift_ci_high"]
             p_seen = np.zeros_like(low)
             for name, lo, hi in (("effect", low, high), ("lift", lift_lo, lift_hi)):
                 run_lo, run_hi, _ = stats.running(lo, hi, p_seen)

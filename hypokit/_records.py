@@ -28,11 +28,13 @@ import datetime as dt
 import difflib
 import math
 import re
+import reprlib
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, get_args
 
 import pydantic
+import pydantic_core
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -57,7 +59,9 @@ __all__ = [
     "DEFAULT_SHELF_LIFE",
     "EVI",
     "ICE",
+    "MAX_SHELF_LIFE",
     "RICE",
+    "STATUS_MEANING",
     "TRANSITIONS",
     "Context",
     "Evidence",
@@ -70,11 +74,14 @@ __all__ = [
     "PlanSegment",
     "Record",
     "SegmentCriteria",
+    "StatusChange",
     "contradicted_learnings",
     "describe_errors",
     "evidence_contradicts",
+    "lifecycle_path",
     "prioritize",
     "same_change",
+    "short_repr",
 ]
 
 Direction = Literal["increase", "decrease"]
@@ -121,6 +128,10 @@ DEFAULT_SHELF_LIFE: dict[str, int] = {
     "other": 90,
 }
 
+#: The longest shelf life a registry accepts, in days (about 100 years): a larger one
+#: is a typo, and would put expiry dates past the last date there is (9999-12-31).
+MAX_SHELF_LIFE = 36_500
+
 #: Days before its expiry when a learning becomes "due for review".
 DEFAULT_DUE_WITHIN = 30
 
@@ -157,6 +168,32 @@ EvidenceKind = Annotated[str, AfterValidator(_check_kind)]
 
 
 # ------------------------------------------------------------------------- errors
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlevel = 2
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+
+
+def short_repr(value: Any, limit: int = 120) -> str:
+    """``repr(value)``, cut to at most ``limit`` characters, for messages about bad input.
+
+    A value in an error message is there to be recognised, not copied: a record file
+    can hold a megabyte of text, or a few aliases that expand to millions of items.
+
+    Examples:
+        >>> from hypokit._records import short_repr
+        >>> short_repr("a week")
+        "'a week'"
+        >>> short_repr(list(range(100)))
+        '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    try:
+        text = _SHORT.repr(value)
+    except ValueError:  # an int too long to convert to text
+        return f"<{type(value).__name__} too long to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _loc_text(loc: Sequence[int | str]) -> str:
     out = ""
     for part in loc:
@@ -219,12 +256,16 @@ def describe_errors(
         field 'impact' == 11: Input should be less than or equal to 10
         unknown field 'cost' (the fields are impact, confidence, ease)
     """
-    out = []
+    out: list[tuple[tuple[int | str, ...], str]] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        name = _loc_text(loc)
         kind = err["type"]
         msg = str(err["msg"]).removeprefix("Value error, ")
+        about = (err.get("ctx") or {}).get("field")
+        if not loc and isinstance(about, str):  # a check of the whole record about one field
+            out.append(((about,), f"field {about!r}: {msg}"))
+            continue
+        name = _loc_text(loc)
         if kind == "extra_forbidden":
             known = _fields_at(model, loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
@@ -235,7 +276,7 @@ def describe_errors(
         elif not loc:
             text = msg
         else:
-            text = f"field {name!r} == {err.get('input')!r}: {msg}"
+            text = f"field {name!r} == {short_repr(err.get('input'))}: {msg}"
         out.append((loc, text))
     return out
 
@@ -822,6 +863,56 @@ def _join(words: Sequence[str]) -> str:
     return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+class StatusChange(_Model):
+    """One move of a hypothesis through its lifecycle: the status it entered, and when."""
+
+    status: HypothesisStatus
+    date: dt.date
+
+
+#: What each status means, for forms and messages.
+STATUS_MEANING: dict[HypothesisStatus, str] = {
+    "idea": "written down, not yet sized or scheduled",
+    "planned": "sized and scheduled; the experiment has not started",
+    "running": "the experiment is live and collecting data",
+    "validated": "concluded: the top-priority segments met their criteria",
+    "invalidated": "concluded: a top-priority segment or a guardrail failed",
+    "inconclusive": "concluded: the data could not tell",
+    "archived": "set aside; kept for the record",
+}
+
+
+def lifecycle_path(old: HypothesisStatus, new: HypothesisStatus) -> tuple[HypothesisStatus, ...]:
+    """The statuses a hypothesis passes through from ``old`` to ``new``, ``new`` included.
+
+    The shortest path :data:`TRANSITIONS` allows (``idea`` → ``running`` passes through
+    ``planned``); empty when ``old == new``.
+
+    Raises:
+        ValidationError: no path leads there (the message lists the direct moves).
+    """
+    check_choice("status", new, tuple(TRANSITIONS))
+    if new == old:
+        return ()
+    paths: dict[HypothesisStatus, tuple[HypothesisStatus, ...]] = {old: ()}
+    frontier = [old]
+    while frontier:
+        nxt = []
+        for status in frontier:
+            for step in TRANSITIONS.get(status, ()):
+                if step not in paths:
+                    paths[step] = (*paths[status], step)
+                    nxt.append(step)
+        frontier = nxt
+    if new not in paths:
+        allowed = TRANSITIONS.get(old, ())
+        options = " or ".join(map(repr, allowed)) if allowed else "nothing (it is final)"
+        raise ValidationError(
+            f"status {old!r} → {new!r} is not allowed; from {old!r} it can move to {options}."
+        )
+    return paths[new]
+
+
 class Hypothesis(Record):
     """A testable hypothesis tied to a key result, with per-segment success criteria.
 
@@ -849,6 +940,8 @@ class Hypothesis(Record):
             :class:`EVI`).
         verdicts: The verdict per segment once concluded.
         concluded: The date it was concluded.
+        history: Its moves through the lifecycle, each with its date
+            (:class:`StatusChange`), as :meth:`move` and ``Registry.move`` record them.
 
     Examples:
         >>> from hypokit._records import Hypothesis, SegmentCriteria
@@ -889,6 +982,7 @@ class Hypothesis(Record):
     evi: EVI | None = None
     verdicts: dict[str, Verdict] = Field(default_factory=dict)
     concluded: dt.date | None = None
+    history: tuple[StatusChange, ...] = ()
 
     @field_validator("criteria")
     @classmethod
@@ -969,14 +1063,52 @@ class Hypothesis(Record):
         return self.status in OPEN_STATUSES
 
     # ------------------------------------------------------------ changing
-    def transition(self, to: HypothesisStatus) -> Hypothesis:
+    def transition(self, to: HypothesisStatus, *, as_of: dt.date | None = None) -> Hypothesis:
         """A copy in status ``to``, if :data:`TRANSITIONS` allows the step.
+
+        With ``as_of`` the move is recorded in ``history``.
 
         Raises:
             ValidationError: The step is not allowed (the message lists those that are).
         """
         check_status_change(self.id, self.status, to)
-        return self.model_copy(update={"status": to})
+        history = self.history
+        if as_of is not None and to != self.status:
+            history = (*history, StatusChange(status=to, date=as_of))
+        return self.model_copy(update={"status": to, "history": history})
+
+    def move(self, to: HypothesisStatus, *, as_of: dt.date) -> Hypothesis:
+        """A copy moved to ``to`` through every status on the way, each dated ``as_of``.
+
+        ``idea`` → ``running`` passes through ``planned`` (both recorded); a move the
+        lifecycle does not allow is refused. Concluding (``validated`` and so on) is
+        :meth:`conclude`'s job, which records the verdicts too.
+
+        Raises:
+            ValidationError: No path leads to ``to``, or ``to`` is a concluded status.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from hypokit._records import Hypothesis
+            >>> h = Hypothesis(id="x", change="c", metric="m", expected_effect=0.1,
+            ...                time_frame_days=7)
+            >>> started = h.move("running", as_of=dt.date(2026, 11, 2))
+            >>> started.status, [(c.status, str(c.date)) for c in started.history]
+            ('running', [('planned', '2026-11-02'), ('running', '2026-11-02')])
+        """
+        if to in ("validated", "invalidated", "inconclusive"):
+            raise ValidationError(
+                f"hypothesis {self.id!r}: {to!r} is a verdict; conclude it on an analysis "
+                "(registry.conclude, or the analysis template)."
+            )
+        try:
+            path = lifecycle_path(self.status, to)
+        except ValidationError as exc:
+            raise ValidationError(f"hypothesis {self.id!r}: {exc}") from None
+        moved = self
+        for status in path:
+            moved = moved.transition(status, as_of=as_of)
+        return moved
 
     def criteria_for_analysis(self) -> dict[str, list[Criterion]]:
         """The criteria as ``{segment: [hk.Criterion, ...]}`` for ``result.verdict``.
@@ -1074,10 +1206,7 @@ class Hypothesis(Record):
             ('validated', {'new': 'met'}, 'persevere', datetime.date(2027, 5, 9))
         """
         if self.status != "running":
-            raise ValidationError(
-                f"hypothesis {self.id!r} is {self.status!r}; only a running hypothesis can "
-                "be concluded (use .transition('running') first)."
-            )
+            raise ValidationError(_not_running(self.id, self.status))
         if variant is None and len(result.variants) > 1:
             raise ValidationError(
                 f"variant == None; the result has {', '.join(map(repr, result.variants))}: "
@@ -1108,7 +1237,12 @@ class Hypothesis(Record):
             decision = "keep testing"
         verdicts = {c.segment: typing.cast(Verdict, by_segment[c.segment]) for c in criteria}
         concluded = self.model_copy(
-            update={"status": outcome, "verdicts": verdicts, "concluded": as_of}
+            update={
+                "status": outcome,
+                "verdicts": verdicts,
+                "concluded": as_of,
+                "history": (*self.history, StatusChange(status=outcome, date=as_of)),
+            }
         )
         learning = _draft_learning(
             self,
@@ -1128,6 +1262,22 @@ class Hypothesis(Record):
         if contradicted:
             learning = learning.model_copy(update={"contradicts": contradicted})
         return Conclusion(concluded, learning)
+
+
+def _not_running(record_id: str, status: str) -> str:
+    """Why a hypothesis cannot be concluded, and exactly what to run."""
+    if status in ("idea", "planned"):
+        return (
+            f"hypothesis {record_id!r} is {status!r}; only a running one can be concluded: "
+            f"start it first with `hypokit hypotheses start {record_id} --as-of YYYY-MM-DD` "
+            f"(or registry.move({record_id!r}, 'running', as_of=...)), the day the "
+            "experiment went live."
+        )
+    return f"hypothesis {record_id!r} is {status!r}; only a running one can be concluded" + (
+        ": it was concluded already (see its verdicts)."
+        if status in ("validated", "invalidated", "inconclusive")
+        else "."
+    )
 
 
 def check_status_change(record_id: str, old: str, new: str) -> None:
@@ -1504,8 +1654,16 @@ class Learning(Record):
                 f"{', '.join(sorted(shelf))}); give expires, or add {unknown[0]} = DAYS under "
                 "[tool.hypokit.shelf_life] in pyproject.toml"
             )
-        days = min(shelf[k] for k in kinds)
-        return {**data, "expires": recorded + dt.timedelta(days=days)}
+        days, kind = min((shelf[k], k) for k in kinds)
+        try:
+            return {**data, "expires": recorded + dt.timedelta(days=days)}
+        except OverflowError:
+            raise pydantic_core.PydanticCustomError(
+                "expiry_overflow",
+                "{recorded} plus the shelf life of {kind} evidence ({days} days) is past "
+                "9999-12-31, the last date there is: give expires, or correct recorded",
+                {"field": "recorded", "recorded": str(recorded), "kind": kind, "days": days},
+            ) from None
 
     @model_validator(mode="after")
     def _dates(self) -> Learning:

@@ -3,25 +3,60 @@
 Layout (each folder is created when its first record is saved)::
 
     records/
+    ├── .hypokit.lock            (taken by saves; add it to .gitignore)
     ├── objectives/checkout.yaml
     ├── key_results/kr-conversion.yaml
     ├── hypotheses/express-pay.yaml
     ├── experiments/express-pay-test.yaml
     └── learnings/express-pay-2026-11-10.yaml
 
-Files are read with ``yaml.safe_load`` only and written with the record's fields in a
-fixed order, so that a change reads well in a pull request. A file that cannot be read
-(bad YAML, an unknown or wrong field) is named with its line in ``registry.errors``;
-the rest of the registry still loads.
+Files are read with PyYAML's safe loader only (on libyaml where PyYAML has it) and
+written with the record's fields in a fixed order, so that a change reads well in a pull
+request.
+
+One bad file never takes the registry down. A file that cannot be read is named, with
+its line and field where known, in ``registry.errors`` (``unreadable_file`` findings of
+:meth:`Registry.check`; every record command prints them and exits 2), and the rest of
+the registry loads. Besides bad YAML and wrong or unknown fields, that covers: a key
+given twice (what a bad merge leaves), an impossible date (``2026-02-30``), a date whose
+default expiry would fall after 9999-12-31, text that is not UTF-8, a folder, FIFO or
+broken link named like a record, a kind's folder that cannot be read, and files past
+the limits, which are checked before anything is built from the file:
+
+* :data:`MAX_FILE_BYTES`: 1 MiB per file (only that much is ever read);
+* :data:`MAX_DEPTH`: 32 levels of nesting;
+* :data:`MAX_ALIASES`: 100 aliases (``*name``) per file;
+* :data:`MAX_VALUES`: 100,000 values per file, each alias counted as a copy of what it
+  refers to (a "billion laughs" file is refused after reading it once, in
+  milliseconds).
+
+Loading is linear in the size of the files, so no time limit is needed. Settings are
+different: a ``pyproject.toml`` whose ``[tool.hypokit.shelf_life]`` cannot be used
+(unreadable, not UTF-8, not TOML, a value that is not a whole number of days from 1 to
+36,500) makes ``Registry()`` raise :class:`~hypokit.RegistryError` naming the file and
+the key, since every default expiry date depends on it (see :func:`read_shelf_life`).
 
 Writes are atomic: a temporary file in the same folder, flushed to disk, then
-``os.replace``; a crash leaves the old file or the new one, never half of one. Several
-processes may save different records at once. Saving a record whose file changed on
-disk since the registry read it (another process, a ``git pull``, a hand edit) is
-refused with a :class:`~hypokit.RegistryError`, rather than silently overwriting that
-change: the registry keeps a SHA-256 of every file it read or wrote, and compares it
-under an exclusive lock of the folder (``flock``; on platforms without it, the check
-is not atomic).
+``os.replace``; a crash (even ``kill -9``) leaves the old file or the new one, never half
+of one. Several processes may save different records at once: each save holds an
+exclusive lock of the registry (``flock`` on :data:`LOCK_FILE`, ``.hypokit.lock`` in the
+registry's folder, into which the holder writes its pid, host and start time). A save
+waits at most ``lock_timeout`` seconds (:data:`DEFAULT_LOCK_TIMEOUT`, 10) for the lock,
+then raises naming the lock file and its holder. Under the lock, a save refuses with a
+:class:`~hypokit.RegistryError`, rather than silently overwriting:
+
+* a record whose file changed on disk since the registry read it (another process, a
+  ``git pull``, a hand edit): the registry keeps a SHA-256 of every file it read or
+  wrote and compares it;
+* an id that a file of another kind now holds (two registries that each read the folder
+  before either saved).
+
+Also under the lock, it deletes the temporary files that killed writers left in the
+folder it writes to: a writer holds the lock for as long as its temporary file exists,
+so no live writer's file is ever touched. A save that the system refuses (a full disk,
+a read-only folder) raises :class:`~hypokit.RegistryError` naming the file and the
+reason, and changes nothing on disk. (On platforms without ``flock`` there is no lock:
+the checks are not atomic and temporary files are left alone.)
 """
 
 from __future__ import annotations
@@ -29,11 +64,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import errno
 import hashlib
 import os
+import re
+import secrets
+import socket
 import stat
 import sys
-import tempfile
+import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -49,6 +88,7 @@ from hypokit._records import (
     ALL_SEGMENTS,
     DEFAULT_DUE_WITHIN,
     DEFAULT_SHELF_LIFE,
+    MAX_SHELF_LIFE,
     RECORD_TYPES,
     Experiment,
     Hypothesis,
@@ -61,11 +101,13 @@ from hypokit._records import (
     _loc_text,
     check_status_change,
     describe_errors,
+    lifecycle_path,
     merged_shelf_life,
     prioritize,
     same_change,
+    short_repr,
 )
-from hypokit._validate import check_int_at_least
+from hypokit._validate import check_int_at_least, check_nonnegative
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,6 +140,26 @@ class RecordFileError(RegistryError):
         self.field = field
 
 
+def _check_moved(old: Hypothesis, new: Hypothesis) -> None:
+    """Refuse a status change the lifecycle does not allow.
+
+    One step at a time, as :data:`~hypokit._records.TRANSITIONS` says; or several at
+    once when the new record's history adds every status on the allowed path (what
+    :meth:`Hypothesis.move` writes: ``idea`` → ``planned`` → ``running``).
+    """
+    if new.status == old.status:
+        return
+    n = len(old.history)
+    added = tuple(c.status for c in new.history[n:])
+    if new.history[:n] == old.history and added:
+        try:
+            if added == lifecycle_path(old.status, new.status):
+                return
+        except ValidationError:
+            pass
+    check_status_change(new.id, old.status, new.status)
+
+
 class RegistryConclusion(NamedTuple):
     """What :meth:`Registry.conclude` returns; nothing is saved until you save it.
 
@@ -117,6 +179,10 @@ class _Dumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Never write ``&anchors`` and ``*aliases``: a reader sees every value in place."""
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -151,17 +217,238 @@ def to_yaml(record: Record) -> str:
     )
 
 
-def _line_of(text: str, loc: Sequence[int | str]) -> int | None:
-    """The 1-based line of the field at ``loc`` in YAML ``text`` (None when unknown)."""
+# ---------------------------------------------------------------------- limits
+#: The largest record file read, in bytes (1 MiB). Records are a few kilobytes; a
+#: learning with pages of notes is tens of kilobytes. A larger file is reported
+#: unread, so a stray export or log saved as ``.yaml`` cannot stall the registry.
+MAX_FILE_BYTES = 1 << 20
+#: How deeply values may nest in a record file. The deepest record field is six levels
+#: down (``criteria[0].guardrails[0].margin``); a hand-written file has room to spare.
+MAX_DEPTH = 32
+#: Aliases (``*name``) allowed in one record file. hypokit never writes aliases; a
+#: hand-written file may use a few to repeat a list.
+MAX_ALIASES = 100
+#: Values (mappings, lists, scalars) in one record file, counting every alias as a copy
+#: of what it refers to: this is what stops a "billion laughs" file, whose few aliases
+#: expand to billions of values.
+MAX_VALUES = 100_000
+
+_MERGE = "tag:yaml.org,2002:merge"
+_KINDS_OF_VALUE = {
+    "tag:yaml.org,2002:timestamp": "date",
+    "tag:yaml.org,2002:int": "whole number",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "true or false",
+}
+
+
+class _BadYamlError(Exception):
+    """A problem in a record file's YAML, at a node (which gives its line and field).
+
+    Attributes:
+        problem: What is wrong.
+        node: Where: a value, or the key of a mapping entry.
+        value: The text at fault, when it helps to show it.
+        field: The path of the field (``criteria[1].segment``), "" for the document.
+    """
+
+    def __init__(
+        self, problem: str, node: yaml.Node, value: str | None = None, *, located: bool = True
+    ) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.node = node
+        self.value = value
+        self.located = located  # False: the line is enough (nesting: the path is noise)
+        self.field = ""  # filled in by _parse, which has the whole document
+
+
+class _ReadValues:
+    """Turns an exception of a YAML constructor into :class:`_BadYamlError` at its node.
+
+    PyYAML's constructors raise plain ``ValueError`` (``2026-02-30``, an integer of
+    thousands of digits), ``KeyError`` (``!!bool maybe``), ``IndexError`` (an empty
+    ``!!int``) and others that are not ``YAMLError``; they must not escape the loader.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except (yaml.YAMLError, _BadYamlError):
+            raise
+        except (ValueError, TypeError, LookupError, AttributeError, ArithmeticError) as exc:
+            what = _KINDS_OF_VALUE.get(node.tag, node.tag.rsplit(":", 1)[-1])
+            why = f" ({exc})" if type(exc) is ValueError else ""
+            value = node.value if isinstance(node, yaml.ScalarNode) else None
+            raise _BadYamlError(f"not a valid {what}{why}", node, value) from None
+
+
+class _PyLoader(_ReadValues, yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, stopped at :data:`MAX_DEPTH` while composing.
+
+    Used where PyYAML has no libyaml. Its composer recurses once per level, so a file
+    of thousands of nested brackets would exhaust Python's recursion limit before the
+    composed document could be checked.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(None, None, _too_deep(), mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+if yaml.__with_libyaml__:
+
+    class _CLoader(_ReadValues, yaml.CSafeLoader):
+        """The safe loader on libyaml: composed in C, then checked in Python.
+
+        libyaml itself refuses more than 1,000 levels of nesting.
+        """
+
+    _LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = _CLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _LOADER = _PyLoader
+
+
+def _too_deep() -> str:
+    return f"values nested more than {MAX_DEPTH} levels deep (the limit for a record file)"
+
+
+def _check_document(root: yaml.Node) -> None:
+    """Refuse what a record file must not hold, before anything is constructed.
+
+    Walks the composed document once (an alias is a node met again: its size is
+    remembered, not walked again) and refuses, at the node at fault: nesting deeper
+    than :data:`MAX_DEPTH`, more than :data:`MAX_ALIASES` aliases, more than
+    :data:`MAX_VALUES` values once aliases are expanded, an alias inside the value it
+    refers to, and a key given twice in one mapping.
+
+    Raises:
+        _BadYamlError: The first of these problems.
+    """
+    done: dict[int, tuple[int, int]] = {}  # id(node) -> (values once expanded, height)
+    inside: set[int] = set()
+    values = aliases = 0
+
+    def walk(node: yaml.Node, depth: int, site: yaml.Node) -> tuple[int, int]:
+        # ``site`` is where the node is written: its key in a mapping, else its list.
+        nonlocal values, aliases
+        key = id(node)
+        if key in done:
+            size, height = done[key]
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise _BadYamlError(f"more than {MAX_ALIASES} aliases (the limit)", site)
+            if depth + height - 1 > MAX_DEPTH:
+                raise _BadYamlError(_too_deep() + " once its aliases are expanded", site)
+            values += size
+            if values > MAX_VALUES:
+                raise _BadYamlError(
+                    f"more than {MAX_VALUES:,} values once its aliases are expanded (the limit)",
+                    site,
+                )
+            return size, height
+        if key in inside:
+            raise _BadYamlError("an alias refers to the value that contains it", site)
+        if depth > MAX_DEPTH:
+            raise _BadYamlError(_too_deep(), node, located=False)
+        values += 1
+        if values > MAX_VALUES:
+            raise _BadYamlError(f"more than {MAX_VALUES:,} values (the limit)", node)
+        size, height = 1, 0
+        inside.add(key)
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[tuple[str, str], int] = {}
+            for i, (k, v) in enumerate(node.value):
+                if isinstance(k, yaml.ScalarNode) and k.tag != _MERGE:
+                    first = keys.setdefault((k.tag, k.value), i)
+                    if first != i:
+                        raise _BadYamlError(
+                            f"given twice, on lines {node.value[first][0].start_mark.line + 1} "
+                            f"and {k.start_mark.line + 1} (a merge that kept both?): keep one",
+                            k,
+                        )
+                for child in (k, v):
+                    n, h = walk(child, depth + 1, k)
+                    size, height = size + n, max(height, h)
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                n, h = walk(child, depth + 1, node)
+                size, height = size + n, max(height, h)
+        inside.discard(key)
+        done[key] = (size, height + 1)
+        return done[key]
+
+    walk(root, 1, root)
+
+
+def _path_to(root: yaml.Node, target: yaml.Node) -> tuple[int | str, ...]:
+    """The path of ``target`` (``("criteria", 1, "segment")``) where it is first written.
+
+    A key stands for its entry: its path is its value's. () for the document itself,
+    or when ``target`` is not in it.
+    """
+    stack: list[tuple[yaml.Node, tuple[int | str, ...]]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:  # depth first, in the order of the text: an anchor comes before its aliases
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children: list[tuple[yaml.Node, tuple[int | str, ...]]] = []
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                name = k.value if isinstance(k, yaml.ScalarNode) else "?"
+                children += [(k, (*path, name)), (v, (*path, name))]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(child, (*path, i)) for i, child in enumerate(node.value)]
+        stack += reversed(children)
+    return ()
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The composed document of a record file and its data, within the limits.
+
+    Raises:
+        yaml.YAMLError: Not valid YAML (nesting past libyaml's limit included).
+        _BadYamlError: Valid YAML that breaks a limit, has a duplicate key, or a value its
+            tag cannot read (``2026-02-30``).
+    """
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        try:
+            _check_document(node)
+            return node, loader.construct_document(node)
+        except _BadYamlError as exc:
+            if exc.located:
+                exc.field = _loc_text(_path_to(node, exc.node))
+            raise
+    finally:
+        loader.dispose()
+
+
+def _line_of(root: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
+    """The 1-based line of the field at ``loc`` in a composed document (None when unknown)."""
+    node = root
     line = None
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                if key.value == str(part):
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
                     line = key.start_mark.line + 1
                     node = value
                     break
@@ -181,21 +468,174 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _reason(exc: OSError | ValueError | RuntimeError, path: Path | None = None) -> str:
+    """Why a file operation failed, in words (``No space left on device``), on one line.
+
+    Names the file the error is about when it is not ``path``.
+    """
+    if not isinstance(exc, OSError) or not exc.strerror:
+        return " ".join(str(exc).split()) or type(exc).__name__
+    text = exc.strerror
+    if exc.errno == errno.ELOOP:
+        text = f"a symbolic link loop: {text[:1].lower()}{text[1:]}"
+    if exc.filename is not None:
+        name = Path(os.fsdecode(exc.filename))
+        if name != path and not _TEMPORARY.fullmatch(name.name):  # a temporary file: noise
+            text += f": {_printable(str(name))}"
+    return text
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters and undecodable bytes escaped, for one-line messages."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+_O_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[str, bytes | None, str]:
+    """Read a file that may be hostile: only a regular file, only up to ``limit`` bytes.
+
+    The file is opened without blocking, so that a FIFO named like a record cannot
+    hang the reader.
+
+    Returns:
+        ``(fingerprint, data, problem)``: the SHA-256 of the bytes, the bytes, and
+        ``""``; or, for a file that is not read, a fingerprint made of its size, time
+        and inode, None, and why it was not read.
+
+    Raises:
+        OSError: It cannot be opened or read (``FileNotFoundError`` when it does not
+            exist, a broken link included).
+    """
+    fd = os.open(path, _O_READ)
+    try:
+        info = os.fstat(fd)
+        seen = f"{info.st_mode}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+        if not stat.S_ISREG(info.st_mode):
+            return (
+                seen,
+                None,
+                "a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO, socket or device",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        return (
+            seen,
+            None,
+            f"{max(size, info.st_size):,} bytes or more, over the limit of {limit:,} bytes",
+        )
+    data = b"".join(chunks)
+    return _digest(data), data, ""
+
+
+def _fingerprint(path: Path) -> str | None:
+    """What :func:`_read_bounded` gives for ``path`` now; None when there is no file."""
+    try:
+        return _read_bounded(path)[0]
+    except FileNotFoundError:
+        return None
+
+
 # ---------------------------------------------------------------------- writing
+#: The lock file, in the registry's folder (add it to ``.gitignore``). Each holder
+#: writes its process id, host and the time into it, so that a save that waits too
+#: long can say who holds the lock.
+LOCK_FILE = ".hypokit.lock"
+
+#: Seconds a save waits for the registry's lock before it gives up
+#: (``Registry(path, lock_timeout=...)``). A save holds the lock for milliseconds.
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+#: The temporary files of :func:`_atomic_write`: ``.<record>.yaml.<8 hex digits>.tmp``.
+_TEMPORARY = re.compile(r"\.[a-z0-9][a-z0-9._-]*\.yaml\.[0-9a-f]{8}\.tmp")
+
+
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (flock on the directory itself)."""
+def _locked(root: Path, timeout: float) -> Iterator[None]:
+    """Hold the registry's exclusive lock: ``flock`` on ``root / LOCK_FILE``.
+
+    The lock ends with the process that holds it (a crash or ``kill -9`` releases
+    it), so a lock that is not released is held by a live process, stuck or busy.
+
+    Raises:
+        RegistryError: The lock was not released within ``timeout`` seconds; the
+            message names the lock file and its holder, as far as it wrote itself in.
+        OSError: The lock file cannot be created or locked.
+    """
     if sys.platform == "win32":  # pragma: no cover - no flock; the check is not atomic
         yield
         return
     import fcntl
 
-    fd = os.open(folder, os.O_RDONLY)
+    lock = root / LOCK_FILE
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        writable = True
+    except PermissionError:  # another user's lock file: locking needs no write access
+        fd, writable = os.open(lock, os.O_RDONLY), False
+    try:
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RegistryError(
+                        f"{lock}: the registry is locked by {_holder(fd)}, which did not "
+                        f"release it within {timeout:g} s; nothing was saved. If that process "
+                        "is stuck, stop it; else try again, or wait longer "
+                        "(Registry(path, lock_timeout=SECONDS), --lock-timeout)."
+                    ) from None
+                time.sleep(min(pause, left))
+                pause = min(2 * pause, 0.02)
+        if writable:
+            note = f"pid {os.getpid()} on {socket.gethostname()}, since "
+            note += dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC\n")
+            with contextlib.suppress(OSError):  # who holds it is a courtesy (a full disk)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, note.encode(), 0)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, as its holder wrote it in the lock file."""
+    try:
+        note = os.pread(fd, 200, 0).decode("utf-8", "replace")
+    except OSError:
+        note = ""
+    note = " ".join(note.split())
+    return _printable(note) if note.startswith("pid ") else "another process (it did not say which)"
+
+
+def _remove_temporaries(folder: Path) -> None:
+    """Delete the temporary files of writers that were killed while saving.
+
+    Call it under the registry's lock only: every writer creates and removes its
+    temporary file while it holds the lock, so a temporary file found then belongs to
+    a writer that is gone, never to one that is still writing.
+    """
+    if sys.platform == "win32":  # pragma: no cover - no lock to make it safe
+        return
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -204,7 +644,17 @@ def _atomic_write(path: Path, data: bytes) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600
+            )
+            break
+        except FileExistsError:  # pragma: no cover - 32 random bits taken
+            continue
+    else:  # pragma: no cover
+        raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -213,16 +663,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-def _read_digest(path: Path) -> str | None:
-    try:
-        return _digest(path.read_bytes())
-    except FileNotFoundError:
-        return None
 
 
 # ------------------------------------------------------------------ shelf life
@@ -240,30 +683,58 @@ def read_shelf_life(pyproject: Path | None) -> dict[str, int]:
     """The shelf life per evidence kind: the defaults, updated from ``pyproject``.
 
     ``[tool.hypokit.shelf_life]`` maps evidence kinds to days, e.g. ``ab_test = 365``;
-    new kinds may be added.
+    new kinds may be added. Each is a whole number of days from 1 to
+    :data:`~hypokit._records.MAX_SHELF_LIFE` (36,500, about 100 years).
+
+    Unusable settings are refused, never replaced by the defaults: every default
+    expiry date depends on them, and the defaults would give other dates than the
+    team set, without a word.
 
     Raises:
-        RegistryError: The file is not valid TOML or a value is not a number of days.
+        RegistryError: The file cannot be read, is larger than
+            :data:`MAX_FILE_BYTES`, is not UTF-8 text or not valid TOML, or a value is
+            not a number of days in range; the message names the file and the key.
     """
     if pyproject is None:
         return dict(DEFAULT_SHELF_LIFE)
     try:
-        with pyproject.open("rb") as fh:
-            data = tomllib.load(fh)
+        _, raw, problem = _read_bounded(pyproject)
+    except OSError as exc:
+        raise RegistryError(f"{pyproject}: cannot be read ({_reason(exc, pyproject)}).") from None
+    if raw is None:
+        raise RegistryError(f"{pyproject}: {problem}, not a settings file.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RegistryError(
+            f"{pyproject}, line {line}: not UTF-8 text ({exc.reason} at byte {exc.start})."
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{pyproject}: not valid TOML: {exc}") from exc
-    section: Any = data.get("tool", {}).get("hypokit", {}).get("shelf_life", {})
+        raise RegistryError(f"{pyproject}: not valid TOML: {exc}.") from None
+    except RecursionError:
+        raise RegistryError(f"{pyproject}: not valid TOML: values nested too deeply.") from None
+    section: Any = data
+    for depth, key in enumerate(("tool", "hypokit", "shelf_life"), start=1):
+        section = section.get(key, {})
+        if not isinstance(section, Mapping):
+            name = ".".join(("tool", "hypokit", "shelf_life")[:depth])
+            example = " of 'kind = days' lines" if key == "shelf_life" else ""
+            raise RegistryError(f"{pyproject}: [{name}] must be a table{example}.")
     where = f"{pyproject}: [tool.hypokit.shelf_life]"
-    if not isinstance(section, Mapping):
-        raise RegistryError(f"{where} must be a table of 'kind = days' lines.")
     out: dict[str, int] = {}
     for kind, days in section.items():
         try:
             _check_id(kind)
         except ValueError as exc:
             raise RegistryError(f"{where}: {exc}.") from None
-        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-            raise RegistryError(f"{where} {kind} == {days!r}, must be a whole number of days ≥ 1.")
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_SHELF_LIFE:
+            raise RegistryError(
+                f"{where} {kind} == {short_repr(days)}, must be a whole number of days from 1 "
+                f"to {MAX_SHELF_LIFE:,} (about 100 years)."
+            )
         out[kind] = days
     return merged_shelf_life(out)
 
@@ -295,6 +766,8 @@ class Registry:
 
     Args:
         path: The registry's folder (created on the first save).
+        lock_timeout: Seconds a save waits for the registry's lock, held by another
+            save, before giving up (default :data:`DEFAULT_LOCK_TIMEOUT`, 10).
 
     Attributes:
         path: The folder.
@@ -303,9 +776,14 @@ class Registry:
         pyproject: The ``pyproject.toml`` the shelf life came from, if any: the
             nearest one in the folder or above it.
         shelf_life: Days a learning stays valid, per evidence kind.
+        lock_timeout: Seconds a save waits for the lock.
 
     Raises:
-        RegistryError: ``path`` is a file, or the ``pyproject.toml`` is unusable.
+        RegistryError: ``path`` is a file or cannot be used (a symbolic link loop, a
+            name too long, ...), or the ``pyproject.toml`` is unusable (see
+            :func:`read_shelf_life`: the registry refuses to load rather than use
+            other shelf lives than the team set).
+        ValidationError: ``lock_timeout`` is not a number of seconds ≥ 0.
 
     Examples:
         >>> import datetime as dt, tempfile
@@ -324,11 +802,28 @@ class Registry:
         >>> folder.cleanup()
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> None:
         self.path = Path(path)
-        if self.path.exists() and not self.path.is_dir():
-            raise RegistryError(f"{self.path} is a file; a registry is a folder.")
-        self.pyproject = find_pyproject(self.path)
+        self.lock_timeout = check_nonnegative("lock_timeout", lock_timeout)
+        try:
+            if not stat.S_ISDIR(self.path.stat().st_mode):
+                raise RegistryError(f"{self.path} is a file; a registry is a folder.")
+        except FileNotFoundError:
+            pass  # an empty registry, created on the first save
+        except (OSError, ValueError) as exc:
+            shown = _printable(str(self.path))
+            raise RegistryError(
+                f"{shown}: cannot be used as a registry ({_reason(exc)})."
+            ) from None
+        try:
+            self.pyproject = find_pyproject(self.path)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
+            raise RegistryError(
+                f"{_printable(str(self.path))}: cannot look for pyproject.toml above it "
+                f"({_reason(exc)})."
+            ) from None
         self.shelf_life = read_shelf_life(self.pyproject)
         self.errors: list[RecordFileError] = []
         self._records: dict[str, Record] = {}
@@ -345,21 +840,36 @@ class Registry:
         self._hashes = {}
         for folder, cls in FOLDERS.items():
             where = self.path / folder
-            if not where.is_dir():
+            try:
+                with os.scandir(where) as entries:
+                    names = sorted(entry.name for entry in entries)
+            except FileNotFoundError:
+                if os.path.lexists(where):
+                    self._error(f"{folder}: a link to a folder that does not exist", where)
                 continue
-            for file in sorted(where.iterdir()):
-                if file.name.startswith(".") or not file.is_file():
+            except OSError as exc:
+                what = "is a file" if exc.errno == errno.ENOTDIR else "cannot be read"
+                self._error(
+                    f"{folder}: {what} ({_reason(exc, where)}); it should be the folder of "
+                    f"the {cls.folder}, and none of them were read",
+                    where,
+                )
+                continue
+            for name in names:
+                file = where / name
+                if name.startswith("."):
                     continue
-                if file.suffix == ".yml":
+                if name.endswith(".yml"):
                     self._error(f"{self._rel(file)}: rename it to {file.stem}.yaml", file)
-                elif file.suffix == ".yaml":
+                elif name.endswith(".yaml"):
                     self._load(file, cls)
 
     def _rel(self, file: Path) -> str:
         try:
-            return file.relative_to(self.path).as_posix()
+            rel = file.relative_to(self.path).as_posix()
         except ValueError:  # pragma: no cover - every file is under the registry
-            return str(file)
+            rel = str(file)
+        return _printable(rel)
 
     def _error(
         self, message: str, file: Path, line: int | None = None, field: str | None = None
@@ -372,21 +882,39 @@ class Registry:
 
     def _load(self, file: Path, cls: type[Record]) -> None:
         rel = self._rel(file)
-        raw = file.read_bytes()
-        self._hashes[file] = _digest(raw)
+        try:
+            fingerprint, raw, problem = _read_bounded(file)
+        except OSError as exc:
+            self._error(f"{rel}: cannot be read ({_reason(exc, file)})", file)
+            return
+        self._hashes[file] = fingerprint
+        if raw is None:
+            if problem.startswith("a "):  # a folder, a FIFO, ...
+                self._error(f"{rel}: {problem}, not a record file", file)
+            else:
+                self._error(f"{rel}: {problem} for a record file (records are a few KB)", file)
+            return
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            self._error(f"{rel}: not UTF-8 text ({exc.reason} at byte {exc.start})", file)
+            line: int | None = raw[: exc.start].count(b"\n") + 1
+            self._error(
+                f"{rel}, line {line}: not UTF-8 text ({exc.reason} at byte {exc.start})", file, line
+            )
             return
         try:
-            data = yaml.safe_load(text)
+            root, data = _parse(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line = None if mark is None else int(mark.line) + 1
-            problem = getattr(exc, "problem", None) or str(exc)
-            at = f", line {line}" if line else ""
-            self._error(f"{rel}{at}: not valid YAML: {problem}", file, line)
+            self._yaml_error(rel, file, text, exc)
+            return
+        except _BadYamlError as exc:
+            line = exc.node.start_mark.line + 1
+            field = exc.field
+            what = [f"field {field!r}"] if field else []
+            if exc.value is not None:
+                what.append(short_repr(exc.value))
+            about = " == ".join(what) + ": " if what else ""
+            self._error(f"{rel}, line {line}: {about}{exc.problem}", file, line, field or None)
             return
         if data is None:
             self._error(f"{rel}: the file is empty; it should hold one {cls.kind}", file)
@@ -404,7 +932,7 @@ class Registry:
         except pydantic.ValidationError as exc:
             problems = describe_errors(exc, cls)
             first = problems[0][0]
-            line = _line_of(text, first)
+            line = _line_of(root, first)
             at = f", line {line}" if line else ""
             message = "; ".join(m for _, m in problems)
             self._error(f"{rel}{at}: {message}", file, line, _loc_text(first) or None)
@@ -412,9 +940,9 @@ class Registry:
         if record.id != file.stem:
             self._error(
                 f"{rel}: id {record.id!r} does not match the file name; name the file "
-                f"{record.id}.yaml or change the id to {file.stem!r}",
+                f"{record.id}.yaml or change the id to {_printable(file.stem)!r}",
                 file,
-                _line_of(text, ("id",)),
+                _line_of(root, ("id",)),
                 "id",
             )
             return
@@ -423,12 +951,27 @@ class Registry:
                 f"{rel}: id {record.id!r} is already used by "
                 f"{self._rel(self._files[record.id])}; ids are unique across the registry",
                 file,
-                _line_of(text, ("id",)),
+                _line_of(root, ("id",)),
                 "id",
             )
             return
         self._records[record.id] = record
         self._files[record.id] = file
+
+    def _yaml_error(self, rel: str, file: Path, text: str, exc: yaml.YAMLError) -> None:
+        """Report a file that is not valid YAML, on one line, with its line when known."""
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = None if mark is None else int(mark.line) + 1
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        position = getattr(exc, "position", None)  # a ReaderError: a character not allowed
+        if line is None and isinstance(position, int):
+            line = text[:position].count("\n") + 1
+        problem = " ".join(str(problem).split())
+        at = f", line {line}" if line else ""
+        if "maximum nesting depth" in problem or problem == _too_deep():  # libyaml's, ours
+            self._error(f"{rel}{at}: {_too_deep()}", file, line)
+        else:
+            self._error(f"{rel}{at}: not valid YAML: {_printable(problem)}", file, line)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -491,9 +1034,12 @@ class Registry:
 
         Raises:
             RegistryError: The record is invalid (the field is named); its id is used
-                by a record of another kind; the status change is not allowed; or its
-                file changed on disk since the registry read it (``reload()``, apply
-                the change again, and save).
+                by a record of another kind (in this registry, or on disk since it was
+                read); the status change is not allowed; its file changed on disk
+                since the registry read it (``reload()``, apply the change again, and
+                save); the lock was not released within :attr:`lock_timeout`; or the
+                file cannot be written (a full disk, a read-only folder: the message
+                names the file and the reason). Nothing is changed on disk then.
         """
         return self._write(self._prepare(record))
 
@@ -515,7 +1061,7 @@ class Registry:
             )
         if isinstance(record, Hypothesis) and isinstance(existing, Hypothesis):
             try:
-                check_status_change(record.id, existing.status, record.status)
+                _check_moved(existing, record)
             except ValidationError as exc:
                 raise RegistryError(str(exc)) from exc
         path = self.path / cls.folder / f"{record.id}.yaml"
@@ -523,10 +1069,18 @@ class Registry:
 
     def _write(self, prepared: tuple[Record, Path, bytes]) -> Path:
         record, path, data = prepared
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(path.parent):
-            self._check_unchanged(path)
-            _atomic_write(path, data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with _locked(self.path, self.lock_timeout):
+                self._check_unchanged(path)
+                self._check_id_free(record, path)
+                _remove_temporaries(path.parent)
+                _atomic_write(path, data)
+        except OSError as exc:
+            raise RegistryError(
+                f"{_printable(str(path))} could not be saved: {_reason(exc, path)}. Nothing "
+                "was changed on disk."
+            ) from None
         self._hashes[path] = _digest(data)
         self._records[record.id] = record
         self._files[record.id] = path
@@ -614,8 +1168,24 @@ class Registry:
             "nothing was saved. Conclude again, or give the draft another id."
         )
 
+    def _check_id_free(self, record: Record, path: Path) -> None:
+        """Refuse an id that a file of another kind holds on disk now (under the lock).
+
+        Two registries read before either saved would each let their record take the
+        id, leaving two files with one id.
+        """
+        for folder in FOLDERS:
+            other = self.path / folder / f"{record.id}.yaml"
+            if other != path and os.path.lexists(other):
+                raise RegistryError(
+                    f"id {record.id!r} is already used by {self._rel(other)}, saved since this "
+                    "registry read the folder; ids are unique across the registry. Nothing "
+                    f"was saved: call registry.reload(), then save the {record.kind} under "
+                    "another id."
+                )
+
     def _check_unchanged(self, path: Path) -> None:
-        current, known = _read_digest(path), self._hashes.get(path)
+        current, known = _fingerprint(path), self._hashes.get(path)
         if current == known:
             return
         rel = self._rel(path)
@@ -636,7 +1206,8 @@ class Registry:
         Records that link to it are not changed; :meth:`check` reports the links.
 
         Raises:
-            RegistryError: It is a learning, does not exist, or changed on disk.
+            RegistryError: It is a learning, does not exist, changed on disk, or cannot
+                be deleted (the lock is not released in time, a read-only folder).
         """
         record = self.get(record_id)
         if isinstance(record, Learning):
@@ -645,10 +1216,74 @@ class Registry:
                 "ones. Retire it (registry.retire(id, as_of=...)) or let it expire."
             )
         path = self._files[record_id]
-        with _locked(path.parent):
-            self._check_unchanged(path)
-            path.unlink()
+        try:
+            with _locked(self.path, self.lock_timeout):
+                self._check_unchanged(path)
+                path.unlink()
+        except OSError as exc:
+            raise RegistryError(
+                f"{_printable(str(path))} could not be deleted: {_reason(exc, path)}."
+            ) from None
         del self._records[record_id], self._files[record_id], self._hashes[path]
+
+    # ---------------------------------------------------------------- lifecycle
+    def move(
+        self,
+        hypothesis_id: str,
+        status: str,
+        *,
+        as_of: dt.date,
+        experiment: str | None = None,
+    ) -> Hypothesis:
+        """Move a hypothesis through its lifecycle to ``status``, dated, and save it.
+
+        The move passes through every status on the way (``idea`` → ``running`` records
+        ``planned`` too), each dated ``as_of``; a move the lifecycle does not allow is
+        refused naming the moves that are. Starting (``running``) also starts its
+        experiment: the one named, or its only planned experiment (status ``running``,
+        ``start`` = ``as_of``); archiving leaves experiments as they are. Concluding is
+        :meth:`conclude`'s job.
+
+        Returns:
+            The hypothesis as saved.
+
+        Raises:
+            RegistryError: No such hypothesis, a move the lifecycle refuses, or a save
+                that fails.
+
+        Examples:
+            >>> import datetime as dt, tempfile
+            >>> import hypokit as hk
+            >>> reg = hk.Registry(tempfile.mkdtemp())
+            >>> _ = reg.save(hk.Hypothesis(id="x", change="c", metric="m",
+            ...              expected_effect=0.1, time_frame_days=7))
+            >>> reg.move("x", "running", as_of=dt.date(2026, 11, 2)).status
+            'running'
+        """
+        h = self.get(hypothesis_id, Hypothesis)
+        try:
+            moved = h.move(status, as_of=as_of)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise RegistryError(str(exc)) from exc
+        exp: Experiment | None = None
+        if moved.status == "running" and h.status != "running":
+            if experiment is not None:
+                exp = self.get(experiment, Experiment)
+            else:
+                planned = [
+                    e
+                    for e in self.records(Experiment)
+                    if e.hypothesis == h.id and e.status == "planned"
+                ]
+                exp = planned[0] if len(planned) == 1 else None
+            if exp is not None and exp.status == "planned":
+                exp = exp.model_copy(update={"status": "running", "start": exp.start or as_of})
+            else:
+                exp = None
+        self.save(moved)
+        if exp is not None:
+            self.save(exp)
+        return moved
 
     # ---------------------------------------------------------------- learnings
     def renew(self, learning_id: str, until: dt.date, *, as_of: dt.date) -> Learning:

@@ -530,6 +530,8 @@ class SizingPlan(TableMixin):
         """
         import matplotlib.pyplot as plt
 
+        from hypokit._plotting import in_legend, legend, literal
+
         kind = check_choice("kind", kind, ("power", "mde"))
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
@@ -539,7 +541,8 @@ class SizingPlan(TableMixin):
         for seg in self.segments:
             xs = [p["day"] for p in points if p["segment"] == seg]
             ys = [p[key] for p in points if p["segment"] == seg]
-            (line,) = ax.plot(xs, ys, label=seg)
+            (line,) = ax.plot(xs, ys, label=literal(seg))
+            in_legend(line)
             ax.axvline(self[seg].days or 0, color=line.get_color(), ls=":", lw=1)
             if kind == "mde":
                 planned = self[seg].mde_relative if relative else self[seg].mde
@@ -554,7 +557,7 @@ class SizingPlan(TableMixin):
             ax.set_ylabel("relative MDE" if relative else "MDE")
             ax.set_yscale("log")
             ax.set_title(f"Detectable effect at power {self.target_power:g}, per segment")
-        ax.legend(title="segment", fontsize="small")
+        legend(ax, title="segment", fontsize="small")
         return ax
 
 

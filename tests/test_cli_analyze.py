@@ -303,7 +303,7 @@ def test_bad_metric_spec_exits_2_naming_it_and_the_forms(capsys, csv_path, spec,
     ("args", "message"),
     [
         (["missing.csv", *BASE, "--metric", "converted:proportion"],
-         r"data == 'missing\.csv': no such file"),
+         r"PATH_OR_GLOB 'missing\.csv': no such file"),
         (["{data}", "--variant", "arm", "--control", "control", "--metric",
           "converted:proportion"], r"variant == 'arm': no such column; data has 'user_id'"),
         (["{data}", *BASE, "--metric", "bought:proportion"], r"'bought': no such column"),

@@ -7,6 +7,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+import hypokit as hk
 from hypokit._cli import main
 from hypokit._templates import kinds, new_notebook
 
@@ -27,7 +28,8 @@ def test_list_shows_the_kinds(capsys):
 def test_new_fills_in_parameters_after_the_parameters_cell(capsys, tmp_path):
     code, out, _ = run(
         capsys, "new", "sizing", "checkout", "--folder", str(tmp_path),
-        "-p", "mde=0.05", "-p", "correction=bonferroni", "-p", 'traffic={"new": 100}',
+        "-p", "mde=0.05", "-p", "correction=bonferroni",
+        "-p", 'traffic={"new": 100, "returning": 90, "business": 20}',
     )  # fmt: skip
     assert code == 0, out
     path = tmp_path / "checkout.ipynb"
@@ -40,17 +42,17 @@ def test_new_fills_in_parameters_after_the_parameters_cell(capsys, tmp_path):
     assert nb.cells[i + 1].source.splitlines()[1:] == [
         "mde = 0.05",
         "correction = 'bonferroni'",
-        "traffic = {'new': 100}",
+        "traffic = {'new': 100, 'returning': 90, 'business': 20}",
     ]
 
 
 def test_a_parameter_cannot_inject_code(tmp_path):
     attacks = {
-        "correction": "__import__('os').system('echo pwned')",
-        "alternative": "'; import os; '",
-        "mde": "0.1\nimport os",
+        "change": "__import__('os').system('echo pwned')",
+        "outcome": "'; import os; '",
+        "data_path": "x' + __import__('os').getcwd() + '",
     }
-    path = new_notebook("sizing", "x", attacks, folder=tmp_path)
+    path = new_notebook("analysis", "x", attacks, folder=tmp_path)
     cells = json.loads(path.read_text())["cells"]
     injected = next(c for c in cells if c["metadata"].get("tags") == ["injected-parameters"])
     tree = ast.parse(injected["source"])
@@ -62,6 +64,10 @@ def test_a_parameter_cannot_inject_code(tmp_path):
         text = attacks[statement.targets[0].id]
         assert isinstance(value, str)  # text that is not a literal stays text
         assert value in (text, ast.literal_eval(text) if text.startswith("'") else text)
+    # A line break cannot start a statement of its own: refused, nothing written.
+    with pytest.raises(hk.ValidationError, match=r"control character"):
+        new_notebook("analysis", "y", {"change": "0.1\nimport os"}, folder=tmp_path)
+    assert not (tmp_path / "y.ipynb").exists()
 
 
 @pytest.mark.parametrize(
@@ -94,3 +100,15 @@ def test_a_rendered_template_runs(tmp_path, kind):
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()
     assert all(o.get("output_type") != "error" for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_every_parameter_is_declared_and_its_default_accepted(kind):
+    from hypokit._templates import SCHEMAS, _parameter_names, _parameters_cell
+
+    source = _parameters_cell(kind)[1]["source_text"]
+    assert list(SCHEMAS[kind]) == _parameter_names(source)
+    namespace: dict = {}
+    exec(compile(source, f"<{kind} parameters>", "exec"), namespace)
+    for name, rule in SCHEMAS[kind].items():
+        assert rule.problem(namespace[name], name) is None, (name, namespace[name])

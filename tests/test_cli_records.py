@@ -50,7 +50,7 @@ def test_check_is_clean_then_finds_the_expired_learning(capsys, records):
 
 def test_check_json(capsys, records):
     code, out, _ = run(
-        capsys, "check", "--registry", str(records), "--as-of", "2027-06-01", "--json"
+        capsys, "check", "--registry", str(records), "--as-of", "2027-06-01", "--format", "json"
     )
     assert code == 1
     kinds = {f["kind"] for f in json.loads(out)}
@@ -92,7 +92,9 @@ def test_learnings_retire_keeps_the_record(capsys, records):
     )  # fmt: skip
     assert code == 0, out
     assert (records / "learnings" / "payment-step.yaml").exists()
-    code, out, _ = run(capsys, "learnings", "--registry", str(records), "--as-of", AS_OF, "--json")
+    code, out, _ = run(
+        capsys, "learnings", "--registry", str(records), "--as-of", AS_OF, "--format", "json"
+    )
     assert json.loads(out)[0]["status"] == "retired"
 
 
@@ -110,7 +112,9 @@ def test_hypotheses_and_okr(capsys, records):
     code, out, _ = run(capsys, "hypotheses", "--registry", str(records))
     assert code == 0
     assert "one-click" in out
-    code, out, _ = run(capsys, "hypotheses", "--registry", str(records), "--all", "--json")
+    code, out, _ = run(
+        capsys, "hypotheses", "--registry", str(records), "--all", "--format", "json"
+    )
     assert {h["id"] for h in json.loads(out)} == {"express-pay", "one-click"}
     code, out, _ = run(capsys, "okr", "--registry", str(records))
     assert code == 0
@@ -156,7 +160,9 @@ def test_check_and_learnings_report_a_contradicted_learning(capsys, tmp_path):
     assert "contradicted" in line.split()
     assert line.rstrip().endswith("reorder-again-2026-11-10")
     assert out.splitlines()[0].split()[-1] == "contradicted_by"
-    code, out, _ = run(capsys, "learnings", "--registry", where, "--as-of", AS_OF, "--json")
+    code, out, _ = run(
+        capsys, "learnings", "--registry", where, "--as-of", AS_OF, "--format", "json"
+    )
     rows = {r["id"]: r for r in json.loads(out)}
     assert rows["reorder-works"]["status"] == "contradicted"
     assert rows["reorder-works"]["contradicted_by"] == "reorder-again-2026-11-10"
@@ -180,7 +186,7 @@ def test_okr_prints_current_value_and_progress(capsys, records):
         "0.075", "0.085", "0.079", "40%", "2026-11-10", "2026-12-31", "1", "1", "bi-dashboard",
     ]  # fmt: skip
     assert "│   kr-conversion: 40% of the way (0.079 on 2026-11-10; 0.075 → 0.085)" in out
-    code, out, _ = run(capsys, "okr", "--registry", str(records), "--json")
+    code, out, _ = run(capsys, "okr", "--registry", str(records), "--format", "json")
     (row,) = json.loads(out)
     assert (row["current"], row["progress"], row["source"]) == (0.079, 0.4, "bi-dashboard")
     code, out, _ = run(capsys, "okr", "--registry", str(records), "--mermaid")
@@ -220,3 +226,13 @@ def test_a_mistyped_registry_fails_in_ci(tmp_path):
         "hypokit check: error: --registry does-not-exist: no such folder; pass the registry's "
         "folder (--registry DIR or $HYPOKIT_REGISTRY).\n"
     )
+
+
+def test_the_old_json_flag_still_means_format_json(capsys, records):
+    code, new, _ = run(
+        capsys, "hypotheses", "--registry", str(records), "--all", "--format", "json"
+    )
+    code_old, old, _ = run(capsys, "hypotheses", "--registry", str(records), "--all", "--json")
+    assert code == code_old == 0
+    assert old == new
+    assert json.loads(new)

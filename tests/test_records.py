@@ -522,6 +522,29 @@ def test_shelf_life_override_and_new_kinds():
         Learning.create(**{**fields, "decision": "ship it"})
 
 
+def test_a_default_expiry_past_the_last_date_is_an_error_about_recorded():
+    with pytest.raises(ValidationError) as info:
+        learning(recorded=dt.date(9999, 12, 20))
+    assert str(info.value) == (
+        "Learning: field 'recorded': 9999-12-20 plus the shelf life of ab_test evidence "
+        "(180 days) is past 9999-12-31, the last date there is: give expires, or correct "
+        "recorded."
+    )
+    fields = {**learning().to_dict(), "recorded": dt.date(9999, 1, 1), "expires": None}
+    with pytest.raises(
+        ValidationError, match=r"9999-01-01 plus the shelf life of ab_test evidence \(36500"
+    ):
+        Learning.create(shelf_life={"ab_test": 36_500}, **fields)
+    assert learning(recorded=dt.date(9999, 12, 20), expires=dt.date.max).expires == dt.date.max
+
+
+def test_values_in_messages_are_cut_short():
+    with pytest.raises(ValidationError) as info:
+        learning(title=["x" * 10_000] * 1000)
+    assert "field 'title' == ['xxxxxxxx" in str(info.value)
+    assert len(str(info.value)) < 300
+
+
 def test_a_learning_needs_evidence():
     with pytest.raises(ValidationError, match="field 'evidence'"):
         learning(evidence=[])
@@ -734,7 +757,9 @@ def test_conclude_with_absolute_criteria_and_shelf_life(checkout_result):
 
 
 def test_conclude_refusals(checkout_result):
-    with pytest.raises(ValidationError, match="is 'planned'; only a running hypothesis"):
+    with pytest.raises(
+        ValidationError, match="is 'planned'; only a running one can be concluded: start it first"
+    ):
         hypothesis(status="planned").conclude(checkout_result, as_of=DAY)
     with pytest.raises(ValidationError, match="criteria name segment 'enterprise'"):
         running(criteria=[SegmentCriteria(segment="enterprise")]).conclude(

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -143,6 +144,7 @@ def test_layout_one_file_per_record_grouped_by_kind(registry):
     root = registry.path
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     assert files == [
+        ".hypokit.lock",  # the lock that saves take, naming its holder
         "experiments/express-pay-test.yaml",
         "hypotheses/express-pay.yaml",
         "key_results/kr-conversion.yaml",
@@ -199,7 +201,9 @@ def test_round_trip_of_a_concluded_hypothesis_and_its_learning(tmp_path, result)
 
 def test_no_temporary_files_are_left(registry):
     registry.save(hypothesis(title="renamed"))
-    assert [p.name for p in registry.path.rglob(".*")] == []
+    assert [p.relative_to(registry.path) for p in registry.path.rglob(".*")] == [
+        Path(".hypokit.lock")
+    ]
 
 
 def test_get_records_and_containers(registry):
@@ -345,7 +349,7 @@ def test_non_utf8_and_duplicate_ids(tmp_path):
         "id: checkout\nchange: c\nmetric: m\nexpected_effect: 1\ntime_frame_days: 1\n",
     )
     messages = [str(e) for e in Registry(tmp_path).errors]
-    assert any(m.startswith("objectives/latin.yaml: not UTF-8 text") for m in messages)
+    assert any(m.startswith("objectives/latin.yaml, line 2: not UTF-8 text") for m in messages)
     assert any(
         "hypotheses/checkout.yaml: id 'checkout' is already used by objectives/checkout.yaml" in m
         for m in messages
@@ -905,7 +909,7 @@ def test_registry_conclude_fills_in_the_links(tmp_path, result):
     for record in drafts:
         registry.save(record)
     assert registry.check(as_of=AS_OF) == []
-    with pytest.raises(ValidationError, match="only a running hypothesis"):
+    with pytest.raises(ValidationError, match="only a running one can be concluded"):
         registry.conclude("express-pay", result, as_of=AS_OF)  # concluded already
 
 

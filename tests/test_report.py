@@ -39,7 +39,7 @@ def test_report_can_keep_the_code(tmp_path):
     [
         ("missing.ipynb", None, "no such file"),
         ("notes.txt", "x", "must be a .ipynb file"),
-        ("broken.ipynb", "{not json", "not a readable notebook"),
+        ("broken.ipynb", "{not json", "is not a valid notebook"),
     ],
 )
 def test_bad_notebooks_exit_2(tmp_path, capsys, name, content, message):

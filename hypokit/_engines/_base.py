@@ -12,7 +12,15 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Arrays", "Column", "Dialect", "Engine", "interactive", "result_arrays"]
+__all__ = [
+    "Arrays",
+    "Column",
+    "Dialect",
+    "Engine",
+    "interactive",
+    "position_names",
+    "result_arrays",
+]
 
 #: A query result: one array per column, missing values as None (or masked, or NaN).
 Arrays = dict[str, NDArray[Any]]
@@ -83,10 +91,34 @@ class Engine(abc.ABC):
     source: str
     """What the SQL reads: a (quoted) table name or a table function."""
     dialect: Dialect = Dialect()
+    duckdb_names: bool = False
+    """The data's own names are DuckDB's (a relation, an Ibis table on DuckDB): a column
+    whose name differed from another's only in case may have been renamed ``<name>_1``."""
 
     @abc.abstractmethod
     def describe(self) -> dict[str, Column]:
-        """The data's columns and their types, in order."""
+        """The data's columns and their types, in order, as the engine names them."""
+
+    def columns(self) -> list[tuple[str, Column]]:
+        """The data's columns in order, named as the data itself names them.
+
+        A reader may name a column otherwise than the data does (DuckDB trims a CSV
+        header, renames a column whose name differs from another's only in case, and
+        names an unnamed one ``column0``); these are the data's own names, which may
+        repeat, each with the engine's type. By default, :meth:`describe`'s.
+        """
+        return list(self.describe().items())
+
+    def select(self, positions: Sequence[int], text: Sequence[int] = ()) -> dict[int, str]:
+        """Make :attr:`source` read the columns at these positions under names of its own.
+
+        Returns each position's name in the SQL (unquoted; quote it with
+        :attr:`dialect`). The queries then name no column of the data, so no reader's
+        renaming, case rules or quoting can make them read another column. ``text``:
+        positions (segment columns) to read as the data writes them, where a reader
+        would guess a type (a CSV file's ``TRUE``, ``true`` and ``T`` are one boolean).
+        """
+        raise NotImplementedError
 
     @abc.abstractmethod
     def run(self, sql: str) -> Arrays:
@@ -105,6 +137,11 @@ class Engine(abc.ABC):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def position_names(count: int) -> list[str]:
+    """The names the engines give the data's columns, by position: ``hk_0``, ``hk_1``, ..."""
+    return [f"hk_{i}" for i in range(count)]
 
 
 def result_arrays(columns: Sequence[str], values: Sequence[Sequence[Any]]) -> Arrays:

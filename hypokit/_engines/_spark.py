@@ -4,6 +4,10 @@ The DataFrame is registered as a uniquely named temporary view, the query runs w
 ``spark.sql`` (backtick quoting; raw grouping keys, so no ``CAST ... AS VARCHAR``, which
 Spark SQL refuses), only the small result is collected, and the view is dropped.
 
+Names: Spark SQL ignores case by default (``buy`` beside ``Buy`` is ambiguous) and a
+DataFrame may have two columns of one name; so the view the query reads has its columns
+renamed by position (``DataFrame.toDF``, :meth:`SparkEngine.select`).
+
 Progress: Spark draws its own console progress bar for long stages when
 ``spark.ui.showConsoleProgress`` is on (set when the session is built); hypokit does
 not change it, so ``progress=`` has no effect here.
@@ -12,9 +16,10 @@ not change it, so ``progress=`` has no effect here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from hypokit._engines._base import Arrays, Column, Dialect, Engine, result_arrays
+from hypokit._engines._base import Arrays, Column, Dialect, Engine, position_names, result_arrays
 from hypokit._errors import DataError
 
 __all__ = ["SparkEngine", "is_running"]
@@ -58,12 +63,32 @@ class SparkEngine(Engine):
 
     def describe(self) -> dict[str, Column]:
         """The DataFrame's columns and Spark SQL types (no job runs)."""
-        return {
-            str(name): Column(
-                str(kind).upper(), kind in NUMERIC or kind.startswith("decimal"), kind == "boolean"
+        return dict(self.columns())
+
+    def columns(self) -> list[tuple[str, Column]]:
+        """The DataFrame's columns and Spark SQL types, in order (names may repeat)."""
+        return [
+            (
+                str(name),
+                Column(
+                    str(kind).upper(),
+                    kind in NUMERIC or kind.startswith("decimal"),
+                    kind == "boolean",
+                ),
             )
             for name, kind in self._data.dtypes
-        }
+        ]
+
+    def select(self, positions: Sequence[int], text: Sequence[int] = ()) -> dict[int, str]:
+        """Replace the view by the DataFrame with its columns renamed ``hk_0, hk_1, ...``."""
+        names = position_names(len(self._data.columns))
+        try:
+            self._data.toDF(*names).createOrReplaceTempView(self._view)
+        except Exception as exc:  # py4j and pyspark raise many kinds
+            if not is_running(self._session):
+                raise DataError(NOT_RUNNING) from None
+            raise DataError(f"data cannot be read: {exc}") from None
+        return {i: names[i] for i in positions}
 
     def run(self, sql: str) -> Arrays:
         """Run ``spark.sql(sql)`` and collect the (small) result."""

@@ -4,6 +4,7 @@ Nothing here knows about data frames, widgets or records; the layers above
 (metrics, sizing, analysis) call in, never the other way round.
 """
 
+from hypokit._errors import SolveError
 from hypokit.stats._bayes import (
     PRIOR_SCALES,
     BayesResult,
@@ -59,7 +60,6 @@ from hypokit.stats._power import (
     PROPORTION_METHODS,
     Alternative,
     ProportionMethod,
-    SolveError,
     critical_z,
     normal_power,
     proportion_mde,

@@ -16,6 +16,8 @@ from typing import Literal
 
 from scipy import optimize, special, stats
 
+from hypokit._errors import SolveError
+
 Alternative = Literal["two-sided", "greater", "less"]
 ProportionMethod = Literal["pooled", "unpooled", "arcsine"]
 
@@ -40,10 +42,6 @@ __all__ = [
     "t_n",
     "t_power",
 ]
-
-
-class SolveError(ArithmeticError):
-    """No finite solution exists for the requested design."""
 
 
 def critical_z(alpha: float, alternative: Alternative) -> float:
