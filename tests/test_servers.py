@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import hypokit as hk
+from hypokit._aggregate import PROBE_ROWS
 from hypokit._engines import resolve
 from hypokit._engines._spark import SparkEngine
 from tests._servers import Postgres, missing, on_cluster, postgres, spark_master
@@ -105,6 +106,18 @@ class Query:
     """Spark's physical plan for it."""
 
 
+def grouped(queries: list[Query]) -> list[Query]:
+    """The GROUP BY queries among them, without the probe (see :func:`probes`)."""
+    return [q for q in queries if "GROUP BY" in q.sql]
+
+
+def probes(queries: list[Query]) -> list[Query]:
+    """The one probe of the first rows that chooses the shifts of sums (PROBE_ROWS)."""
+    probe = [q for q in queries if "GROUP BY" not in q.sql]
+    assert all(q.sql.rstrip().endswith(f"LIMIT {PROBE_ROWS}") for q in probe)
+    return probe
+
+
 @pytest.fixture
 def queries(monkeypatch: pytest.MonkeyPatch) -> list[Query]:
     """Every query hk.aggregate runs, as it runs."""
@@ -120,7 +133,8 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> list[Query]:
                 execution = engine._session.sql(sql)._jdf.queryExecution()
                 plan = str(execution.executedPlan().toString())
             result = run(sql)
-            seen.append(Query(type(engine).__name__, sql, len(np.asarray(result["n"])), plan))
+            rows = len(np.asarray(next(iter(result.values()))))
+            seen.append(Query(type(engine).__name__, sql, rows, plan))
             return result
 
         engine.run = recorded  # type: ignore[method-assign]
@@ -165,13 +179,20 @@ def test_postgres_runs_the_group_by_and_returns_only_sums(
     # Every statement that read the table: hypokit's, each a GROUP BY run once in the
     # server, each returning one row per group (pg_stat_statements' rows), and those
     # rows are all that reached Python.
+    # Before them, one probe read the first PROBE_ROWS rows to choose the shifts.
     ran = pg.statements(name)
-    assert len(ran) == len(queries) == (2 if missing_values else 1)
+    # (not Ibis' own schema look-up, which returns no rows)
+    probe = [r for r in ran if "GROUP BY" not in r[0] and '"_p0"' in r[0]]
+    ran = [r for r in ran if "GROUP BY" in r[0]]
+    assert len(ran) == len(grouped(queries)) == (2 if missing_values else 1)
     for text, calls, rows in ran:
         assert text.startswith("WITH hk_source AS (SELECT")
         assert text.count("GROUP BY") == 1
         assert (calls, rows) == (1, want)
-    assert [(q.engine, q.rows) for q in queries] == [("IbisEngine", want)] * len(queries)
+    assert [(q.engine, q.rows) for q in grouped(queries)] == [("IbisEngine", want)] * len(ran)
+    assert len(probe) == len(probes(queries)) == 1
+    assert probe[0][1] == 1
+    assert probe[0][2] == min(table.num_rows, PROBE_ROWS)
 
 
 def test_postgres_long_column_names_with_missing_values(pg: Postgres, queries: list[Query]) -> None:
@@ -186,7 +207,8 @@ def test_postgres_long_column_names_with_missing_values(pg: Postgres, queries: l
     assert_same_aggregates(got, want)
     # the masked query ran (missing values in the CUPED covariate and the denominator)
     # and its output names were short, whatever the metrics' names
-    assert len(queries) == 2
+    assert len(grouped(queries)) == 2
+    assert len(probes(queries)) == 1
     assert f"{LONG['rev']}:sum_yc" in got.stats
     assert max(len(k.encode()) for k in got.stats) > 63
     assert_same_analysis(
@@ -243,10 +265,11 @@ def test_spark_cluster_equals_the_pandas_reference_and_aggregates_there(
     # it, partially per partition, then per group after a shuffle; one row per group
     # came back.
     rows = groups(table, ["country", "arm"])
-    assert [(q.engine, q.rows) for q in queries] == [("SparkEngine", rows)] * (
+    assert [(q.engine, q.rows) for q in grouped(queries)] == [("SparkEngine", rows)] * (
         2 if missing_values else 1
     )
-    for query in queries:
+    assert len(probes(queries)) == 1
+    for query in grouped(queries):
         plan = str(query.plan)
         assert "FileScan parquet" in plan
         assert "partial_count(1)" in plan

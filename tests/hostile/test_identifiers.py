@@ -24,8 +24,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import hypokit as hk
+from tests._servers import spark_session as _spark_session
 from tests.hostile._sources import FILTERS, SOURCES, Table, build, numbers
-from tests.test_engines import _spark_session, spark_jvm  # noqa: F401 (the shared session)
+from tests.test_engines import spark_jvm  # noqa: F401 (the shared session)
 
 pytestmark = [pytest.mark.filterwarnings(f) for f in FILTERS]
 
