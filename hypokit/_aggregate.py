@@ -9,6 +9,12 @@ for polars frames; Ibis for Ibis tables; Spark SQL for PySpark DataFrames), so o
 small table leaves the engine; the whole population's rows, segment ``"(all)"``, are
 the sums of the segment rows, never a second pass.
 
+Columns of means and ratios are summed about a shift (``SUM(y - K)``,
+``SUM((y - K) * (y - K))``, ...) when their values sit far from 0 relative to their
+spread, so that sums of squares keep the variance of ``1e12 + N(0, 5)`` to double
+precision (Chan, Golub & LeVeque 1983); ``K`` comes from a ``LIMIT`` query of the first
+rows before the pass (:func:`_run`), and every row of the table shares it.
+
 Missing values are dropped per metric: a unit counts for a metric when every column
 that metric reads is present. The table keeps both the units (``n``) and each metric's
 own count (``<metric>:n``), so the analysis reports what was dropped.
@@ -19,6 +25,8 @@ frames.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,6 +36,7 @@ from numpy.typing import NDArray
 
 from hypokit._engines import Column, Dialect, Engine, resolve
 from hypokit._errors import DataError, ValidationError
+from hypokit._finite import check_finite
 from hypokit._labels import (
     ALL,
     MISSING,
@@ -95,6 +104,13 @@ class MetricSpec:
     def column_names(self) -> tuple[str, ...]:
         """The data columns this metric reads."""
         return tuple(dict.fromkeys(self.columns.values()))
+
+    @property
+    def shift_roles(self) -> tuple[str, ...]:
+        """The roles whose sums are taken about a shift (none for a proportion)."""
+        if self.kind == "proportion":
+            return ()
+        return tuple(r for r in ("y", "x", "c", "d") if r in self.columns)
 
 
 def metric_spec(metric: Metric) -> MetricSpec:
@@ -198,12 +214,22 @@ def aggregate_sql(
     segments: Any = None,
     quote: str | None = None,
     dialect: Literal["duckdb", "spark"] = "duckdb",
+    shifts: Mapping[str, float] | None = None,
 ) -> str:
     """The SQL ``GROUP BY`` that computes the sufficient statistics, for any SQL engine.
 
     Run it in a warehouse and pass the (small) result to :func:`hypokit.analyze`, so
     that only aggregates leave the warehouse. (:func:`hypokit.aggregate` runs the same
     query itself on DuckDB, polars, Ibis and Spark data.)
+
+    Columns whose values sit far from 0 relative to their spread (prices in the
+    millions, epoch milliseconds) need ``shifts``: a typical value per column, such as
+    the median of a few rows (``SELECT ts FROM events LIMIT 1000``), subtracted before
+    the sums so that sums of squares keep the variance. Without it, a column of
+    ``1e6 + N(0, 5)`` sums squares of 1e12 that cancel to rounding noise and the
+    analysis finds no variance. With ``shifts``, each mean and ratio also gets its
+    ``<metric>:shift_<role>`` columns (0 for columns not named), which ``hk.analyze``
+    reads. :func:`hypokit.aggregate` chooses shifts by itself.
 
     Args:
         source: A table name or a parenthesised subquery.
@@ -214,6 +240,8 @@ def aggregate_sql(
             engines, a backtick for BigQuery).
         dialect: ``"duckdb"`` (also read by polars) or ``"spark"`` (Spark SQL and
             Databricks: backticks, ``STRING``).
+        shifts: ``{column: value}`` for columns read by means and ratios, or None
+            (raw sums, no shift columns).
 
     Examples:
         >>> import hypokit as hk
@@ -230,7 +258,30 @@ def aggregate_sql(
         base = Dialect(quote=quote, string_type=base.string_type, double_type=base.double_type)
     specs = metric_specs(metrics)
     segs = segment_columns(segments)
-    return _build_sql(source, variant, segs, specs, base)
+    chosen = None if shifts is None else check_shifts(shifts, specs)
+    return _build_sql(source, variant, segs, specs, base, shifts=chosen)
+
+
+def check_shifts(shifts: Any, specs: tuple[MetricSpec, ...]) -> dict[str, float]:
+    """``shifts`` as ``{column: float}``, each a column read by a mean or a ratio."""
+    if not isinstance(shifts, Mapping):
+        raise ValidationError(
+            f"shifts == {shifts!r}, must be a mapping {{column: typical value}} or None."
+        )
+    readable = _shifted_columns(specs)
+    out: dict[str, float] = {}
+    for column, value in shifts.items():
+        if column not in readable:
+            have = ", ".join(map(repr, readable)) or "none"
+            raise ValidationError(
+                f"shifts names {column!r}, which no Mean or Ratio reads; they read {have}."
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise ValidationError(f"shifts[{column!r}] == {value!r}, must be a number.")
+        if not math.isfinite(float(value)):
+            raise ValidationError(f"shifts[{column!r}] == {value!r}, must be finite.")
+        out[column] = float(value)
+    return out
 
 
 def _keys(
@@ -261,6 +312,24 @@ def _keys(
     ], "GROUP BY 1, 2"
 
 
+def shift_literal(shift: float, dialect: Dialect) -> str:
+    """A shift as a SQL double that every engine reads as exactly this double.
+
+    The shortest round-trip decimal with an exponent (``1000000.5e0``), which DuckDB,
+    polars, Spark, SQLite and PostgreSQL read as a floating-point literal (without the
+    exponent, DuckDB and Spark would read a DECIMAL), cast to the dialect's double.
+    """
+    text = repr(float(shift))
+    if "e" not in text:
+        text += "e0"
+    return dialect.double(text)
+
+
+def _centred(value: str, shift: float, dialect: Dialect) -> str:
+    """``value - shift`` in SQL, or ``value`` itself for a shift of 0."""
+    return f"({value} - {shift_literal(shift, dialect)})" if shift else value
+
+
 def _build_sql(
     source: str,
     variant: str | None,
@@ -268,7 +337,22 @@ def _build_sql(
     specs: tuple[MetricSpec, ...],
     dialect: Dialect,
     raw: bool = False,
+    shifts: Mapping[str, float] | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> str:
+    """The masked query: each metric's sums over the units where all its columns are present.
+
+    ``shifts`` (column -> value) are subtracted from the columns of means and ratios
+    before they are summed; when given (``hk.aggregate_sql(shifts=...)``), every mean
+    and ratio also gets its ``<metric>:shift_<role>`` columns, so the table says which
+    shifts its sums are about.
+
+    Its output columns are named ``"<metric>:<stat>"`` (what :func:`aggregate_sql`
+    promises), or, when ``aliases`` is given, ``_m0``, ``_m1``, ... with ``aliases``
+    filled with the name each stands for: engines cut long names (PostgreSQL at 63
+    bytes), so the query hypokit runs itself never depends on keeping one.
+    """
+    shift_of = dict(shifts or {})
     select, group_by = _keys(variant, segs, dialect, raw)
     select.append(f"COUNT(*) AS {dialect.ident('n')}")
     for spec in specs:
@@ -277,7 +361,11 @@ def _build_sql(
         alias = spec.label
 
         def add(stat: str, expr: str, alias: str = alias) -> None:
-            select.append(f"{expr} AS {dialect.ident(f'{alias}:{stat}')}")
+            name = f"{alias}:{stat}"
+            if aliases is not None:
+                aliases[name] = f"_m{len(aliases)}"
+                name = aliases[name]
+            select.append(f"{expr} AS {dialect.ident(name)}")
 
         add("n", f"COUNT(CASE WHEN {valid} THEN 1 END)")
         if spec.kind == "proportion":
@@ -285,6 +373,12 @@ def _build_sql(
             add("successes", f"COALESCE(SUM({y}), 0)")
             add("invalid", f"COUNT(CASE WHEN {y} <> 0 AND {y} <> 1 THEN 1 END)")
             continue
+        if shifts is not None:
+            for r in spec.shift_roles:
+                add(f"shift_{r}", shift_literal(shift_of.get(spec.columns[r], 0.0), dialect))
+        cols = {
+            r: _centred(v, shift_of.get(spec.columns[r], 0.0), dialect) for r, v in cols.items()
+        }
         for stat in spec.stats[1:]:
             roles = stat[4:]
             if roles.endswith("2"):
@@ -303,6 +397,7 @@ def _build_fast_sql(
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
     dialect: Dialect,
+    shifts: Mapping[str, float] | None = None,
 ) -> tuple[str, dict[str, str], list[str]]:
     """The same statistics with each distinct sum computed once and no per-metric masks.
 
@@ -326,6 +421,11 @@ def _build_fast_sql(
     def col(c: str) -> str:
         return dialect.double(dialect.ident(c))
 
+    shift_of = dict(shifts or {})
+
+    def centred(c: str) -> str:  # the column about its shift, for the sums
+        return _centred(col(c), shift_of.get(c, 0.0), dialect)
+
     mapping: dict[str, str] = {}
     checks: list[str] = []
     for spec in specs:
@@ -348,12 +448,13 @@ def _build_fast_sql(
             if roles.endswith("2"):
                 a, b = roles[0], roles[0]
             elif len(roles) == 1:
-                mapping[f"{key}:{stat}"] = alias(f"COALESCE(SUM({col(spec.columns[roles])}), 0)")
+                total = f"COALESCE(SUM({centred(spec.columns[roles])}), 0)"
+                mapping[f"{key}:{stat}"] = alias(total)
                 continue
             else:
                 a, b = roles[0], roles[1]
             ca, cb = sorted((spec.columns[a], spec.columns[b]))
-            mapping[f"{key}:{stat}"] = alias(f"COALESCE(SUM({col(ca)} * {col(cb)}), 0)")
+            mapping[f"{key}:{stat}"] = alias(f"COALESCE(SUM({centred(ca)} * {centred(cb)}), 0)")
     sql = "SELECT " + ",\n  ".join(select) + f"\nFROM {source} {group_by}"
     return sql, mapping, sorted(set(checks))
 
@@ -370,6 +471,13 @@ class Aggregates(TableMixin):
     joined by ``" / "``, ``(missing)`` for a missing one, a value that could be taken
     for something else in double quotes (see :mod:`hypokit._labels`). Variant labels are
     as the variant column holds them (text, integers or booleans, one type).
+
+    ``shifts`` maps ``"<metric>:shift_<role>"`` to the value subtracted from that
+    column before its sums (``sum_y`` is the sum of ``y - shift_y``; see
+    :mod:`hypokit.stats._compare` on shifted sums): one value for the whole table, so
+    that its rows add exactly. Absent keys are 0 (raw sums, as tables written before
+    shifts existed). :meth:`to_pandas` writes them as columns, which
+    :func:`hypokit.analyze` reads back.
     """
 
     segment: tuple[str, ...]
@@ -380,6 +488,46 @@ class Aggregates(TableMixin):
     segment_columns: tuple[str, ...]
     variant_column: str
     missing_variant: int = 0
+    shifts: Mapping[str, float] = field(default_factory=dict)
+
+    def shift(self, label: str, role: str) -> float:
+        """The shift of one metric's column in role ``role`` (``"y"``, ``"x"``, ...)."""
+        return float(self.shifts.get(f"{label}:shift_{role}", 0.0))
+
+    def raw_sum(self, label: str, role: str) -> FloatArray:
+        """The plain sum of one metric's column per row: ``sum + n * shift``."""
+        spec = next(s for s in self.metrics if s.label == label)
+        total = self.stats[f"{label}:sum_{role}"]
+        if role not in spec.shift_roles or not self.shift(label, role):
+            return total
+        return total + self.stats[f"{label}:n"] * self.shift(label, role)
+
+    def with_shifts(self, shifts: Mapping[str, float]) -> Aggregates:
+        """The same table with its sums about other shifts (keys as in :attr:`shifts`).
+
+        Exact: each row is moved as :meth:`hypokit.stats.MeanStats.with_shifts` moves
+        it (Chan, Golub & LeVeque 1983); keys not given keep their shift.
+        """
+        from hypokit.stats._compare import _reshifted
+
+        stats = dict(self.stats)
+        new_shifts = dict(self.shifts)
+        for spec in self.metrics:
+            roles = spec.shift_roles
+            old = {r: np.float64(self.shift(spec.label, r)) for r in roles}
+            new = {r: np.float64(shifts.get(f"{spec.label}:shift_{r}", old[r])) for r in roles}
+            if old == new:
+                continue
+            values: dict[str, Any] = {"n": stats[f"{spec.label}:n"]}
+            values.update({st: stats[f"{spec.label}:{st}"] for st in spec.stats[1:]})
+            moved = _reshifted(values, roles, old, new)  # type: ignore[arg-type]
+            for st in spec.stats[1:]:
+                stats[f"{spec.label}:{st}"] = np.asarray(moved[st], dtype=np.float64)
+            for r in roles:
+                new_shifts[f"{spec.label}:shift_{r}"] = float(new[r])
+        return dataclasses.replace(
+            self, stats=stats, shifts={k: v for k, v in new_shifts.items() if v}
+        )
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -423,13 +571,27 @@ class Aggregates(TableMixin):
             segment_columns=self.segment_columns,
             variant_column=self.variant_column,
             missing_variant=self.missing_variant,
+            shifts=self.shifts,
         )
 
     def __add__(self, other: Aggregates) -> Aggregates:
-        """Add two tables computed on disjoint parts of the data (same metrics)."""
+        """Add two tables computed on disjoint parts of the data (same metrics).
+
+        Tables about different shifts are first moved to one (:meth:`with_shifts`): for
+        each column, the shift of the table with more of that metric's units.
+        """
         if not isinstance(other, Aggregates) or other.metrics != self.metrics:
             raise ValidationError("only aggregates of the same metrics can be added.")
         check_one_type(self.variant + other.variant, self.variant_column)
+        if dict(self.shifts) != dict(other.shifts):
+            target: dict[str, float] = {}
+            for spec in self.metrics:
+                mine = float(np.sum(self.stats[f"{spec.label}:n"]))
+                theirs = float(np.sum(other.stats[f"{spec.label}:n"]))
+                for r in spec.shift_roles:
+                    side = other if theirs > mine else self
+                    target[f"{spec.label}:shift_{r}"] = side.shift(spec.label, r)
+            return self.with_shifts(target) + other.with_shifts(target)
         keys = sorted(
             set(zip(self.segment, self.variant, strict=True))
             | set(zip(other.segment, other.variant, strict=True))
@@ -453,21 +615,38 @@ class Aggregates(TableMixin):
             segment_columns=self.segment_columns,
             variant_column=self.variant_column,
             missing_variant=self.missing_variant + other.missing_variant,
+            shifts=self.shifts,
         )
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One dict per (segment, variant), with the ``"(all)"`` rows last."""
+        """One dict per (segment, variant), with the ``"(all)"`` rows last.
+
+        Each mean and ratio has its ``"<metric>:shift_<role>"`` values after its
+        ``"<metric>:n"`` (the same in every row).
+        """
         table = self.with_totals()
         order = sorted(
             range(len(table.segment)),
             key=lambda i: (table.segment[i] == ALL, table.segment[i], table.variant[i]),
         )
+        shifts = {
+            f"{s.label}:n": {f"{s.label}:shift_{r}": table.shift(s.label, r) for r in s.shift_roles}
+            for s in self.metrics
+        }
+
+        def columns(i: int) -> dict[str, float]:
+            out: dict[str, float] = {}
+            for k, v in table.stats.items():
+                out[k] = float(v[i])
+                out.update(shifts.get(k, {}))
+            return out
+
         return [
             {
                 "segment": table.segment[i],
                 "variant": table.variant[i],
                 "n": float(table.n[i]),
-                **{k: float(v[i]) for k, v in table.stats.items()},
+                **columns(i),
             }
             for i in order
         ]
@@ -658,7 +837,12 @@ def _from_sql_result(
     variant: str,
     segs: tuple[str, ...],
     specs: tuple[MetricSpec, ...],
+    shifts: Mapping[str, float] | None = None,
 ) -> Aggregates:
+    """The table from a query result.
+
+    Its sums are about ``shifts`` (by ``"<metric>:shift_<role>"``; absent keys are 0).
+    """
     labels = [label_of(v) for v in _column_values(result["variant"])]
     missing = np.array([v is None for v in labels], dtype=bool)
     check_one_type((v for v in labels if v is not None), variant)
@@ -684,7 +868,8 @@ def _from_sql_result(
         np.asarray(result["n"], dtype=np.float64)[keep],
         stats,
     )
-    return Aggregates(
+    table_shifts = {k: float(v) for k, v in (shifts or {}).items() if v}
+    table = Aggregates(
         segment=tuple(segment),
         variant=tuple(kept),
         n=n,
@@ -693,7 +878,10 @@ def _from_sql_result(
         segment_columns=segs,
         variant_column=variant,
         missing_variant=missing_units,
+        shifts=table_shifts,
     )
+    check_finite(table)  # infinite values and overflowing squares, named by column
+    return table
 
 
 def aggregate(
@@ -703,6 +891,7 @@ def aggregate(
     metrics: Any,
     segments: Any = None,
     progress: bool | None = None,
+    shifts: Mapping[str, float] | None = None,
 ) -> Aggregates:
     """Sufficient statistics per (segment, variant) in one pass over the data.
 
@@ -735,6 +924,9 @@ def aggregate(
             DuckDB draws the bar (as a widget in Jupyter), also for Ibis tables on the
             DuckDB backend; Spark shows its own console progress as configured by
             ``spark.ui.showConsoleProgress``; polars has none.
+        shifts: ``{column: value}`` to subtract from columns of means and ratios before
+            their sums; None (the default) chooses them from the first rows of the
+            data (see below); ``{}`` sums raw values.
 
     Returns:
         An :class:`Aggregates` table; ``hk.analyze`` accepts it (or its
@@ -747,11 +939,23 @@ def aggregate(
             missing (names are matched exactly, as the data has them, never as a reader
             renamed them), named twice or not numeric, a segment column holds values
             that print alike (``1`` and ``"1"``), a Proportion has values other than 0
-            and 1, or the Spark session is not running.
+            and 1, a column of a mean or a ratio has infinite values or values too large
+            to square, or the Spark session is not running.
 
     The query computes each distinct sum once. When a metric that reads several
     columns (a covariate, a ratio) has missing values there, the exact per-metric
     masks need a second query; otherwise one pass is all it takes.
+
+    Sums of squares keep their precision whatever the values' offset (``1e12 +
+    N(0, 5)``: epoch milliseconds): before the pass, a ``LIMIT`` query reads the first
+    1,000 rows, and each column of a mean or a ratio whose values sit far from 0
+    relative to their spread is summed about their median there (``SUM(y - K)``,
+    ``SUM((y - K) * (y - K))``; Chan, Golub & LeVeque 1983). The shifts are in the
+    table (``shifts``, and ``<metric>:shift_<role>`` columns); the totals add exactly
+    because every row shares them. If the first rows were not typical, so that a group
+    is still far from its shift, the query runs once more about the column's mean.
+    Infinite values, and values too large to square (beyond about 1e154 from their
+    typical value), are refused with the column's name.
 
     Examples:
         >>> import pandas as pd, hypokit as hk
@@ -769,7 +973,8 @@ def aggregate(
         raise ValidationError(f"variant == {variant!r} is also a segment column.")
     if progress is not None and not isinstance(progress, bool):
         raise ValidationError(f"progress == {progress!r}, must be True, False or None.")
-    return _aggregate(data, variant, segs, specs, progress, segments)
+    chosen = None if shifts is None else check_shifts(shifts, specs)
+    return _aggregate(data, variant, segs, specs, progress, segments, shifts=chosen)
 
 
 def _aggregate(
@@ -781,6 +986,7 @@ def _aggregate(
     segments: Any,
     labels: bool = True,
     text: tuple[str, ...] | None = None,
+    shifts: Mapping[str, float] | None = None,
 ) -> Aggregates:
     """:func:`aggregate` without argument checks; ``variant=None`` groups by segment only.
 
@@ -788,6 +994,7 @@ def _aggregate(
     labels a pandas object column may hold as several types (see :func:`_pandas_labels`).
     ``text``: the segment columns whose values are labels, read as text where a reader
     would guess a type (default: every one of ``segs``; not a date column).
+    ``shifts``: by column, or None to choose them (see :func:`_run`).
     """
     if labels and variant is not None:
         data = _pandas_labels(data, variant)
@@ -803,19 +1010,27 @@ def _aggregate(
             replace(s, label=f"_m{i}", columns={r: refs[c] for r, c in s.columns.items()})
             for i, s in enumerate(specs)
         )
-        ran = _run(
+        given = None if shifts is None else {refs[c]: v for c, v in shifts.items() if c in refs}
+        ran, by_ref = _run(
             engine,
             None if variant is None else refs[variant],
             tuple(refs[c] for c in segs),
             local,
             boolean,
             segs,
+            given,
         )
     result = {k: v for k, v in ran.items() if not k.startswith("_m")}
     for spec, mine in zip(specs, local, strict=True):
         for stat in spec.stats:
             result[f"{spec.label}:{stat}"] = ran[f"{mine.label}:{stat}"]
-    return _from_sql_result(result, variant or "", segs, specs)
+    table_shifts = {
+        f"{s.label}:shift_{r}": by_ref[refs[s.columns[r]]]
+        for s in specs
+        for r in s.shift_roles
+        if by_ref.get(refs[s.columns[r]])
+    }
+    return _from_sql_result(result, variant or "", segs, specs, table_shifts)
 
 
 def aggregate_units(
@@ -837,6 +1052,15 @@ def aggregate_units(
     return _aggregate(data, by, segs, specs, progress, segments, labels=False)
 
 
+#: Rows the probe reads, from the start of the data, to choose each column's shift.
+PROBE_ROWS = 1000
+
+#: A group whose mean square about the shift exceeds its variance this many times has
+#: lost about ``1e-16 * COND_LIMIT`` of its variance to rounding: the query is run
+#: again about a better shift when one exists (see :func:`_better_shifts`).
+COND_LIMIT = 1e6
+
+
 def _run(
     engine: Engine,
     variant: str | None,
@@ -844,13 +1068,42 @@ def _run(
     specs: tuple[MetricSpec, ...],
     boolean: bool = False,
     names: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """The statistics from the fast query, or from the masked one when it must.
+    shifts: Mapping[str, float] | None = None,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """The statistics, and the shift (by column) their sums are about.
+
+    ``shifts`` None: each column of a mean or a ratio is shifted by
+    :func:`~hypokit.stats._compare.choose_shift` of the first :data:`PROBE_ROWS` values
+    the engine returns (a ``LIMIT`` query, which reads a few thousand rows, not the
+    data); a mapping gives the shifts (no probe). Then the one aggregation
+    (:func:`_query`). Should a group still be far from its shift relative to its spread
+    (the probe's rows were not typical), the aggregation runs once more about the
+    column's overall mean when that helps (:func:`_better_shifts`).
 
     ``boolean``: the variant column is declared boolean; ``names``: the segment columns
     as the user named them, for messages (see :func:`_labels`).
     """
-    sql, mapping, checks = _build_fast_sql(engine.source, variant, segs, specs, engine.dialect)
+    chosen = _probe_shifts(engine, specs) if shifts is None else dict(shifts)
+    result = _query(engine, variant, segs, specs, chosen)
+    if shifts is None:
+        better = _better_shifts(result, specs, chosen)
+        if better != chosen:
+            chosen = better
+            result = _query(engine, variant, segs, specs, chosen)
+    return _labels(result, names or segs, boolean), chosen
+
+
+def _query(
+    engine: Engine,
+    variant: str | None,
+    segs: tuple[str, ...],
+    specs: tuple[MetricSpec, ...],
+    shifts: Mapping[str, float],
+) -> dict[str, Any]:
+    """The statistics from the fast query, or from the masked one when it must."""
+    sql, mapping, checks = _build_fast_sql(
+        engine.source, variant, segs, specs, engine.dialect, shifts
+    )
     fast = engine.run(sql)
     n = np.asarray(fast["n"], dtype=np.float64)
     complete = all(np.array_equal(np.asarray(fast[a], dtype=np.float64), n) for a in checks)
@@ -861,8 +1114,83 @@ def _run(
         result = {k: fast[a] for k, a in mapping.items()}
         result.update({k: fast[k] for k in fast if k.startswith("_s") or k in ("variant", "n")})
     else:  # a metric over several columns has missing values: mask per metric
-        result = engine.run(_build_sql(engine.source, variant, segs, specs, engine.dialect, True))
-    return _labels(result, names or segs, boolean)
+        names: dict[str, str] = {}
+        masked = engine.run(
+            _build_sql(engine.source, variant, segs, specs, engine.dialect, True, shifts, names)
+        )
+        result = {k: masked[a] for k, a in names.items()}
+        result.update({k: masked[k] for k in masked if k.startswith("_s") or k in ("variant", "n")})
+    return result
+
+
+def _shifted_columns(specs: tuple[MetricSpec, ...]) -> dict[str, tuple[MetricSpec, str]]:
+    """Each column read by a mean or a ratio, with one metric and role that read it."""
+    out: dict[str, tuple[MetricSpec, str]] = {}
+    for spec in specs:
+        for r in spec.shift_roles:
+            out.setdefault(spec.columns[r], (spec, r))
+    return out
+
+
+def _probe_shifts(engine: Engine, specs: tuple[MetricSpec, ...]) -> dict[str, float]:
+    """The shift of each column of a mean or a ratio, from the first rows of the data.
+
+    One ``SELECT ... LIMIT`` of :data:`PROBE_ROWS` rows; each column's shift is
+    :func:`~hypokit.stats._compare.choose_shift` of its values there (the median, robust
+    to an outlier among them; 0 for values centred near 0). Columns without a shift are
+    left out.
+    """
+    from hypokit.stats._compare import choose_shift
+
+    columns = list(_shifted_columns(specs))
+    if not columns:
+        return {}
+    d = engine.dialect
+    select = ", ".join(
+        f"{d.double(d.ident(c))} AS {d.ident(f'_p{i}')}" for i, c in enumerate(columns)
+    )
+    result = engine.run(f"SELECT {select} FROM {engine.source} LIMIT {PROBE_ROWS}")
+    out: dict[str, float] = {}
+    for i, c in enumerate(columns):
+        values = [math.nan if _is_missing(v) else v for v in _column_values(result[f"_p{i}"])]
+        shift = choose_shift(np.asarray(values, dtype=np.float64))
+        if shift:
+            out[c] = shift
+    return out
+
+
+def _better_shifts(
+    result: Mapping[str, Any], specs: tuple[MetricSpec, ...], shifts: Mapping[str, float]
+) -> dict[str, float]:
+    """Shifts to run the query again with, where the probe's left a group ill-conditioned.
+
+    For each column, a group's sums about ``K`` resolve its variance ``v`` to about
+    ``1e-16 (m^2 + v) / v`` (``m`` the group's mean minus ``K``; Chan, Golub & LeVeque
+    1983). When that factor exceeds :data:`COND_LIMIT` in some group, the column's mean
+    over all groups is a candidate shift; it is taken when it brings the worst factor
+    down a hundredfold (it cannot help groups whose means lie far apart: each is then
+    as precise as its distance from the shared shift allows). Otherwise the shifts are
+    returned as they are.
+    """
+    out = dict(shifts)
+    for column, (spec, role) in _shifted_columns(specs).items():
+        n = np.asarray(result[f"{spec.label}:n"], dtype=np.float64)
+        s1 = np.asarray(result[f"{spec.label}:sum_{role}"], dtype=np.float64)
+        s2 = np.asarray(result[f"{spec.label}:{_PAIRS[(role, role)]}"], dtype=np.float64)
+        keep = (n >= 2) & np.isfinite(s1) & np.isfinite(s2) & (s2 > 0)
+        if not keep.any():
+            continue
+        n, s1, s2 = n[keep], s1[keep], s2[keep]
+        m = s1 / n
+        var = np.maximum((s2 - s1 * m) / (n - 1), 1e-16 * s2 / n)  # rounding floor
+        worst = float(np.max((s2 / n) / var))
+        if not worst > COND_LIMIT:
+            continue
+        delta = float(np.sum(s1) / np.sum(n))
+        after = float(np.max((var * (n - 1) / n + (m - delta) ** 2) / var))
+        if after * 100 <= worst:
+            out[column] = float(shifts.get(column, 0.0)) + delta
+    return out
 
 
 def _pandas_labels(data: Any, variant: str) -> Any:
@@ -976,8 +1304,14 @@ def from_table(table: Any, metrics: tuple[MetricSpec, ...]) -> Aggregates | None
             f"the aggregates table lacks {', '.join(map(repr, missing))}; compute it with "
             "hk.aggregate or hk.aggregate_sql for the same metrics."
         )
+    shift_columns = [
+        f"{s.label}:shift_{r}"
+        for s in metrics
+        for r in s.shift_roles
+        if f"{s.label}:shift_{r}" in names
+    ]
     if hasattr(table, "iloc"):  # pandas
-        result = {c: table[c].to_numpy() for c in needed}
+        result = {c: table[c].to_numpy() for c in (*needed, *shift_columns)}
         result["variant"] = table["variant"].astype(object).to_numpy()
     else:
         with resolve(table, progress=False) as engine:
@@ -986,7 +1320,8 @@ def from_table(table: Any, metrics: tuple[MetricSpec, ...]) -> Aggregates | None
         [MISSING if _is_missing(s) else str(s) for s in _column_values(result["segment"])],
         dtype=object,
     )
-    out = _from_sql_result(result, "variant", ("segment",), metrics)
+    shifts = _common_shifts(result, metrics, shift_columns)
+    out = _from_sql_result(result, "variant", ("segment",), metrics, shifts)
     if any(s != ALL for s in out.segment):
         keep = [i for i, s in enumerate(out.segment) if s != ALL]
         out = Aggregates(
@@ -998,5 +1333,57 @@ def from_table(table: Any, metrics: tuple[MetricSpec, ...]) -> Aggregates | None
             segment_columns=("segment",),
             variant_column="variant",
             missing_variant=out.missing_variant,
+            shifts=out.shifts,
+        )
+    return out
+
+
+def _common_shifts(
+    result: dict[str, Any], metrics: tuple[MetricSpec, ...], columns: list[str]
+) -> dict[str, float]:
+    """The shifts of a table read back, its rows moved to one shift where they differ.
+
+    A table from :func:`aggregate` or one ``aggregate_sql`` query has one shift per
+    column; tables of several queries stacked together may not. Rows about another
+    shift are moved (exactly, :func:`hypokit.stats._compare._reshifted`) to the shift
+    of the row with the most units, in ``result`` itself. Tables without shift columns
+    (written before shifts existed) are raw sums: shift 0.
+    """
+    from hypokit.stats._compare import _reshifted
+
+    out: dict[str, float] = {}
+    for spec in metrics:
+        given = {r: f"{spec.label}:shift_{r}" for r in spec.shift_roles}
+        given = {r: c for r, c in given.items() if c in columns}
+        if not given:
+            continue
+        n = np.asarray(result[f"{spec.label}:n"], dtype=np.float64)
+        old: dict[str, FloatArray] = {}
+        for r in spec.shift_roles:
+            if r not in given:
+                old[r] = np.zeros_like(n)
+                continue
+            values = [
+                math.nan if _is_missing(v) else float(v) for v in _column_values(result[given[r]])
+            ]
+            old[r] = np.asarray(values, dtype=np.float64)
+            if not np.isfinite(old[r]).all():
+                raise DataError(
+                    f"the aggregates table has missing or infinite values in {given[r]!r}; "
+                    "every row needs the shift its sums are about."
+                )
+        if not n.size:
+            continue
+        largest = int(np.argmax(n))
+        new = {r: np.full_like(n, old[r][largest]) for r in spec.shift_roles}
+        if any(not np.array_equal(old[r], new[r]) for r in spec.shift_roles):
+            sums: dict[str, FloatArray | None] = {"n": n}
+            sums.update(
+                {st: np.asarray(result[f"{spec.label}:{st}"], np.float64) for st in spec.stats[1:]}
+            )
+            moved = _reshifted(sums, spec.shift_roles, old, new)
+            result.update({f"{spec.label}:{st}": moved[st] for st in spec.stats[1:]})
+        out.update(
+            {given.get(r, f"{spec.label}:shift_{r}"): float(new[r][0]) for r in spec.shift_roles}
         )
     return out

@@ -801,7 +801,9 @@ def _stats_for(spec: MetricSpec, agg: Aggregates, rows: np.ndarray) -> Any:
     if spec.kind == "proportion":
         return stats.ProportionStats(n=n, successes=get("successes"))
     names = [s for s in spec.stats if s != "n"]
-    values = {s: get(s) for s in names}
+    values: dict[str, Any] = {s: get(s) for s in names}
+    # the sums are about the table's shifts (one per column; see hk.aggregate)
+    values.update({f"shift_{r}": agg.shift(spec.label, r) for r in spec.shift_roles})
     if spec.kind == "mean":
         return stats.MeanStats(n=n, **values)
     return stats.RatioStats(n=n, **values)
@@ -1729,6 +1731,7 @@ def _pad(
         segment_columns=agg.segment_columns,
         variant_column=agg.variant_column,
         missing_variant=agg.missing_variant,
+        shifts=agg.shifts,
     )
 
 
@@ -1889,7 +1892,7 @@ def _segment_checks(
         # The population the pooled number averages over: units for a mean, the
         # denominator for a ratio (a ratio of sums weights its segments by their share
         # of the denominator), in every arm.
-        base = agg.n if spec.kind == "mean" else agg.stats[f"{spec.label}:sum_x"]
+        base = agg.n if spec.kind == "mean" else agg.raw_sum(spec.label, "x")
         size = base[grid[1:]].sum(axis=1)
         metric_n = agg.stats[f"{spec.label}:n"][grid[1:]]  # (S-1, arms)
         simpson = stats.simpson(

@@ -77,8 +77,10 @@ def check_finite(agg: Aggregates, *, by: str = "variant") -> None:
                 continue
             a, b = stat[4], stat[5]  # sum_y2: the squares of y; sum_yc: y times c
             what = "its squares" if b == "2" else f"its products with {spec.columns[b]!r}"
+            shift = agg.shift(spec.label, a) if hasattr(agg, "shift") else 0.0
+            beyond = f"1e154 away from their shift, {shift:.6g}" if shift else "1e154"
             raise DataError(
                 f"{_role(spec, a)}: {what} overflow 64-bit floats (values beyond about "
-                f"1e154) {_where(agg, bad, by)}; rescale the column (thousands instead of "
-                "units, say)."
+                f"{beyond}, or infinite values) {_where(agg, bad, by)}; rescale the column "
+                "(thousands instead of units, say) or drop the infinite values."
             )

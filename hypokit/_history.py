@@ -118,8 +118,16 @@ def baselines(
         values = table.n if stat == "units" else table.stats[f"{label}:{stat}"]
         return float(sum(values[i] for i in keep if table.segment[i] == seg))
 
+    def mean(seg: str, role: str, n: float) -> float:
+        """The mean of role ``role``: its shift plus the mean of its shifted sums."""
+        return table.shift(label, role) + total(f"sum_{role}", seg) / n
+
     def moments(seg: str, a: str, b: str, n: float) -> float:
-        """The sample (co)variance of roles ``a`` and ``b``, ddof=1."""
+        """The sample (co)variance of roles ``a`` and ``b``, ddof=1.
+
+        From the table's shifted sums (one shift per column, so the rows add exactly;
+        covariances do not depend on it), which keeps every digit of values far from 0.
+        """
         pair = (
             f"sum_{a}2"
             if a == b
@@ -153,6 +161,7 @@ def baselines(
             rec["baseline"] = p
         else:
             var_y = moments(seg, "y", "y", n)
+            # rounding noise is relative to the squares summed: those of y - shift
             if not var_y > 1e-12 * max(1.0, (total("sum_y", seg) / n) ** 2):
                 column = metric.column if isinstance(metric, Mean) else metric.numerator
                 raise DataError(f"segment {seg!r}: {column!r} is constant (sd 0).")
@@ -161,17 +170,15 @@ def baselines(
                 var_c = moments(seg, "c", "c", n)
                 rho = moments(seg, "y", "c", n) / math.sqrt(var_y * var_c) if var_c > 0 else 0.0
             if isinstance(metric, Mean):
-                rec.update(
-                    mean=total("sum_y", seg) / n, sd=math.sqrt(var_y), correlation=float(rho)
-                )
+                rec.update(mean=mean(seg, "y", n), sd=math.sqrt(var_y), correlation=float(rho))
             else:
-                mean_x = total("sum_x", seg) / n
+                mean_x = mean(seg, "x", n)
                 if not mean_x > 0:
                     raise DataError(
                         f"segment {seg!r}: the mean of {metric.denominator!r} is not > 0."
                     )
                 rec.update(
-                    numerator_mean=total("sum_y", seg) / n,
+                    numerator_mean=mean(seg, "y", n),
                     numerator_sd=math.sqrt(var_y),
                     denominator_mean=mean_x,
                     denominator_sd=math.sqrt(max(moments(seg, "x", "x", n), 0.0)),

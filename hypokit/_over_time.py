@@ -106,6 +106,7 @@ def _collapse(
         segment_columns=segment_cols,
         variant_column=daily.variant_column,
         missing_variant=daily.missing_variant,
+        shifts=daily.shifts,  # every row shares them, so the sums add exactly
     )
 
 

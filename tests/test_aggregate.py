@@ -86,9 +86,21 @@ def make_frame(seed: int = 0, n: int = 600, missing: bool = False) -> pd.DataFra
     return df
 
 
-def _stat_values(df: pd.DataFrame, spec: MetricSpec, stat: str, valid: pd.Series) -> pd.Series:
-    """One statistic per row, computed with pandas (0 where the unit is not valid)."""
-    col = {role: df[name].astype(float) for role, name in spec.columns.items()}
+def _stat_values(
+    df: pd.DataFrame,
+    spec: MetricSpec,
+    stat: str,
+    valid: pd.Series,
+    shifts: dict[str, float] | None = None,
+) -> pd.Series:
+    """One statistic per row, computed with pandas (0 where the unit is not valid).
+
+    Sums of means and ratios are about ``shifts`` (``"<metric>:shift_<role>"``).
+    """
+    shift = {r: (shifts or {}).get(f"{spec.label}:shift_{r}", 0.0) for r in spec.shift_roles}
+    col = {
+        role: df[name].astype(float) - shift.get(role, 0.0) for role, name in spec.columns.items()
+    }
     if stat == "n":
         out = pd.Series(1.0, index=df.index)
     elif stat == "successes":
@@ -107,9 +119,17 @@ def _stat_values(df: pd.DataFrame, spec: MetricSpec, stat: str, valid: pd.Series
 
 
 def expected_stats(
-    df: pd.DataFrame, variant: str, metrics: list[Any], segments: list[str] | None = None
+    df: pd.DataFrame,
+    variant: str,
+    metrics: list[Any],
+    segments: list[str] | None = None,
+    shifts: dict[str, float] | None = None,
 ) -> dict[Key, dict[str, float]]:
-    """The aggregates table computed with pandas groupby, '(all)' rows included."""
+    """The aggregates table computed with pandas groupby, '(all)' rows included.
+
+    Its sums are about ``shifts`` (those of the table it is compared with: the shifts
+    themselves are checked elsewhere), which are also its ``shift`` columns.
+    """
     d = df[df[variant].notna()]
     var = d[variant].astype(str)
     if segments:
@@ -123,7 +143,7 @@ def expected_stats(
     for spec in metric_specs(metrics):
         valid = d[list(spec.column_names())].notna().all(axis=1)
         for stat in spec.stats:
-            columns[f"{spec.label}:{stat}"] = _stat_values(d, spec, stat, valid)
+            columns[f"{spec.label}:{stat}"] = _stat_values(d, spec, stat, valid, shifts)
     frame = pd.DataFrame(columns)
     frame["_seg"], frame["_var"] = seg, var
     by_cell = frame.groupby(["_seg", "_var"]).sum()
@@ -131,7 +151,15 @@ def expected_stats(
     if segments:
         by_variant = frame.drop(columns="_seg").groupby("_var").sum()
         out.update({(ALL, str(v)): row for v, row in by_variant.to_dict("index").items()})
-    return {k: {stat: float(x) for stat, x in row.items()} for k, row in out.items()}
+    shift_columns = {
+        f"{spec.label}:shift_{r}": (shifts or {}).get(f"{spec.label}:shift_{r}", 0.0)
+        for spec in metric_specs(metrics)
+        for r in spec.shift_roles
+    }
+    return {
+        k: {**{stat: float(x) for stat, x in row.items()}, **shift_columns}
+        for k, row in out.items()
+    }
 
 
 def as_dict(agg: Aggregates) -> dict[Key, dict[str, float]]:
@@ -142,6 +170,11 @@ def as_dict(agg: Aggregates) -> dict[Key, dict[str, float]]:
         }
         for r in agg.to_records()
     }
+
+
+def _shift_keys(agg: Aggregates) -> list[str]:
+    """Every ``"<metric>:shift_<role>"`` of the table's means and ratios."""
+    return [f"{s.label}:shift_{r}" for s in agg.metrics for r in s.shift_roles]
 
 
 def assert_tables_close(
@@ -164,7 +197,8 @@ def assert_tables_close(
 def test_matches_pandas_groupby(segments: list[str] | None, missing: bool) -> None:
     df = make_frame(seed=1, missing=missing)
     agg = hk.aggregate(df, variant="arm", metrics=metrics_full(), segments=segments)
-    assert_tables_close(as_dict(agg), expected_stats(df, "arm", metrics_full(), segments))
+    want = expected_stats(df, "arm", metrics_full(), segments, dict(agg.shifts))
+    assert_tables_close(as_dict(agg), want)
 
 
 def test_stat_columns_are_named_as_the_core_expects() -> None:
@@ -398,7 +432,9 @@ def test_adding_halves_equals_the_whole(
     whole = hk.aggregate(df, **kwargs)
     parts = hk.aggregate(df.iloc[:k], **kwargs) + hk.aggregate(df.iloc[k:], **kwargs)
     assert parts.missing_variant == whole.missing_variant == int(df["arm"].isna().sum())
-    assert_tables_close(as_dict(parts), as_dict(whole), rel=1e-9)
+    # each part may have chosen other shifts: compare about the whole's
+    same = {k: whole.shift(*k.split(":shift_")) for k in _shift_keys(whole)}
+    assert_tables_close(as_dict(parts.with_shifts(same)), as_dict(whole), rel=1e-9)
 
 
 def test_adding_tables_of_different_metrics_is_refused() -> None:
@@ -461,7 +497,8 @@ def frame_table(frame: pd.DataFrame) -> dict[Key, dict[str, float]]:
     agg = _agg(frame)
     assert agg.missing_variant == 12
     table = as_dict(agg)
-    assert_tables_close(table, expected_stats(frame, "arm", metrics_full(), ["country"]))
+    want = expected_stats(frame, "arm", metrics_full(), ["country"], dict(agg.shifts))
+    assert_tables_close(table, want)
     return table
 
 
@@ -893,7 +930,7 @@ def test_integer_and_narrow_columns() -> None:
         )
     ]
     got = hk.aggregate(df, variant="arm", metrics=metrics, segments="seg")
-    assert_tables_close(as_dict(got), expected_stats(df, "arm", metrics, ["seg"]))
+    assert_tables_close(as_dict(got), expected_stats(df, "arm", metrics, ["seg"], dict(got.shifts)))
     table = as_dict(got)
     for dtype in dtypes:
         assert table[(ALL, "b")][f"num_{dtype}:sum_y"] == 26.0, dtype
@@ -901,8 +938,15 @@ def test_integer_and_narrow_columns() -> None:
 
 def test_large_integers_do_not_overflow() -> None:
     df = pd.DataFrame({"arm": ["a", "a", "b"], "y": np.array([2**40, 2**40, 3], dtype=np.int64)})
-    t = as_dict(hk.aggregate(df, variant="arm", metrics=[hk.Mean("y")]))
+    # raw sums (shifts={}): squares of int64 past 2**63 are summed as doubles
+    t = as_dict(hk.aggregate(df, variant="arm", metrics=[hk.Mean("y")], shifts={}))
     assert t[(ALL, "a")]["y:sum_y2"] == pytest.approx(2.0 * 2.0**80, rel=1e-12)
+    # chosen shifts: arm a is constant, and its sums about 2**40 say so exactly
+    agg = hk.aggregate(df, variant="arm", metrics=[hk.Mean("y")])
+    assert agg.shifts == {"y:shift_y": 2.0**40}
+    t = as_dict(agg)
+    assert (t[(ALL, "a")]["y:sum_y"], t[(ALL, "a")]["y:sum_y2"]) == (0.0, 0.0)
+    assert t[(ALL, "b")]["y:sum_y"] == 3.0 - 2.0**40
 
 
 def test_nullable_integer_with_missing() -> None:

@@ -6,6 +6,7 @@ Reference values come from scipy, statsmodels and R 4.2 (the R call sits beside 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -723,6 +724,8 @@ def test_halves_add_up_to_the_whole(ys: list[float], cs: list[float], cut: int) 
     cut = min(cut, n)
     whole = MeanStats.from_values(y, c)
     halves = MeanStats.from_values(y[:cut], c[:cut]) + MeanStats.from_values(y[cut:], c[cut:])
+    # each part may have its own shifts: compare the sums about the whole's
+    halves = halves.with_shifts(shift_y=whole.shift_y, shift_c=whole.shift_c)
     for name in ("n", "sum_y", "sum_y2", "sum_c", "sum_c2", "sum_yc"):
         np.testing.assert_allclose(
             getattr(halves, name), getattr(whole, name), rtol=1e-9, atol=1e-6
@@ -731,6 +734,9 @@ def test_halves_add_up_to_the_whole(ys: list[float], cs: list[float], cut: int) 
     ratio_whole = RatioStats.from_values(y, x, c)
     ratio_halves = RatioStats.from_values(y[:cut], x[:cut], c[:cut]) + RatioStats.from_values(
         y[cut:], x[cut:], c[cut:]
+    )
+    ratio_halves = ratio_halves.with_shifts(
+        shift_y=ratio_whole.shift_y, shift_x=ratio_whole.shift_x, shift_c=ratio_whole.shift_c
     )
     assert ratio_halves.sum_xc is not None
     assert ratio_whole.sum_xc is not None
@@ -921,3 +927,261 @@ def test_fieller_ratio_bounds_solve_its_defining_inequality(cov: float) -> None:
         )
     assert not bool(bounded)
     assert (float(low), float(high)) == (-math.inf, math.inf)
+
+
+# ------------------------------------------------------------- shifted sums, large offsets
+#: Offsets of the hostile data-value class: values of offset + N(0, 5).
+OFFSETS = [0.0, 1e3, 1e6, 1e9, 1e12, -1e6, -1e12]
+
+
+def _offset_values(rng: np.random.Generator, offset: float, n: int, sd: float = 5.0) -> np.ndarray:
+    """``offset + N(0, sd)`` as doubles; ``values - offset`` is then exact (Sterbenz)."""
+    return offset + rng.normal(0.0, sd, n)
+
+
+def test_choose_shift() -> None:
+    from hypokit.stats._compare import choose_shift
+
+    assert choose_shift([]) == 0.0
+    assert choose_shift([np.nan, np.inf]) == 0.0
+    assert choose_shift([1.0, 2.0, 3.0]) == 0.0  # near 0 relative to the spread: raw sums
+    assert choose_shift([-5.0, 5.0, 1.0]) == 0.0  # mixed signs
+    values = 1e12 + np.array([3.0, -2.0, 1.0, 0.5, -1.5])
+    assert choose_shift(values) == 1e12 + 0.5  # the lower median: one of the values
+    assert choose_shift(np.append(values, 5e15)) == 1e12 + 0.5  # robust to an outlier
+    assert choose_shift(np.append(values, [np.nan, -np.inf])) == 1e12 + 0.5
+    assert choose_shift([7.0, 7.0, 7.0]) == 7.0  # constant: its sums about it are 0
+    assert choose_shift([-1e9 - 2.0, -1e9, -1e9 + 2.0]) == -1e9
+
+
+def test_sums_about_a_shift_match_numpy_and_move_exactly() -> None:
+    rng = _rng(61)
+    y, c = _offset_values(rng, 1e9, 300), _offset_values(rng, -1e6, 300, 2.0)
+    stats_ = MeanStats.from_values(y, c)
+    ky, kc = _f(stats_.shift_y), _f(stats_.shift_c)
+    assert ky == pytest.approx(1e9, abs=20)
+    assert kc == pytest.approx(-1e6, abs=10)
+    ys, cs = y - ky, c - kc  # exact: every value is within a factor 2 of its shift
+    np.testing.assert_allclose(
+        [_f(stats_.sum_y), _f(stats_.sum_y2), _f(stats_.sum_c), _f(stats_.sum_c2)],
+        [ys.sum(), ys @ ys, cs.sum(), cs @ cs],
+        rtol=1e-13,
+    )
+    assert _f(stats_.sum_yc) == pytest.approx(ys @ cs, rel=1e-12, abs=1e-9)
+    # Moved to other shifts near the data: the sums numpy computes about them.
+    moved = stats_.with_shifts(shift_y=1e9 + 3.0, shift_c=-1e6 - 1.0)
+    ys, cs = y - (1e9 + 3.0), c - (-1e6 - 1.0)
+    np.testing.assert_allclose(
+        [_f(moved.sum_y), _f(moved.sum_y2), _f(moved.sum_c2), _f(moved.sum_yc)],
+        [ys.sum(), ys @ ys, cs @ cs, ys @ cs],
+        rtol=1e-11,
+    )
+    assert _f(moved.shift_y) == 1e9 + 3.0
+    with pytest.raises(ValidationError, match="shift_x is not a shift"):
+        stats_.with_shifts(shift_x=1.0)
+    with pytest.raises(ValidationError, match="a shift needs its sums"):
+        MeanStats(n=2, sum_y=1.0, sum_y2=1.0, shift_c=3.0)
+    with pytest.raises(DataError, match="shift_y has missing or infinite"):
+        MeanStats(n=2, sum_y=1.0, sum_y2=1.0, shift_y=np.inf)
+
+
+def test_adding_statistics_about_different_shifts_is_exact() -> None:
+    rng = _rng(62)
+    y = _offset_values(rng, 1e12, 500)
+    a, b = MeanStats.from_values(y[:200]), MeanStats.from_values(y[200:])
+    assert _f(a.shift_y) != _f(b.shift_y)  # two medians
+    total = a + b
+    assert _f(total.shift_y) == _f(b.shift_y)  # the side with more units
+    ys = y - _f(b.shift_y)
+    assert _f(total.sum_y) == pytest.approx(ys.sum(), rel=1e-12, abs=1e-9)
+    assert _f(total.sum_y2) == pytest.approx(ys @ ys, rel=1e-12)
+    # Same shifts: the sums add bit for bit.
+    same = a + a.with_shifts()
+    assert _f(same.sum_y2) == 2 * _f(a.sum_y2)
+    # Per row: each row keeps the shift of its larger side.
+    rows = MeanStats(n=[2.0, 5.0], sum_y=[1.0, 2.0], sum_y2=[1.0, 4.0], shift_y=[10.0, 20.0])
+    other = MeanStats(n=[3.0, 1.0], sum_y=[0.0, 0.0], sum_y2=[2.0, 0.0], shift_y=[11.0, 22.0])
+    np.testing.assert_array_equal((rows + other).shift_y, [11.0, 20.0])
+
+
+@pytest.mark.parametrize("offset", OFFSETS)
+def test_welch_is_exact_at_any_offset(offset: float) -> None:
+    # Values offset + N(0, 5): Welch's test on the sums equals scipy's on the exactly
+    # shifted values (the test does not depend on the offset), however large it is.
+    rng = _rng(63)
+    y_c, y_v = _offset_values(rng, offset, 400), _offset_values(rng, offset, 450) + 0.8
+    res = compare_means(MeanStats.from_values(y_c), MeanStats.from_values(y_v))
+    e_c, e_v = y_c - offset, y_v - offset  # exact
+    ref = stats.ttest_ind(e_v, e_c, equal_var=False)
+    assert int(res.reason) & ~Reason.LIFT_UNBOUNDED == 0  # (a control mean near 0 at offset 0)
+    assert _f(res.p_value) == pytest.approx(ref.pvalue, rel=1e-11)
+    assert _f(res.statistic) == pytest.approx(ref.statistic, rel=1e-12)
+    assert _f(res.df) == pytest.approx(ref.df, rel=1e-12)
+    assert _f(res.effect) == pytest.approx(e_v.mean() - e_c.mean(), rel=1e-12)
+    assert _f(res.control_mean) == pytest.approx(offset + e_c.mean(), rel=1e-15, abs=1e-12)
+    if abs(offset) >= 1e6:
+        # The same statistics as raw sums (shift 0) lose the variance to rounding.
+        raw = compare_means(
+            MeanStats.from_values(y_c).with_shifts(shift_y=0.0),
+            MeanStats.from_values(y_v).with_shifts(shift_y=0.0),
+        )
+        assert int(raw.reason) == Reason.ZERO_VARIANCE | Reason.UNRESOLVED
+
+
+@pytest.mark.parametrize("offset", OFFSETS)
+def test_cuped_is_exact_at_any_offset(offset: float) -> None:
+    # CUPED with a covariate of offset / 3 + ...: theta is statsmodels' pooled OLS
+    # slope, the test scipy's Welch test on the adjusted values, the "within" effect
+    # the ANCOVA treatment coefficient; all on the exactly shifted data.
+    rng = _rng(64)
+    k_y, k_c = offset, offset / 3
+    f_c, f_v = rng.normal(0, 4, 300), rng.normal(0, 4, 320)
+    c_c, c_v = k_c + f_c, k_c + f_v
+    y_c = k_y + 0.8 * (c_c - k_c) + rng.normal(0, 3, 300)
+    y_v = k_y + 0.5 + 0.8 * (c_v - k_c) + rng.normal(0, 3, 320)
+    e_c, e_v, f_c, f_v = y_c - k_y, y_v - k_y, c_c - k_c, c_v - k_c  # exact
+    control, variant = MeanStats.from_values(y_c, c_c), MeanStats.from_values(y_v, c_v)
+    res = compare_means(control, variant)
+    e, f = np.concatenate([e_c, e_v]), np.concatenate([f_c, f_v])
+    theta = sm.OLS(e, sm.add_constant(f)).fit().params[1]
+    assert _f(res.theta) == pytest.approx(theta, rel=1e-11)
+    adj_c = e_c - theta * (f_c - f.mean())
+    adj_v = e_v - theta * (f_v - f.mean())
+    ref = stats.ttest_ind(adj_v, adj_c, equal_var=False)
+    assert _f(res.p_value) == pytest.approx(ref.pvalue, rel=1e-10)
+    assert _f(res.effect) == pytest.approx(adj_v.mean() - adj_c.mean(), rel=1e-11)
+    assert _f(res.control_mean) == pytest.approx(k_y + adj_c.mean(), rel=1e-15, abs=1e-10)
+    within = compare_means(control, variant, theta_pooling="within")
+    treat = np.concatenate([np.zeros(300), np.ones(320)])
+    fit = sm.OLS(e, np.column_stack([np.ones_like(e), treat, f - f.mean()])).fit()
+    assert _f(within.effect) == pytest.approx(fit.params[1], rel=1e-10)
+
+
+def _exact_ratio(y: np.ndarray, x: np.ndarray) -> Fraction:
+    return sum(map(Fraction, y.tolist()), Fraction(0)) / sum(map(Fraction, x.tolist()), Fraction(0))
+
+
+@pytest.mark.parametrize(
+    ("k_y", "k_x"), [(0.0, 0.0), (1e9, 0.0), (0.0, 1e6), (1e12, 1e9), (-1e9, 1e6), (1e6, 1e12)]
+)
+def test_ratio_is_exact_at_any_offset(k_y: float, k_x: float) -> None:
+    # The delta method against the unit-level linearisation L = (y - R x) / mean(x):
+    # the effect exactly (rational arithmetic on the values), the standard error from
+    # statsmodels' CompareMeans on L (computed on the shifted values; a variance does
+    # not depend on the shift).
+    from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
+    rng = _rng(65)
+
+    def arm(n: int, lift: float) -> tuple[np.ndarray, np.ndarray]:
+        f = rng.poisson(3.0, n) + 1.0 + (rng.normal(0, 5, n) if k_x else 0.0)
+        x = k_x + f
+        y = k_y + (1.5 + lift) * f + rng.normal(0, 2, n)
+        return y, x
+
+    (y_c, x_c), (y_v, x_v) = arm(300, 0.0), arm(280, 0.2)
+    res = compare_ratios(RatioStats.from_values(y_c, x_c), RatioStats.from_values(y_v, x_v))
+    effect = _exact_ratio(y_v, x_v) - _exact_ratio(y_c, x_c)
+    assert _f(res.effect) == pytest.approx(float(effect), rel=1e-10)
+
+    def linearised(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+        r = float(_exact_ratio(y, x))
+        e, f = y - k_y, x - k_x  # exact; y - r x = e - r f + (k_y - r k_x), a constant
+        return (e - r * f) / float(sum(map(Fraction, x.tolist()), Fraction(0)) / len(x))
+
+    se = CompareMeans(
+        DescrStatsW(linearised(y_v, x_v)), DescrStatsW(linearised(y_c, x_c))
+    ).std_meandiff_separatevar
+    assert _f(res.se) == pytest.approx(se, rel=1e-9)
+    z = float(effect) / se
+    assert _f(res.p_value) == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-9)
+
+
+def test_fieller_excess_is_fieller_ratio_minus_one() -> None:
+    from hypokit.stats._compare import fieller_excess
+
+    mc, mv, vc, vv, q = 2.0, 3.0, 0.2, 0.5, 1.96
+    for cov in (0.0, 0.05, -0.1):
+        lo, hi, ok = fieller_ratio(np.array(mv), np.array(mc), vv, vc, cov, q)
+        # Var(effect) = vv - 2 cov + vc, Cov(mc, effect) = cov - vc
+        u_lo, u_hi, u_ok = fieller_excess(
+            np.array(mv - mc), np.array(mc), vc, vv - 2 * cov + vc, cov - vc, q
+        )
+        assert bool(ok)
+        assert bool(u_ok)
+        assert float(u_lo) == pytest.approx(float(lo) - 1, rel=1e-12)
+        assert float(u_hi) == pytest.approx(float(hi) - 1, rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["fieller", "auto", "log", "delta"])
+def test_lift_intervals_keep_their_digits_at_large_offsets(method: str) -> None:
+    # Means of 1e12 that differ by about 1: lifts of about 1e-12. Each bound solves its
+    # defining equation (Fieller's, brentq on the lift scale); the log interval agrees
+    # with the delta interval to first order; r - 1 would keep 3 or 4 digits.
+    from scipy import optimize
+
+    rng = _rng(66)
+    y_c, y_v = _offset_values(rng, 1e12, 400), _offset_values(rng, 1e12, 400) + 1.0
+    res = compare_means(
+        MeanStats.from_values(y_c),
+        MeanStats.from_values(y_v),
+        lift_method=method,  # type: ignore[arg-type]
+    )
+    mc, effect = _f(res.control_mean), _f(res.effect)
+    vc, vv, q = _f(res.control_se) ** 2, _f(res.variant_se) ** 2, stats.t.ppf(0.975, _f(res.df))
+    assert _f(res.lift) == pytest.approx(effect / mc, rel=1e-15)
+    if method in ("fieller", "auto"):
+
+        def gap(u: float) -> float:  # (mv - (1 + u) mc)^2 - q^2 (vv + (1 + u)^2 vc)
+            return (effect - u * mc) ** 2 - q**2 * (vv + (1 + u) ** 2 * vc)
+
+        lift = effect / mc
+        low = optimize.brentq(gap, lift - 1e-9, lift, xtol=1e-30, rtol=1e-15)
+        high = optimize.brentq(gap, lift, lift + 1e-9, xtol=1e-30, rtol=1e-15)
+        assert _f(res.lift_ci_low) == pytest.approx(low, rel=1e-9)
+        assert _f(res.lift_ci_high) == pytest.approx(high, rel=1e-9)
+    else:
+        delta = compare_means(
+            MeanStats.from_values(y_c), MeanStats.from_values(y_v), lift_method="delta"
+        )
+        assert _f(res.lift_ci_low) == pytest.approx(_f(delta.lift_ci_low), rel=1e-9)
+        assert _f(res.lift_ci_high) == pytest.approx(_f(delta.lift_ci_high), rel=1e-9)
+        half = q * math.sqrt(vv + vc) / mc
+        assert _f(res.lift_ci_high) - _f(res.lift) == pytest.approx(half, rel=1e-9)
+
+
+def test_bayes_lift_keeps_its_digits_at_large_offsets() -> None:
+    # Under the flat prior the posterior lift interval is Fieller's of the comparison.
+    from hypokit.stats._bayes import bayes_normal
+
+    rng = _rng(67)
+    y_c, y_v = _offset_values(rng, -1e12, 400), _offset_values(rng, -1e12, 400) + 1.0
+    comp = compare_means(
+        MeanStats.from_values(y_c), MeanStats.from_values(y_v), lift_method="fieller"
+    )
+    res = bayes_normal(comp)
+    assert _f(res.lift) == pytest.approx(_f(comp.lift), rel=1e-12)
+    assert _f(res.lift_ci_low) == pytest.approx(_f(comp.lift_ci_low), rel=1e-9)
+    assert _f(res.lift_ci_high) == pytest.approx(_f(comp.lift_ci_high), rel=1e-9)
+    assert _f(res.lift) > 0  # the effect's sign, though the control mean is negative
+
+
+def test_zero_variance_says_whether_the_values_are_constant() -> None:
+    # Constant values about their shift: exactly 0, "does not vary".
+    const = compare_means(
+        MeanStats.from_values([1e6 + 0.1] * 5), MeanStats.from_values([1e6 + 0.1] * 4)
+    )
+    assert int(const.reason) == Reason.ZERO_VARIANCE
+    assert describe_reason(int(const.reason)) == (
+        "the metric does not vary in either arm, so there is nothing to test",
+    )
+    # Raw sums of 1e6 + N(0, 5) lose the variance: the reason says it may vary.
+    rng = _rng(68)
+    arms = [MeanStats.from_values(_offset_values(rng, 1e6, 50)) for _ in range(2)]
+    raw = compare_means(*(a.with_shifts(shift_y=0.0) for a in arms))
+    assert int(raw.reason) == Reason.ZERO_VARIANCE | Reason.UNRESOLVED
+    (text,) = describe_reason(int(raw.reason))
+    assert text.startswith("the metric does not vary in either arm, or varies less than its sums")
+    assert "shifts= to hk.aggregate_sql" in text
+    # The same sums about a shift near the data resolve it.
+    assert int(compare_means(*arms).reason) == 0

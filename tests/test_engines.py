@@ -8,8 +8,9 @@ reference to a relative 1e-9, and hk.analyze must give the same result. Then eac
 engine's own behaviour (files, Spark views and sessions, Ibis backends, progress) and
 its error messages.
 
-PySpark runs in local mode in one JVM for the whole module (``local[2]``, no UI, two
-shuffle partitions); it is skipped only when Java is missing.
+PySpark runs one session for the whole run (no UI, two shuffle partitions): on the
+standalone cluster at ``$HYPOKIT_SPARK_MASTER`` when it is set (``.ci/servers`` starts
+one), else in local mode (``local[2]``); it is skipped only when Java is missing.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from hypokit._engines import Dialect, resolve
 from hypokit._engines._duckdb import progress_settings
 from hypokit._engines._ibis import IbisEngine
 from hypokit._engines._polars import PolarsEngine
+from tests._servers import spark_session
 
 pytestmark = [
     # PySpark 4.3 warns at start-up, and on each pandas conversion, that it does not
@@ -127,33 +129,9 @@ def units(tmp_path_factory: pytest.TempPathFactory) -> tuple[pa.Table, Path]:
     return table, path
 
 
-def _spark_session() -> Any:
-    """The running local session, or a new one (the JVM starts once, in ~10-20 s).
-
-    The JVM of a short test run is faster with the client compiler only and the serial
-    collector: they about halve start-up and the first queries.
-    """
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("hypokit-tests")
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    return session
-
-
 @pytest.fixture(scope="session")
 def spark_jvm() -> Iterator[None]:
-    """Spark in local mode for the whole run; stopped at the end."""
+    """Spark for the whole run (see tests._servers.spark_session); stopped at the end."""
     if shutil.which("java") is None:
         pytest.skip("PySpark needs Java 17+, and no `java` is on PATH")
     yield
@@ -166,8 +144,8 @@ def spark_jvm() -> Iterator[None]:
 
 @pytest.fixture
 def spark(spark_jvm: None) -> Any:
-    """The shared local session (a new one if a test stopped it)."""
-    return _spark_session()
+    """The shared session (a new one if a test stopped it)."""
+    return spark_session()
 
 
 #: Every kind of data, built from the Arrow table, the files and (for Spark) a session.
@@ -278,7 +256,11 @@ def test_masked_query_runs_only_when_needed(
     monkeypatch.setattr("hypokit._aggregate.resolve", counting)
     hk.aggregate(SOURCES[name](table, files, None), **KWARGS)
     missing = table.column("pre").null_count > 0
-    assert len(queries) == (2 if missing else 1)
+    # one probe of the first rows chooses the shifts, then the aggregation itself
+    probes = [q for q in queries if "LIMIT" in q]
+    assert len(probes) == 1
+    assert "GROUP BY" not in probes[0]
+    assert len(queries) - len(probes) == (2 if missing else 1)
 
 
 def test_analysis_equal_across_engines(data: Any, analysis: Any) -> None:
@@ -463,6 +445,95 @@ def test_arrow_record_batch_reader_is_refused() -> None:
     )
     with pytest.raises(hk.ValidationError, match=r"data == RecordBatchReader object"):
         hk.aggregate(reader, **KWARGS)
+
+
+@pytest.mark.skipif(
+    not hasattr(duckdb, "ResourceInUseException"),
+    reason="DuckDB 1 ends an unfinished result at the next query on its connection",
+)
+def test_duckdb_relation_whose_connection_has_an_unfinished_result(
+    units: tuple[pa.Table, Path],
+) -> None:
+    table, path = units
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE units AS SELECT * FROM read_parquet('{path}')")
+    before = _settings(con.execute)
+    pending = con.execute("SELECT * FROM range(5000)")  # left unfetched
+    with pytest.raises(hk.DataError) as raised:
+        hk.analyze(con.table("units"), control="control", **KWARGS)
+    assert str(raised.value) == (
+        "data == a DuckDB relation whose connection has an unfinished result (from "
+        "con.execute(...)), and hypokit cannot query the connection without ending it. Read "
+        "that result to its end (e.g. .fetchall()) or end it with con.complete() or "
+        "con.abort(), then analyze; or run such queries on a cursor of their own, "
+        "con.cursor().execute(...)."
+    )
+    assert pending.fetchone() == (0,)  # the result is left as it was, and reads on
+    assert len(pending.fetchall()) == 4999
+    assert _settings(con.execute) == before
+    want = hk.analyze(table.to_pandas(), control="control", **KWARGS)
+    assert_same_analysis(hk.analyze(con.table("units"), control="control", **KWARGS), want)
+    # as the message says: a result on a cursor of its own is no obstacle
+    cursor = con.cursor()
+    cursor.execute("SELECT * FROM range(5000)")
+    assert_same_analysis(hk.analyze(con.table("units"), control="control", **KWARGS), want)
+    assert cursor.fetchone() == (0,)
+    con.execute("SELECT 1")
+    con.complete()
+    assert_same_analysis(hk.analyze(con.table("units"), control="control", **KWARGS), want)
+    con.close()
+
+
+def test_duckdb_relation_whose_connection_is_closed() -> None:
+    con = duckdb.connect()
+    relation = con.sql("SELECT 'a' AS arm, 1.0 AS y")
+    con.close()
+    with pytest.raises(
+        hk.DataError, match=r"^data cannot be read: Connection Error: Connection has already been"
+    ):
+        hk.aggregate(relation, variant="arm", metrics=hk.Mean("y"))
+
+
+def test_long_output_names_are_never_asked_of_the_engine(
+    units: tuple[pa.Table, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An engine that cuts names to 63 bytes, as PostgreSQL does, gives the same table.
+
+    The masked query (missing values in a CUPED covariate and a ratio's denominator)
+    names its outputs ``_m0``, ``_m1``, ... rather than ``"<metric>:<stat>"``.
+    """
+    long = {"rev": "r" * 57, "pre": "p" * 58, "num": "n" * 60, "den": "d" * 63}
+    table = units[0].rename_columns([long.get(c, c) for c in units[0].column_names])
+    metrics = [
+        hk.Mean(long["rev"], covariate=long["pre"]),
+        hk.Ratio(
+            long["num"], long["den"], covariate=long["pre"], covariate_denominator=long["den"]
+        ),
+    ]
+    kwargs: dict[str, Any] = {"variant": "arm", "metrics": metrics, "segments": "country"}
+    want = hk.aggregate(table, **kwargs)
+    names: list[str] = []
+
+    def cutting(data: Any, **options: Any) -> Any:
+        engine = resolve(data, **options)
+        run = engine.run
+
+        def cut(sql: str) -> Any:
+            result = run(sql)
+            names.extend(result)
+            return {k.encode()[:63].decode(errors="ignore"): v for k, v in result.items()}
+
+        engine.run = cut  # type: ignore[method-assign]
+        return engine
+
+    monkeypatch.setattr("hypokit._aggregate.resolve", cutting)
+    got = hk.aggregate(table, **kwargs)
+    assert_same_aggregates(got, want)
+    assert max(len(n) for n in names) == len("variant")  # and _s*, n, _e*, _m*
+    assert "_m0" in names
+    assert f"{'r' * 57}:sum_yc" in got.stats
+    assert len(f"{long['num']}/{long['den']}:sum_xd") == 131
+    assert f"{long['num']}/{long['den']}:sum_xd" in got.stats
 
 
 # ------------------------------------------------------------------------------- Ibis

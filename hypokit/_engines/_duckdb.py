@@ -69,6 +69,14 @@ PROGRESS_AFTER_MS = 2000
 
 _SHARED: list[duckdb.DuckDBPyConnection] = []
 
+BUSY = (
+    "data == a DuckDB relation whose connection has an unfinished result (from "
+    "con.execute(...)), and hypokit cannot query the connection without ending it. Read "
+    "that result to its end (e.g. .fetchall()) or end it with con.complete() or "
+    "con.abort(), then analyze; or run such queries on a cursor of their own, "
+    "con.cursor().execute(...)."
+)
+
 
 def shared_connection() -> duckdb.DuckDBPyConnection:
     """The in-memory DuckDB database hypokit queries through (created on first use)."""
@@ -314,9 +322,18 @@ class RelationEngine(Engine):
     duckdb_names = True
 
     def __init__(self, relation: Any, *, progress: bool | None = None) -> None:
+        import duckdb
+
         self._rel = relation
         wanted = progress_settings(progress)
-        current = current_settings(self._execute, list(wanted))
+        try:
+            current = current_settings(self._execute, list(wanted))
+        except duckdb.Error as exc:
+            # DuckDB 2 refuses any other work on a connection while a result of its
+            # execute() is unfinished; running anyway (as DuckDB 1 does) would end it.
+            if isinstance(exc, getattr(duckdb, "ResourceInUseException", ())):
+                raise DataError(BUSY) from None
+            raise DataError(f"data cannot be read: {exc}") from None
         self._saved = change_settings(self._execute, wanted, current)
 
     def _execute(self, sql: str) -> Any:

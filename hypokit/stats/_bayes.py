@@ -39,10 +39,10 @@ from hypokit.stats._compare import (
     FloatArray,
     ProportionStats,
     Reason,
+    _excess_bounds,
     _flag,
-    _lift_bounds,
     _pair,
-    fieller_ratio,
+    fieller_excess,
 )
 
 __all__ = [
@@ -1302,16 +1302,16 @@ def bayes_normal(
         e_c = mean_c + (effect_hat - m) * share
         e_v = e_c + m
         var_c = v_c * v_v / var_hat + share**2 * var
-        cov = var_c - share * var
-        var_v = var_c + var - 2 * share * var
         # The lift is (mu_v - mu_c) / |mu_c|, the frequentist definition: its sign is
         # the effect's whatever the control mean's sign.
-        lift = np.where(e_c == 0, np.nan, (e_v - e_c) / np.abs(e_c))
-        # Fieller: r with (e_v - r e_c)^2 <= q^2 (var_v - 2 r cov + r^2 var_c).
-        r_lo, r_hi, bounded = fieller_ratio(e_v, e_c, var_v, var_c, cov, q)
+        # (m, not e_v - e_c: the difference of two large means would lose its digits)
+        lift = np.where(e_c == 0, np.nan, m / np.abs(e_c))
+        # Fieller: r with (e_v - r e_c)^2 <= q^2 Var(mu_v - r mu_c), solved for
+        # u = r - 1 from the effect: Var(effect) = var, Cov(mu_c, effect) = -share var.
+        u_lo, u_hi, bounded = fieller_excess(m, e_c, var_c, var, -share * var, q)
         defined = known & ~np.isnan(lift) & ~np.isnan(e_c**2 - q**2 * var_c)
         reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
-        lo, hi = _lift_bounds(r_lo, r_hi, e_c)
+        lo, hi = _excess_bounds(u_lo, u_hi, e_c)
         lift_lo = np.where(defined, np.where(bounded, lo, -np.inf), np.nan)
         lift_hi = np.where(defined, np.where(bounded, hi, np.inf), np.nan)
 

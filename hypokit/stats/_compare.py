@@ -16,6 +16,19 @@ So ``sum_y2`` is the sum of ``y**2`` and ``sum_yc`` the sum of ``y * c`` over th
 of one arm. Sums are additive: the statistics of two disjoint groups of units add up to
 the statistics of their union (``a + b``).
 
+Shifted sums. Each variable may come with a shift ``K`` (``shift_y``, ``shift_c``, ...;
+0 by default), and then its sums are of ``y - K``: ``sum_y`` is the sum of ``y - K_y``,
+``sum_yc`` the sum of ``(y - K_y) (c - K_c)``. Means are ``K + sum / n``; variances and
+covariances do not depend on the shifts. Raw sums of squares of values far from 0
+relative to their spread (``1e6 + N(0, 5)``, epoch milliseconds) lose the variance to
+rounding (``sum_y2 - sum_y**2 / n`` cancels about ``(mean / sd)**2`` times over); sums
+about a shift near the data keep it to double precision, the "shifted data" algorithm
+of Chan, Golub & LeVeque (1983, "Algorithms for computing the sample variance", The
+American Statistician 37(3)). Statistics about different shifts are moved to one shift
+exactly before they are added (:meth:`MeanStats.with_shifts`), and differences of means
+and ratios are computed from the shifted means, so that an effect of 0.1 between two
+means of 1e12 keeps all its digits.
+
 Rows that cannot be computed (an arm with too few units, no variance, a zero
 denominator) do not raise: their numbers come back as NaN and ``reason`` says why,
 as bit flags of :class:`Reason`. Bad inputs (negative counts, non-finite sums, sums of
@@ -29,7 +42,7 @@ import dataclasses
 import enum
 import math
 from dataclasses import dataclass, fields
-from typing import Any, Literal, Self, TypeAlias
+from typing import Any, ClassVar, Literal, Self, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -100,6 +113,11 @@ class Reason(enum.IntFlag):
     #: The CUPED covariate has no variance (or its denominator sums to 0): the row is
     #: not adjusted (theta = 0).
     COVARIATE_UNUSABLE = 64
+    #: With ZERO_VARIANCE: the sums were not exactly those of constant values, so the
+    #: metric may vary less than its sums can resolve (values far from the shift of the
+    #: sums relative to their spread: raw sums of ``1e6 + N(0, 5)``), rather than not
+    #: at all. Statistics about a shift near the data (``hk.aggregate``) resolve it.
+    UNRESOLVED = 128
 
 
 _REASON_TEXT: dict[Reason, str] = {
@@ -118,6 +136,13 @@ _REASON_TEXT: dict[Reason, str] = {
     ),
 }
 
+#: ZERO_VARIANCE's sentence when UNRESOLVED qualifies it.
+_UNRESOLVED_TEXT = (
+    "the metric does not vary in either arm, or varies less than its sums can resolve (its "
+    "values sit far from 0, or from the shift of its sums, relative to their spread: "
+    "aggregate with hk.aggregate, or pass shifts= to hk.aggregate_sql)"
+)
+
 
 def describe_reason(code: int) -> tuple[str, ...]:
     """Plain-language sentences for the flags set in one ``reason`` code.
@@ -125,7 +150,12 @@ def describe_reason(code: int) -> tuple[str, ...]:
     >>> describe_reason(Reason.ZERO_CONTROL_MEAN | Reason.TOO_FEW_UNITS)
     ('an arm has too few units to estimate a variance', 'the control mean is 0, so a relative lift is undefined')
     """  # noqa: E501
-    return tuple(text for flag, text in _REASON_TEXT.items() if int(code) & flag)
+    code = int(code)
+    return tuple(
+        _UNRESOLVED_TEXT if flag == Reason.ZERO_VARIANCE and code & Reason.UNRESOLVED else text
+        for flag, text in _REASON_TEXT.items()
+        if code & flag
+    )
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -195,25 +225,51 @@ def _group(names: tuple[str, ...], values: dict[str, ArrayLike | None], role: st
     return bool(present)
 
 
-def _add_fields(a: object, b: object) -> dict[str, Any]:
-    """Field-wise sum of two statistics objects of one class (None stays None)."""
-    if type(a) is not type(b):
-        raise ValidationError(
-            f"cannot add {type(b).__name__} to {type(a).__name__}; add statistics of one kind."
-        )
+def _add_fields(a: object, b: object, skip_shifts: bool = False) -> dict[str, Any]:
+    """Field-wise sum of two statistics objects of one class (None stays None).
+
+    ``skip_shifts`` leaves the ``shift_*`` fields out (the caller sets them).
+    """
+    _same_kind(a, b)
     out: dict[str, Any] = {}
     for f in fields(a):  # type: ignore[arg-type]
         x, y = getattr(a, f.name), getattr(b, f.name)
-        if (x is None) != (y is None):
-            raise ValidationError(
-                f"{f.name} is given on one side only; both statistics need the same covariates."
-            )
+        if skip_shifts and f.name.startswith("shift_"):
+            continue
         out[f.name] = None if x is None else x + y
     return out
 
 
+def _same_kind(a: object, b: object) -> None:
+    """Refuse to add statistics of two kinds, or with covariates on one side only."""
+    if type(a) is not type(b):
+        raise ValidationError(
+            f"cannot add {type(b).__name__} to {type(a).__name__}; add statistics of one kind."
+        )
+    for f in fields(a):  # type: ignore[arg-type]
+        if (getattr(a, f.name) is None) != (getattr(b, f.name) is None):
+            raise ValidationError(
+                f"{f.name} is given on one side only; both statistics need the same covariates."
+            )
+
+
 def _sum(values: FloatArray | None) -> float | None:
     return None if values is None else float(np.sum(values))
+
+
+def _dot(a: FloatArray | None, b: FloatArray | None) -> float | None:
+    return None if a is None or b is None else float(np.sum(a * b))
+
+
+def _shift_of(name: str, shift: ArrayLike | None, present: bool) -> ArrayLike | None:
+    """A variable's shift: 0 when not given, refused for a variable that is absent."""
+    if not present:
+        if shift is not None:
+            raise ValidationError(
+                f"shift_{name} == {shift!r}, but sum_{name} == None; a shift needs its sums."
+            )
+        return None
+    return 0.0 if shift is None else shift
 
 
 def _unit_values(name: str, value: ArrayLike | None, size: int | None) -> FloatArray | None:
@@ -227,21 +283,166 @@ def _unit_values(name: str, value: ArrayLike | None, size: int | None) -> FloatA
     return arr
 
 
+#: Values whose centre lies within this many (robust) standard deviations of 0 are not
+#: shifted: their raw sums of squares lose at most ``1 + 32**2`` ulps to cancellation.
+SHIFT_RATIO = 32.0
+
+
+def choose_shift(values: ArrayLike) -> float:
+    """A shift for sums of ``values``: a typical value when they sit far from 0, else 0.
+
+    The shift is the lower median of the finite values (one of the values, robust to
+    outliers; ``y - K`` is then exact for every ``y`` within a factor 2 of ``K``). It is 0
+    when the values are centred within ``SHIFT_RATIO`` robust standard deviations of 0
+    (1.4826 times the median absolute deviation; the mean absolute deviation when more
+    than half the values are equal), where raw sums are precise enough, and when no
+    value is finite. Missing (NaN) and infinite values are ignored.
+
+    >>> choose_shift([1e12 + 3, 1e12 - 2, 1e12 + 1, 5e15])
+    1000000000001.0
+    >>> choose_shift([1.0, 2.0, 3.0, 4.0])
+    0.0
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0
+    centre = float(np.partition(v, (v.size - 1) // 2)[(v.size - 1) // 2])
+    deviation = np.abs(v - centre)
+    spread = 1.4826 * float(np.median(deviation))
+    if spread == 0:
+        spread = float(np.mean(deviation))
+    if not math.isfinite(spread) or abs(centre) <= SHIFT_RATIO * spread:
+        return 0.0
+    return centre
+
+
+def _reshifted(
+    values: dict[str, FloatArray | None],
+    variables: tuple[str, ...],
+    old: dict[str, FloatArray],
+    new: dict[str, FloatArray],
+) -> dict[str, FloatArray | None]:
+    """Sums about shifts ``old`` moved to shifts ``new``, exactly.
+
+    With ``e = K_old - K_new``: ``sum_a' = sum_a + n e_a`` and
+    ``sum_ab' = sum_ab + e_a sum_b + e_b sum_a + n e_a e_b`` (the pairwise update of
+    Chan, Golub & LeVeque 1983 written for shifted sums). Where the shifts agree ``e``
+    is 0 and the sums are returned unchanged, bit for bit; when they are close (both
+    near the data) the corrections are small and nothing is lost.
+    """
+    n = values["n"]
+    assert n is not None
+    out = dict(values)
+    delta = {v: old[v] - new[v] for v in variables}
+    for name, (a, b) in _PRODUCT_NAMES.items():
+        sab = values.get(name)
+        if sab is None or a not in delta or b not in delta:
+            continue
+        sa, sb = values[f"sum_{a}"], values[f"sum_{b}"]
+        assert sa is not None
+        assert sb is not None
+        da, db = delta[a], delta[b]
+        out[name] = sab + da * sb + db * sa + n * da * db
+    for v in variables:
+        s = values[f"sum_{v}"]
+        assert s is not None
+        out[f"sum_{v}"] = s + n * delta[v]
+    return out
+
+
+#: The sums of products, by the variables they multiply.
+_PRODUCT_NAMES: dict[str, tuple[str, str]] = {
+    "sum_y2": ("y", "y"),
+    "sum_x2": ("x", "x"),
+    "sum_xy": ("x", "y"),
+    "sum_c2": ("c", "c"),
+    "sum_d2": ("d", "d"),
+    "sum_cd": ("c", "d"),
+    "sum_yc": ("y", "c"),
+    "sum_yd": ("y", "d"),
+    "sum_xc": ("x", "c"),
+    "sum_xd": ("x", "d"),
+}
+
+
+class _Shifted:
+    """What the statistics classes share: shifts, exact re-shifting and addition."""
+
+    #: The variables of the class, in the order of their ``shift_*`` fields.
+    _variables: ClassVar[tuple[str, ...]] = ()
+    n: FloatArray
+
+    def _present(self) -> tuple[str, ...]:
+        return tuple(v for v in self._variables if getattr(self, f"sum_{v}") is not None)
+
+    def _sums(self) -> dict[str, FloatArray | None]:
+        names = [f"sum_{v}" for v in self._variables]
+        names += [k for k, (a, b) in _PRODUCT_NAMES.items() if {a, b} <= set(self._variables)]
+        return {name: getattr(self, name) for name in names}
+
+    def _shifts(self) -> dict[str, FloatArray]:
+        return {v: getattr(self, f"shift_{v}") for v in self._present()}
+
+    def with_shifts(self, **shifts: ArrayLike) -> Self:
+        """The same statistics as sums about other shifts (``shift_y=...``), exactly.
+
+        Variables not named keep their shift. The means, variances and every comparison
+        are unchanged (up to rounding, which is nil when the shifts are near the data).
+        """
+        present = self._present()
+        unknown = sorted(set(shifts) - {f"shift_{v}" for v in present})
+        if unknown:
+            raise ValidationError(
+                f"{unknown[0]} is not a shift of these statistics; they have "
+                f"{', '.join(f'shift_{v}' for v in present)}."
+            )
+        old = self._shifts()
+        new = {v: _as_array(f"shift_{v}", shifts.get(f"shift_{v}", old[v])) for v in present}
+        values: dict[str, Any] = {"n": self.n, **self._sums()}
+        out = _reshifted(values, present, old, new)
+        return type(self)(**out, **{f"shift_{v}": new[v] for v in present})
+
+    def __add__(self, other: Self) -> Self:
+        """The statistics of the union of two disjoint groups of units.
+
+        Where the two sides have different shifts, both are first moved (exactly, see
+        :meth:`with_shifts`) to the shift of the side with more units.
+        """
+        _same_kind(self, other)
+        mine, theirs = self._shifts(), other._shifts()
+        if all(np.array_equal(mine[v], theirs[v]) for v in mine):
+            a, b = self, other
+            target = mine
+        else:
+            larger = other.n > self.n
+            target = {v: np.where(larger, theirs[v], mine[v]) for v in mine}
+            kwargs = {f"shift_{v}": target[v] for v in mine}
+            a, b = self.with_shifts(**kwargs), other.with_shifts(**kwargs)
+        total = _add_fields(a, b, skip_shifts=True)
+        total.update({f"shift_{v}": target[v] for v in mine})
+        return type(self)(**total)
+
+
 # ------------------------------------------------------------------- sufficient statistics
 @dataclass(frozen=True, eq=False, init=False)
-class MeanStats:
+class MeanStats(_Shifted):
     """Sufficient statistics of a per-unit metric ``y`` in one arm, one element per row.
 
     Args:
         n: The number of units.
-        sum_y: The sum of the metric.
+        sum_y: The sum of the metric (of ``y - shift_y``).
         sum_y2: The sum of its squares.
-        sum_c: The sum of the pre-experiment covariate (CUPED), or None.
+        sum_c: The sum of the pre-experiment covariate (CUPED; of ``c - shift_c``), or
+            None.
         sum_c2: The sum of the covariate's squares.
-        sum_yc: The sum of ``y * c``.
+        sum_yc: The sum of ``y * c`` (of ``(y - shift_y) * (c - shift_c)``).
+        shift_y: The value subtracted from ``y`` before it was summed (0: raw sums).
+        shift_c: The same for the covariate (0 when not given).
 
     The three covariate statistics are given together or not at all. All arrays
-    broadcast to one shape and are stored read-only.
+    broadcast to one shape and are stored read-only. The mean is
+    ``shift_y + sum_y / n``; see the module docstring on shifted sums.
 
     Raises:
         DataError: a non-finite value, a negative count or sum of squares.
@@ -251,7 +452,12 @@ class MeanStats:
     >>> b = MeanStats.from_values([4.0, 5.0])
     >>> float((a + b).sum_y2) == float(MeanStats.from_values([1, 2, 3, 4, 5]).sum_y2)
     True
+    >>> big = MeanStats.from_values([1e12 + 1, 1e12 + 2, 1e12 + 6])  # shifted: exact
+    >>> float(big.shift_y), float(big.sum_y), float(big.sum_y2)
+    (1000000000002.0, 3.0, 17.0)
     """
+
+    _variables: ClassVar[tuple[str, ...]] = ("y", "c")
 
     n: FloatArray
     sum_y: FloatArray
@@ -259,6 +465,8 @@ class MeanStats:
     sum_c: FloatArray | None
     sum_c2: FloatArray | None
     sum_yc: FloatArray | None
+    shift_y: FloatArray
+    shift_c: FloatArray | None
 
     def __init__(
         self,
@@ -268,6 +476,9 @@ class MeanStats:
         sum_c: ArrayLike | None = None,
         sum_c2: ArrayLike | None = None,
         sum_yc: ArrayLike | None = None,
+        *,
+        shift_y: ArrayLike = 0.0,
+        shift_c: ArrayLike | None = None,
     ) -> None:
         values = {
             "n": n,
@@ -277,7 +488,9 @@ class MeanStats:
             "sum_c2": sum_c2,
             "sum_yc": sum_yc,
         }
-        _group(("sum_c", "sum_c2", "sum_yc"), values, "covariate")
+        has_c = _group(("sum_c", "sum_c2", "sum_yc"), values, "covariate")
+        values["shift_y"] = shift_y
+        values["shift_c"] = _shift_of("c", shift_c, has_c)
         _init_stats(self, values)
         _check_nonnegative("n", self.n, "counts")
         _check_nonnegative("sum_y2", self.sum_y2, "sums of squares")
@@ -289,22 +502,33 @@ class MeanStats:
         """Whether the statistics include a CUPED covariate."""
         return self.sum_c is not None
 
-    def __add__(self, other: Self) -> Self:
-        return type(self)(**_add_fields(self, other))
-
     @classmethod
     def from_values(cls, y: ArrayLike, c: ArrayLike | None = None) -> Self:
-        """The statistics of unit-level values ``y`` (and covariate ``c``): one row."""
+        """The statistics of unit-level values ``y`` (and covariate ``c``): one row.
+
+        Each variable's sums are about :func:`choose_shift` of its values (0 unless
+        they sit far from 0 relative to their spread).
+        """
         ya = _unit_values("y", y, None)
         assert ya is not None
         ca = _unit_values("c", c, ya.shape[0])
+        ky = choose_shift(ya)
+        ys = ya - ky
+        if ca is None:
+            return cls(
+                n=ya.shape[0], sum_y=float(np.sum(ys)), sum_y2=float(np.sum(ys * ys)), shift_y=ky
+            )
+        kc = choose_shift(ca)
+        cs = ca - kc
         return cls(
             n=ya.shape[0],
-            sum_y=float(np.sum(ya)),
-            sum_y2=float(np.sum(ya * ya)),
-            sum_c=_sum(ca),
-            sum_c2=None if ca is None else float(np.sum(ca * ca)),
-            sum_yc=None if ca is None else float(np.sum(ya * ca)),
+            sum_y=float(np.sum(ys)),
+            sum_y2=float(np.sum(ys * ys)),
+            sum_c=_sum(cs),
+            sum_c2=_dot(cs, cs),
+            sum_yc=_dot(ys, cs),
+            shift_y=ky,
+            shift_c=kc,
         )
 
     def _linear(self) -> _Linear:
@@ -312,6 +536,7 @@ class MeanStats:
             self.n,
             {"y": self.sum_y, "c": self.sum_c},
             {"yy": self.sum_y2, "cc": self.sum_c2, "yc": self.sum_yc},
+            {"y": self.shift_y, "c": self.shift_c},
         )
 
 
@@ -364,7 +589,7 @@ _RATIO_COVARIATE_DENOMINATOR = ("sum_d", "sum_d2", "sum_cd", "sum_yd", "sum_xd")
 
 
 @dataclass(frozen=True, eq=False, init=False)
-class RatioStats:
+class RatioStats(_Shifted):
     """Sufficient statistics of a ratio metric ``sum(y) / sum(x)`` in one arm, per row.
 
     A ratio metric divides two per-unit sums, such as revenue per session: ``y`` is a
@@ -381,11 +606,16 @@ class RatioStats:
         sum_d, sum_d2, sum_cd, sum_yd, sum_xd: The covariate denominator's sum, sum of
             squares and products with ``c``, ``y`` and ``x`` (all five or none; they
             need the covariate).
+        shift_y, shift_x, shift_c, shift_d: The values subtracted from each variable
+            before it was summed (0: raw sums; see the module docstring): ``sum_x`` is
+            the sum of ``x - shift_x``, ``sum_xy`` of ``(x - shift_x) (y - shift_y)``.
 
     Raises:
         DataError: a non-finite value, a negative count or sum of squares.
         ValidationError: an incomplete group of covariate statistics.
     """
+
+    _variables: ClassVar[tuple[str, ...]] = ("y", "x", "c", "d")
 
     n: FloatArray
     sum_y: FloatArray
@@ -402,6 +632,10 @@ class RatioStats:
     sum_cd: FloatArray | None
     sum_yd: FloatArray | None
     sum_xd: FloatArray | None
+    shift_y: FloatArray
+    shift_x: FloatArray
+    shift_c: FloatArray | None
+    shift_d: FloatArray | None
 
     def __init__(
         self,
@@ -421,6 +655,10 @@ class RatioStats:
         sum_cd: ArrayLike | None = None,
         sum_yd: ArrayLike | None = None,
         sum_xd: ArrayLike | None = None,
+        shift_y: ArrayLike = 0.0,
+        shift_x: ArrayLike = 0.0,
+        shift_c: ArrayLike | None = None,
+        shift_d: ArrayLike | None = None,
     ) -> None:
         values = {
             "n": n,
@@ -446,6 +684,10 @@ class RatioStats:
                 "sum_c == None, must be given with sum_d (a covariate denominator needs a "
                 "covariate numerator)."
             )
+        values["shift_y"] = shift_y
+        values["shift_x"] = shift_x
+        values["shift_c"] = _shift_of("c", shift_c, has_c)
+        values["shift_d"] = _shift_of("d", shift_d, has_d)
         _init_stats(self, values)
         _check_nonnegative("n", self.n, "counts")
         for name in ("sum_y2", "sum_x2", "sum_c2", "sum_d2"):
@@ -458,9 +700,6 @@ class RatioStats:
         """Whether the statistics include a CUPED covariate."""
         return self.sum_c is not None
 
-    def __add__(self, other: Self) -> Self:
-        return type(self)(**_add_fields(self, other))
-
     @classmethod
     def from_values(
         cls,
@@ -472,6 +711,7 @@ class RatioStats:
         """The statistics of unit-level numerators ``y``, denominators ``x``: one row.
 
         ``c`` is the covariate (numerator) and ``d`` its denominator, both optional.
+        Each variable's sums are about :func:`choose_shift` of its values.
         """
         ya = _unit_values("y", y, None)
         assert ya is not None
@@ -482,26 +722,32 @@ class RatioStats:
         da = _unit_values("d", d, size)
         if da is not None and ca is None:
             raise ValidationError("c == None, must be given with d.")
-
-        def dot(a: FloatArray | None, b: FloatArray | None) -> float | None:
-            return None if a is None or b is None else float(np.sum(a * b))
-
+        ky, kx = choose_shift(ya), choose_shift(xa)
+        kc = None if ca is None else choose_shift(ca)
+        kd = None if da is None else choose_shift(da)
+        ys, xs = ya - ky, xa - kx
+        cs = None if ca is None or kc is None else ca - kc
+        ds = None if da is None or kd is None else da - kd
         return cls(
             n=size,
-            sum_y=float(np.sum(ya)),
-            sum_x=float(np.sum(xa)),
-            sum_y2=float(np.sum(ya * ya)),
-            sum_x2=float(np.sum(xa * xa)),
-            sum_xy=float(np.sum(xa * ya)),
-            sum_c=_sum(ca),
-            sum_c2=dot(ca, ca),
-            sum_yc=dot(ya, ca),
-            sum_xc=dot(xa, ca),
-            sum_d=_sum(da),
-            sum_d2=dot(da, da),
-            sum_cd=dot(ca, da),
-            sum_yd=dot(ya, da),
-            sum_xd=dot(xa, da),
+            sum_y=float(np.sum(ys)),
+            sum_x=float(np.sum(xs)),
+            sum_y2=float(np.sum(ys * ys)),
+            sum_x2=float(np.sum(xs * xs)),
+            sum_xy=float(np.sum(xs * ys)),
+            sum_c=_sum(cs),
+            sum_c2=_dot(cs, cs),
+            sum_yc=_dot(ys, cs),
+            sum_xc=_dot(xs, cs),
+            sum_d=_sum(ds),
+            sum_d2=_dot(ds, ds),
+            sum_cd=_dot(cs, ds),
+            sum_yd=_dot(ys, ds),
+            sum_xd=_dot(xs, ds),
+            shift_y=ky,
+            shift_x=kx,
+            shift_c=kc,
+            shift_d=kd,
         )
 
     def _linear(self) -> _Linear:
@@ -520,6 +766,7 @@ class RatioStats:
                 "xc": self.sum_xc,
                 "xd": self.sum_xd,
             },
+            {"y": self.shift_y, "x": self.shift_x, "c": self.shift_c, "d": self.shift_d},
         )
 
 
@@ -532,6 +779,11 @@ class _Linear:
     per-unit variance of its linearisation ``L = (y - estimate * x) / mean(x)``;
     ``cov_estimate``, ``cov_var`` the same for the covariate (``M``) and ``cross`` the
     covariance of ``L`` and ``M``. All variances use ``ddof=1`` and are NaN when n < 2.
+    ``shift``, ``centred`` and ``mean`` hold each variable's shift ``K``, shifted mean
+    ``sum / n`` and mean ``K + sum / n`` (an absent ``x`` or ``d`` is the constant 1:
+    shift 1, shifted mean 0), from which :func:`_difference` takes differences.
+    ``unresolved``: a variance of ``y``, ``x`` or ``L`` was set to 0 though its sums
+    gave a value other than 0 (rounding noise, or variation the sums cannot resolve).
     """
 
     n: FloatArray
@@ -542,40 +794,55 @@ class _Linear:
     cross: FloatArray | None
     zero_denominator: BoolArray
     zero_cov_denominator: BoolArray | None
+    shift: dict[str, FloatArray]
+    centred: dict[str, FloatArray]
+    mean: dict[str, FloatArray]
+    unresolved: BoolArray
 
 
 def _linearise(
     n: FloatArray,
     sums: dict[str, FloatArray | None],
     cross: dict[str, FloatArray | None],
+    shifts: dict[str, FloatArray | None],
 ) -> _Linear:
-    """Means, covariances and linearised variances from raw sums.
+    """Means, covariances and linearised variances from (shifted) sums.
 
     A variable whose sums are absent is the constant 1 (``x`` of a mean, ``d`` of a
     per-unit covariate): its mean is exactly 1 and its covariances exactly 0, so a mean
     is the ratio ``y / 1`` without any rounding. Covariances are
-    ``(sum_ab - sum_a * sum_b / n) / (n - 1)``; a variance below ``1e-10`` of the mean
-    square is rounding noise of the sums and set to 0.
+    ``(sum_ab - sum_a * sum_b / n) / (n - 1)`` of the shifted sums (shifts do not change
+    them); a variance below ``1e-10`` of the mean square of the shifted values is
+    rounding noise of the sums and set to 0, so values that vary well within their
+    shift are resolved however large the shift is.
     """
     small = n < 2
     zeros = np.zeros_like(n)
     ones = np.ones_like(n)
+    shift: dict[str, FloatArray] = {}
+    centred: dict[str, FloatArray] = {}
     mean: dict[str, FloatArray] = {}
     msq: dict[str, FloatArray] = {}
     cov: dict[str, FloatArray] = {}
     raw: dict[str, FloatArray] = {}  # variances before rounding noise is set to 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    unresolved = np.zeros(n.shape, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for v in ("y", "x", "c", "d"):
-            s = sums.get(v)
-            mean[v] = ones if s is None else s / n
-            sq = cross.get(v + v)
-            msq[v] = ones if sq is None else sq / n
+            s, sq = sums.get(v), cross.get(v + v)
+            if s is None:
+                shift[v], centred[v], msq[v] = ones, zeros, zeros
+            else:
+                k = shifts.get(v)
+                shift[v] = zeros if k is None else k
+                centred[v] = s / n
+                msq[v] = zeros if sq is None else sq / n
+            mean[v] = shift[v] + centred[v]
         for v in ("y", "x", "c", "d"):
             s, sq = sums.get(v), cross.get(v + v)
             if s is None or sq is None:
                 cov[v + v] = zeros
                 continue
-            var = (sq - s * s / n) / (n - 1)
+            var = (sq - s * (s / n)) / (n - 1)
             scale = sq / n
             bad = ~small & (var < -_ZERO_RTOL * scale * 1e4)
             if bad.any():
@@ -584,13 +851,16 @@ def _linearise(
                     "cannot come from any data."
                 )
             raw[v] = np.maximum(var, 0.0)
-            cov[v + v] = np.where(small, np.nan, np.where(var <= _ZERO_RTOL * scale, 0.0, var))
+            zeroed = var <= _ZERO_RTOL * scale
+            if v in ("y", "x"):
+                unresolved = unresolved | (~small & zeroed & (var != 0))
+            cov[v + v] = np.where(small, np.nan, np.where(zeroed, 0.0, var))
         for a, b in (("y", "x"), ("c", "d"), ("y", "c"), ("y", "d"), ("x", "c"), ("x", "d")):
             sa, sb, sab = sums.get(a), sums.get(b), cross.get(a + b)
             if sa is None or sb is None or sab is None:
                 cov[a + b] = zeros
                 continue
-            c_ab = (sab - sa * sb / n) / (n - 1)
+            c_ab = (sab - sa * (sb / n)) / (n - 1)
             # |cov| <= sqrt(va vb): beyond rounding of the sums the data are inconsistent;
             # within it, clip (and 0 where either variance is 0).
             limit = np.sqrt(raw[a] * raw[b])
@@ -608,27 +878,68 @@ def _linearise(
 
         zero_x = mean["x"] == 0
         estimate = mean["y"] / mean["x"]
-        var_l = (cov["yy"] - 2 * estimate * cov["yx"] + estimate**2 * cov["xx"]) / mean["x"] ** 2
+        # (the terms of an absent x are left out, not multiplied by 0: for values near
+        # 1e155 the squared estimate overflows, and inf * 0 would be NaN)
+        has_x, has_d = sums.get("x") is not None, sums.get("d") is not None
+        var_l = cov["yy"]
+        if has_x:
+            var_l = (var_l - 2 * estimate * cov["yx"] + estimate**2 * cov["xx"]) / mean["x"] ** 2
         scale_l = (np.sqrt(msq["y"]) + np.abs(estimate) * np.sqrt(msq["x"])) ** 2 / mean["x"] ** 2
-        var_l = np.where(var_l <= _ZERO_RTOL * scale_l, 0.0, var_l)
+        zeroed_l = var_l <= _ZERO_RTOL * scale_l
+        unresolved = unresolved | (~small & zeroed_l & (var_l != 0))
+        var_l = np.where(zeroed_l, 0.0, var_l)
         estimate = np.where(zero_x, np.nan, estimate)
         var_l = np.where(zero_x | small, np.nan, var_l)
         if sums.get("c") is None:
-            return _Linear(n, estimate, var_l, None, None, None, zero_x, None)
+            return _Linear(
+                n, estimate, var_l, None, None, None, zero_x, None, shift, centred, mean, unresolved
+            )
 
         zero_d = mean["d"] == 0
         cov_est = mean["c"] / mean["d"]
-        var_m = (cov["cc"] - 2 * cov_est * cov["cd"] + cov_est**2 * cov["dd"]) / mean["d"] ** 2
+        var_m = cov["cc"]
+        if has_d:
+            var_m = (var_m - 2 * cov_est * cov["cd"] + cov_est**2 * cov["dd"]) / mean["d"] ** 2
         scale_m = (np.sqrt(msq["c"]) + np.abs(cov_est) * np.sqrt(msq["d"])) ** 2 / mean["d"] ** 2
         var_m = np.where(var_m <= _ZERO_RTOL * scale_m, 0.0, var_m)
-        lm = (
-            cov["yc"] - cov_est * cov["yd"] - estimate * cov["xc"] + estimate * cov_est * cov["xd"]
-        ) / (mean["x"] * mean["d"])
+        lm = cov["yc"]
+        if has_d:
+            lm = lm - cov_est * cov["yd"]
+        if has_x:
+            lm = lm - estimate * cov["xc"]
+        if has_x and has_d:
+            lm = lm + estimate * cov_est * cov["xd"]
+        lm = lm / (mean["x"] * mean["d"])
         lm = np.where((var_m == 0) | (var_l == 0), 0.0, lm)
         cov_est = np.where(zero_d, np.nan, cov_est)
         var_m = np.where(zero_d | small, np.nan, var_m)
         lm = np.where(zero_x | zero_d | small, np.nan, lm)
-    return _Linear(n, estimate, var_l, cov_est, var_m, lm, zero_x, zero_d)
+    return _Linear(
+        n, estimate, var_l, cov_est, var_m, lm, zero_x, zero_d, shift, centred, mean, unresolved
+    )
+
+
+def _difference(a: _Linear, b: _Linear, covariate: bool = False) -> FloatArray:
+    """``a``'s estimate minus ``b``'s (their covariates' with ``covariate``), stably.
+
+    Two means of 1e12 that differ by 0.1 each carry an error of about 1e-4, so their
+    difference would too; the difference of the shifted means does not. For ratios
+    ``R = mean(y) / mean(x)``, exactly::
+
+        R_a - R_b = (dy - R_b dx) / mean_a(x),   dv = (K_a,v - K_b,v) + (m_a,v - m_b,v)
+
+    (``mean_a(y) - R_b mean_a(x) = dy - R_b dx`` because ``mean_b(y) = R_b mean_b(x)``),
+    with ``K`` the shifts and ``m`` the shifted means; for a mean (``x`` the constant 1)
+    it is ``dy``. Both are differences of small numbers, free of the cancellation of
+    ``R_a - R_b``. Call under ``np.errstate``.
+    """
+    y, x = ("c", "d") if covariate else ("y", "x")
+    estimate = b.cov_estimate if covariate else b.estimate
+    assert estimate is not None
+    dy = (a.shift[y] - b.shift[y]) + (a.centred[y] - b.centred[y])
+    dx = (a.shift[x] - b.shift[x]) + (a.centred[x] - b.centred[x])
+    out = np.where(a.mean[x] == 0, np.nan, (dy - estimate * dx) / a.mean[x])
+    return np.asarray(out, dtype=np.float64)
 
 
 # ------------------------------------------------------------------------------- result
@@ -773,7 +1084,10 @@ def _welch_df(parts: dict[str, Any], nc: FloatArray, nv: FloatArray, use_t: bool
     if not use_t:
         return np.full(np.broadcast_shapes(np.shape(vc), np.shape(vv)), np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray((vc + vv) ** 2 / (vc**2 / (nc - 1) + vv**2 / (nv - 1)), np.float64)
+        # in shares of the total, which cannot overflow: (V_c + V_v)^2 can
+        total = vc + vv
+        share_c, share_v = vc / total, vv / total
+        return np.asarray(1 / (share_c**2 / (nc - 1) + share_v**2 / (nv - 1)), np.float64)
 
 
 def _pair(control: Any, variant: Any, kind: type) -> None:
@@ -817,11 +1131,13 @@ def _finish(
     variance_reduction: FloatArray | None = None,
     theta: FloatArray | None = None,
     counts: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None,
+    unresolved: BoolArray | None = None,
 ) -> Comparison:
     """Test, interval and lift from the arms' estimates and the variances of those estimates.
 
     ``var_c``, ``var_v`` are the variances of the arm estimates (already divided by n);
     rows already flagged TOO_FEW_UNITS / ZERO_DENOMINATOR come in with NaN there.
+    ``unresolved`` qualifies ZERO_VARIANCE with UNRESOLVED (see :class:`_Linear`).
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         var = var_c + var_v
@@ -829,6 +1145,8 @@ def _finish(
         if statistic is None:
             zero_var = var == 0
             reason = reason | _flag(zero_var, Reason.ZERO_VARIANCE)
+            if unresolved is not None:
+                reason = reason | _flag(zero_var & unresolved, Reason.UNRESOLVED)
             stat = effect / np.where(zero_var, np.nan, se)
         else:
             # The caller's statistic (the pooled z of proportions) may exist even where
@@ -997,10 +1315,67 @@ def _lift_bounds(
     r_lo: FloatArray, r_hi: FloatArray, mc: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """The lift interval from an interval ``[r_lo, r_hi]`` of the ratio ``mv / mc``."""
+    return _excess_bounds(r_lo - 1.0, r_hi - 1.0, mc)
+
+
+def _excess_bounds(
+    u_lo: FloatArray, u_hi: FloatArray, mc: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The lift interval from an interval ``[u_lo, u_hi]`` of ``mv / mc - 1``.
+
+    The lift is ``sign(mc) (mv / mc - 1)``.
+    """
     negative = mc < 0
-    lo = np.where(negative, 1.0 - r_hi, r_lo - 1.0)
-    hi = np.where(negative, 1.0 - r_lo, r_hi - 1.0)
+    lo = np.where(negative, -u_hi, u_lo)
+    hi = np.where(negative, -u_lo, u_hi)
     return lo, hi
+
+
+def fieller_excess(
+    effect: FloatArray,
+    mc: FloatArray,
+    var_c: FloatArray,
+    var_effect: FloatArray,
+    cov_c_effect: FloatArray | float,
+    q: FloatArray | float,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Fieller's set for ``u = mv / mc - 1``, from the effect ``mv - mc``; call under errstate.
+
+    The same set as :func:`fieller_ratio` for ``r = 1 + u`` (Fieller 1954), written in
+    the effect so that it keeps its digits when the means are large and the effect is
+    small (means of 1e12 that differ by 0.1: ``r - 1`` would keep none). The ``u`` with
+    ``(effect - u mc)^2 <= q^2 Var(effect - u mc_hat)``, ``Var(mc) = var_c``,
+    ``Var(effect) = var_effect`` and ``Cov(mc, effect) = cov_c_effect``, are between the
+    roots of ``A u^2 - 2 B u + C`` with::
+
+        A = mc^2 - q^2 var_c,  B = effect mc - q^2 cov_c_effect,  C = effect^2 - q^2 var_effect
+        B^2 - A C = q^2 (mc^2 var_effect - 2 effect mc cov_c_effect + effect^2 var_c)
+                    - q^4 (var_c var_effect - cov_c_effect^2)
+
+    (the discriminant in a form without the cancellation of ``B^2 - A C``), bounded
+    when ``A > 0``; roots in the stable form ``s / A`` and ``C / s``, computed with
+    every term divided by ``mc^2`` so that nothing overflows. ``mc`` must not be 0.
+
+    Returns:
+        ``(low, high, bounded)`` of ``u``.
+    """
+    # Everything divided by mc (and the variances by mc^2): the same roots, and no
+    # overflow for means near 1e155.
+    e, vc = effect / mc, var_c / mc / mc
+    ve, k = var_effect / mc / mc, cov_c_effect / mc / mc
+    a = 1.0 - q**2 * vc
+    b = e - q**2 * k
+    c = e**2 - q**2 * ve
+    quad = ve - 2 * e * k + e**2 * vc
+    det = vc * ve - k**2
+    disc = np.maximum(q**2 * quad - q**4 * det, 0.0)
+    bounded = np.asarray(a > 0)
+    s = b + np.where(b >= 0, 1.0, -1.0) * np.sqrt(disc)
+    u1 = s / a
+    u2 = np.where(s == 0, u1, c / s)
+    low = np.where(bounded, np.minimum(u1, u2), -np.inf)
+    high = np.where(bounded, np.maximum(u1, u2), np.inf)
+    return np.asarray(low, np.float64), np.asarray(high, np.float64), bounded
 
 
 def _lift(
@@ -1027,22 +1402,25 @@ def _lift(
     lift = np.where(zero_mc, np.nan, effect / np.abs(mc))
     # Interval flags only where an interval could otherwise be computed.
     defined = ~np.isnan(lift) & ~np.isnan(vc + vv + q)
-    bounded = np.asarray(mc**2 - q**2 * vc > 0)
+    bounded = np.asarray(np.abs(mc) > q * np.sqrt(vc))  # mc^2 > q^2 vc, without overflow
     reason = reason | _flag(defined & ~bounded, Reason.LIFT_UNBOUNDED)
     if method == "delta":
-        se = np.sqrt(vv / mc**2 + mv**2 * vc / mc**4)
+        # sqrt(vv / mc^2 + mv^2 vc / mc^4), in ratios that cannot overflow
+        se = np.hypot(np.sqrt(vv) / mc, (mv / mc) * (np.sqrt(vc) / mc))
         lo, hi = lift - q * se, lift + q * se
     elif method == "log":
         same_sign = (mv != 0) & (np.sign(mc) == np.sign(mv))
         reason = reason | _flag(defined & bounded & ~same_sign, Reason.LOG_UNDEFINED)
-        log_ratio = np.log(np.where(same_sign, mv / mc, np.nan))
-        se = np.sqrt(vv / mv**2 + vc / mc**2)
-        lo, hi = _lift_bounds(np.exp(log_ratio - q * se), np.exp(log_ratio + q * se), mc)
+        # log(mv / mc) as log1p(effect / mc): all its digits when mv is close to mc
+        log_ratio = np.log1p(np.where(same_sign, effect / mc, np.nan))
+        se = np.hypot(np.sqrt(vv) / mv, np.sqrt(vc) / mc)
+        lo, hi = _excess_bounds(np.expm1(log_ratio - q * se), np.expm1(log_ratio + q * se), mc)
         usable = same_sign | ~bounded
         lo, hi = np.where(usable, lo, np.nan), np.where(usable, hi, np.nan)
     else:  # "fieller", and "auto" (the interval that inverts the effect's test)
-        r_lo, r_hi, _ = fieller_ratio(mv, mc, vv, vc, 0.0, q)
-        lo, hi = _lift_bounds(r_lo, r_hi, mc)
+        # independent arms: Var(effect) = vc + vv, Cov(mc, effect) = -vc
+        u_lo, u_hi, _ = fieller_excess(effect, mc, vc, vc + vv, -vc, q)
+        lo, hi = _excess_bounds(u_lo, u_hi, mc)
     lo = np.where(bounded, lo, -np.inf)
     hi = np.where(bounded, hi, np.inf)
     if alternative != "two-sided":
@@ -1067,22 +1445,32 @@ def _linear_compare(
     """Arm estimates and their variances, CUPED-adjusted when there is a covariate.
 
     Returns the pieces :func:`_finish` needs, with NaN where a row cannot be computed.
+    The effect is computed from differences of the arms' shifted means
+    (:func:`_difference`), never as the difference of two large means.
     """
     nc, nv = control.n, variant.n
     reason = _flag((nc < 2) | (nv < 2), Reason.TOO_FEW_UNITS)
     reason = reason | np.where(
         control.zero_denominator | variant.zero_denominator, int(Reason.ZERO_DENOMINATOR), 0
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         var_c0 = control.var / nc
         var_v0 = variant.var / nv
+        effect0 = _difference(variant, control)
         out: dict[str, Any] = {
             "observed_c": control.estimate,
             "observed_v": variant.estimate,
             "reason": reason,
+            "unresolved": control.unresolved | variant.unresolved,
         }
         if control.cross is None:
-            out.update(mean_c=control.estimate, mean_v=variant.estimate, var_c=var_c0, var_v=var_v0)
+            out.update(
+                effect=effect0,
+                mean_c=control.estimate,
+                mean_v=variant.estimate,
+                var_c=var_c0,
+                var_v=var_v0,
+            )
             return out
         assert variant.cross is not None
         assert pooled.cross is not None
@@ -1108,22 +1496,24 @@ def _linear_compare(
         )
         keep = failed | unusable
         theta = np.where(failed, np.nan, np.where(unusable, 0.0, num / den))
-        centre = pooled.cov_estimate
 
         def adjust(arm: _Linear, n: FloatArray) -> tuple[FloatArray, FloatArray]:
-            assert arm.cov_estimate is not None
             assert arm.cross is not None
             assert arm.cov_var is not None
-            mean = arm.estimate - theta * (arm.cov_estimate - centre)
+            # the covariate's distance from the pooled centre, from the shifted means
+            mean = arm.estimate - theta * _difference(arm, pooled, covariate=True)
             var = arm.var - 2 * theta * arm.cross + theta**2 * arm.cov_var
             var = np.maximum(np.where(var <= _ZERO_RTOL * arm.var, 0.0, var), 0.0)
             return np.where(keep, arm.estimate, mean), np.where(keep, arm.var, var) / n
 
         mean_c, var_c = adjust(control, nc)
         mean_v, var_v = adjust(variant, nv)
+        # the centre cancels in the effect: (R_v - R_c) - theta (R'_v - R'_c)
+        effect = effect0 - theta * _difference(variant, control, covariate=True)
         total0 = var_c0 + var_v0
         reduction = np.where(total0 > 0, 1 - (var_c + var_v) / total0, np.nan)
         out.update(
+            effect=np.where(keep, effect0, effect),
             mean_c=mean_c,
             mean_v=mean_v,
             var_c=var_c,
@@ -1246,7 +1636,6 @@ def compare_means(
     parts = _linear_compare(lc, lv, pooled, theta_pooling=theta_pooling)
     df = _welch_df(parts, lc.n, lv.n, _check_use_t(use_t))
     return _finish(
-        effect=parts["mean_v"] - parts["mean_c"],
         df=df,
         alpha=alpha,
         alternative=alternative,
@@ -1325,9 +1714,7 @@ def compare_ratios(
     lc, lv = control._linear(), variant._linear()
     pooled = (control + variant)._linear() if control.has_covariate else lc
     parts = _linear_compare(lc, lv, pooled, theta_pooling=theta_pooling)
-    effect = parts["mean_v"] - parts["mean_c"]
     return _finish(
-        effect=effect,
         df=_welch_df(parts, lc.n, lv.n, _check_use_t(use_t)),
         alpha=alpha,
         alternative=alternative,

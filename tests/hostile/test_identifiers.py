@@ -24,8 +24,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import hypokit as hk
+from tests._servers import spark_session as _spark_session
 from tests.hostile._sources import FILTERS, SOURCES, Table, build, numbers
-from tests.test_engines import _spark_session, spark_jvm  # noqa: F401 (the shared session)
+from tests.test_engines import spark_jvm  # noqa: F401 (the shared session)
 
 pytestmark = [pytest.mark.filterwarnings(f) for f in FILTERS]
 
@@ -58,7 +59,7 @@ def spark_factory(request: pytest.FixtureRequest) -> Any:
 
 
 def _sums(agg: hk.Aggregates, names: list[str]) -> dict[str, float]:
-    return {n: float(agg.stats[f"{n}:sum_y"].sum()) for n in names}
+    return {n: float(agg.raw_sum(n, "y").sum()) for n in names}
 
 
 # ---------------------------------------------------------- every column, every engine
@@ -158,7 +159,8 @@ def test_variant_and_segment_columns_by_their_own_names(
         ("y", numbers(rng, ROWS, 0)),
     ]
     data = build(source, table, tmp_path, spark_factory)
-    agg = hk.aggregate(data, variant="arm", metrics=hk.Mean("y"), segments="seg")
+    # Raw sums (no shift): this test is about which column is read, compared exactly.
+    agg = hk.aggregate(data, variant="arm", metrics=hk.Mean("y"), segments="seg", shifts={})
     assert agg.variants == ("a", "b")
     assert agg.segments == ("DE", "FR")
     y = dict(table)["y"]
@@ -310,7 +312,8 @@ def test_metrics_whose_names_differ_only_in_case(
     ]
     data = build(source, table, tmp_path, spark_factory)
     metrics = [hk.Mean("x", covariate="pre", name="Rev"), hk.Mean("z", covariate="pre", name="rev")]
-    agg = hk.aggregate(data, variant="arm", metrics=metrics)  # missing pre: the masked query
+    # missing pre: the masked query; raw sums (no shift), compared exactly
+    agg = hk.aggregate(data, variant="arm", metrics=metrics, shifts={})
     ok = [p is not None for p in pre]
     for name, column in (("Rev", "x"), ("rev", "z")):
         values = dict(table)[column]

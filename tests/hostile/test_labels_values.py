@@ -25,8 +25,9 @@ import pytest
 
 import hypokit as hk
 from hypokit._labels import ALL, MISSING, find_segment, segment_label, segment_values
+from tests._servers import spark_session as _spark_session
 from tests.hostile._sources import FILTERS, SOURCES, build
-from tests.test_engines import _spark_session, spark, spark_jvm  # noqa: F401 (shared session)
+from tests.test_engines import spark, spark_jvm  # noqa: F401 (shared session)
 
 pytestmark = [pytest.mark.filterwarnings(f) for f in FILTERS]
 

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 import hypokit as hk
 from hypokit._labels import ALL, segment_values
+from tests._servers import spark_session as _spark_session
 from tests.hostile._sources import FAST_SOURCES, FILTERS, Table, build
-from tests.test_engines import _spark_session, spark_jvm  # noqa: F401 (the shared session)
+from tests.test_engines import spark_jvm  # noqa: F401 (the shared session)
 
 pytestmark = [pytest.mark.filterwarnings(f) for f in FILTERS]
 
@@ -81,7 +82,7 @@ def reference(
 
 def got(agg: hk.Aggregates, metrics: list[str]) -> dict[tuple[str, str], tuple[int, ...]]:
     return {
-        (s, v): (int(agg.n[i]), *(int(agg.stats[f"{m}:sum_y"][i]) for m in metrics))
+        (s, v): (int(agg.n[i]), *(round(float(agg.raw_sum(m, "y")[i])) for m in metrics))
         for i, (s, v) in enumerate(zip(agg.segment, agg.variant, strict=True))
     }
 
