@@ -87,6 +87,22 @@ class RecordForm(Panel, Generic[R]):
     def _on_change(self) -> None:
         """What follows every change (a preview)."""
 
+    def _number_fields(self) -> dict[str, Any]:
+        """Form field key → its number box, for the boxes in use now."""
+        return {}
+
+    def typing_errors(self) -> dict[str, str]:
+        """The number boxes holding text that is not a number, with what is wrong.
+
+        These show beside their field as soon as they are typed, before any Save.
+        """
+        out = {}
+        for key, widget in self._number_fields().items():
+            problem = getattr(widget, "problem", None)
+            if problem:
+                out[key] = problem
+        return out
+
     # ------------------------------------------------------------- the flow
     def _start(self, record_id: str | None) -> None:
         self.reload()
@@ -100,8 +116,7 @@ class RecordForm(Panel, Generic[R]):
         if self._filling:
             return
         self._on_change()
-        if self._show_errors:
-            self._show(self.validate().errors)
+        self._show(self.validate().errors if self._show_errors else self.typing_errors())
 
     def reload(self) -> None:
         """Read the registry again from disk and refill the pickers.

@@ -40,6 +40,11 @@ __all__ = ["HypothesisForm", "SegmentRow"]
 _NONE = "(none)"
 
 
+def _typed(value: Any) -> Any:
+    """A number box's value for the mapping: an empty box is "" (None means none wanted)."""
+    return "" if value is None else value
+
+
 def _missing(record_id: str) -> str:
     return f"{record_id} (not in the registry)"
 
@@ -116,7 +121,7 @@ class SegmentRow:
         f = self.fields
         return {
             "segment": f["segment"].value,
-            "min_effect": None if f["guardrail_only"].value else f["min_effect"].value,
+            "min_effect": None if f["guardrail_only"].value else _typed(f["min_effect"].value),
             "priority": f["priority"].value,
             "guardrail_metric": f["guardrail_metric"].value,
             "guardrail_margin": f["guardrail_margin"].value,
@@ -352,8 +357,8 @@ class HypothesisForm(RecordForm[Hypothesis]):
             f["because"].value = v["because"] or ""
             f["direction"].value = v["direction"]
             f["relative"].value = bool(v["relative"])
-            f["expected_effect"].value = float(v["expected_effect"])
-            f["time_frame_days"].value = int(v["time_frame_days"])
+            f["expected_effect"].value = v["expected_effect"]  # text that is not a number stays
+            f["time_frame_days"].value = v["time_frame_days"]
             self._fill_learnings(list(v["learnings"] or []))
             objective = v["objective"]
             if objective is None and v["key_result"] and self.registry is not None:
@@ -384,6 +389,16 @@ class HypothesisForm(RecordForm[Hypothesis]):
         for i, row in enumerate(self.segments):
             targets.update({f"segments[{i}].{name}": label for name, label in row.errors.items()})
         return targets
+
+    def _number_fields(self) -> dict[str, Any]:
+        f = self.fields
+        out = {"expected_effect": f["expected_effect"], "time_frame_days": f["time_frame_days"]}
+        for i, row in enumerate(self.segments):
+            for name in ("min_effect", "priority", "guardrail_margin"):
+                if name == "min_effect" and row.fields["guardrail_only"].value:
+                    continue  # not used
+                out[f"segments[{i}].{name}"] = row.fields[name]
+        return out
 
     def _on_change(self) -> None:
         values = self.values()

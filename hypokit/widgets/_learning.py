@@ -418,6 +418,12 @@ class LearningForm(RecordForm[Learning]):
     def _empty(self) -> dict[str, Any]:
         return empty_learning(self.as_of)
 
+    def _number_fields(self) -> dict[str, Any]:
+        return {
+            f"evidence[{i}].sample_size": r.fields["sample_size"]
+            for i, r in enumerate(self.evidence)
+        }
+
     def _error_targets(self) -> dict[str, Any]:
         targets = dict(self.errors)
         for i, row in enumerate(self.evidence):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -10,7 +11,13 @@ import ipywidgets as w
 from hypokit._errors import HypokitError, ValidationError
 from hypokit._metrics import Mean, PerSegment, Proportion
 from hypokit._sizing import SizingPlan, size
-from hypokit._validate import check_choice, check_finite, check_open_unit
+from hypokit._validate import (
+    check_choice,
+    check_finite,
+    check_int_at_least,
+    check_open_unit,
+    check_positive,
+)
 from hypokit.widgets._common import (
     DESCRIPTION,
     Panel,
@@ -19,6 +26,7 @@ from hypokit.widgets._common import (
     field,
     figure_output,
     float_input,
+    int_input,
     new_figure,
     say,
     show_html,
@@ -26,9 +34,11 @@ from hypokit.widgets._common import (
     with_error,
 )
 
-__all__ = ["SizingPanel", "TrafficRow"]
+__all__ = ["SizingPanel", "SliderLink", "TrafficRow"]
 
 KINDS = ("proportion", "mean")
+#: The fields typed as numbers, each refused beside itself when out of range.
+TYPED = ("baseline", "mean", "sd", "mde", "alpha", "power", "ratio", "arms", "looks")
 ALL = "(all)"
 _CORRECTIONS: list[tuple[str, str | None]] = [
     ("none", None),
@@ -37,19 +47,74 @@ _CORRECTIONS: list[tuple[str, str | None]] = [
 ]
 
 
-def _slider(name: str, description: str, value: float, lo: float, hi: float, step: float) -> Any:
-    widget = w.FloatSlider(
-        value=min(max(value, lo), hi),
-        min=lo,
-        max=hi,
-        step=step,
-        description=description,
-        continuous_update=False,
-        readout_format=".3g",
-        style=DESCRIPTION,
-        layout=w.Layout(width="36em"),
-    )
-    return field(widget, name)
+class SliderLink:
+    """A typed number box with a slider beside it: the box holds the value, never clamped.
+
+    An ipywidgets slider clamps whatever is typed into its readout to its range, and
+    silently; here the slider has no readout. Moving it writes its value into the box;
+    typing a number within the slider's range moves the slider; a number beyond it is
+    kept as typed (the slider stretches to it, or the panel refuses it beside the
+    field when it is out of the allowed range), and text that is not a number is
+    refused beside the field.
+
+    Attributes:
+        text: The number box (the panel's field).
+        slider: The slider (class ``hk-slider-<name>``).
+        box: Both, with the field's message label.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        text: Any,
+        label: Any,
+        lo: float,
+        hi: float,
+        step: float,
+        *,
+        whole: bool = False,
+        stretch: bool = True,
+    ) -> None:
+        cls = w.IntSlider if whole else w.FloatSlider
+        self.text = text
+        self.stretch = stretch
+        self.slider = cls(
+            value=lo, min=lo, max=hi, step=step, readout=False, continuous_update=False,
+            layout=w.Layout(width="14em"),
+        )  # fmt: skip
+        self.slider.add_class(f"hk-slider-{name}")
+        self._busy = False
+        self._follow_text()
+        self.slider.observe(self._moved, names="value")
+        text.observe(self._follow_text, names="value")
+        self.box = w.HBox([text, self.slider, label])
+
+    def _moved(self, _change: Any = None) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            value = self.slider.value
+            self.text.value = value if isinstance(value, int) else round(value, 6)
+        finally:
+            self._busy = False
+
+    def _follow_text(self, _change: Any = None) -> None:
+        value = self.text.value
+        if self._busy or isinstance(value, str) or value is None or value != value:
+            return
+        slider = self.slider
+        if self.stretch and math.isfinite(value):
+            if value > slider.max:
+                slider.max = value
+            if value < slider.min:
+                slider.min = value
+        if slider.min <= value <= slider.max:
+            self._busy = True
+            try:
+                slider.value = value
+            finally:
+                self._busy = False
 
 
 def _number(label: str, raw: str) -> float | None:
@@ -72,24 +137,32 @@ def _refusal(check: Callable[..., object], *args: Any) -> str:
     return ""
 
 
-def _check_mde(value: Any, alternative: str) -> None:
+def _typed(check: Callable[..., object], name: str, value: Any, *args: Any) -> str:
+    """The refusal of a typed value: empty, not a number, or refused by ``check``."""
+    if value is None:
+        return f"{name} is empty; type a number."
+    if isinstance(value, str):
+        return f"{name} == {value!r}, must be a number."
+    return _refusal(check, name, value, *args)
+
+
+def _check_mde(name: str, value: Any, alternative: str) -> None:
     """The MDE typed in the panel: a finite number, not 0, on the side of 0 it tests."""
-    x = check_finite("MDE", value)
+    x = check_finite(name, value)
     if x == 0:
-        raise ValidationError("MDE == 0, must not be 0: no sample size detects no effect.")
+        raise ValidationError(f"{name} == 0, must not be 0: no sample size detects no effect.")
     if alternative == "greater" and x < 0:
-        raise ValidationError(f"MDE == {value!r}, must be above 0 for alternative 'greater'.")
+        raise ValidationError(f"{name} == {value!r}, must be above 0 for alternative 'greater'.")
     if alternative == "less" and x > 0:
-        raise ValidationError(f"MDE == {value!r}, must be below 0 for alternative 'less'.")
+        raise ValidationError(f"{name} == {value!r}, must be below 0 for alternative 'less'.")
 
 
-def _check_traffic(segment: str, value: Any) -> None:
-    """A segment's units per day: more than 0, or 0 when unknown."""
-    x = check_finite(f"traffic[{segment!r}]", value)
+def _check_traffic(name: str, value: Any) -> None:
+    """A segment's units per day (``name``: ``traffic['new']``): more than 0, or 0 when unknown."""
+    x = check_finite(name, value)
     if x < 0:
         raise ValidationError(
-            f"traffic[{segment!r}] == {value!r}, must be greater than 0 units per day "
-            "(or 0 when unknown)."
+            f"{name} == {value!r}, must be greater than 0 units per day (or 0 when unknown)."
         )
 
 
@@ -158,16 +231,19 @@ class TrafficRow:
 
 
 class SizingPanel(Panel):
-    """Size an A/B test per segment: inputs and sliders on the left, the plan live.
+    """Size an A/B test per segment: typed inputs and sliders, the plan live.
 
     Every change recomputes the plan with :func:`hypokit.size` (the same method and
     numbers: proportions as R's ``power.prop.test``, means as R's ``power.t.test``),
     shows its table and the power-against-days plot (:meth:`SizingPlan.plot`); an
-    impossible combination shows the reason instead. ``alpha``, ``power`` and the MDE
-    are typed, never clamped: a value out of range (alpha or power outside (0, 1), an
-    MDE of 0 or on the wrong side of 0 for the alternative, negative traffic) is
-    refused with a message beside its field that names the allowed range, and there is
-    no plan until it is fixed.
+    impossible combination shows the reason instead. Every number is typed, never
+    clamped or reset: text that is not a number, an empty box, or a value out of range
+    (alpha, power or a baseline rate outside (0, 1), an MDE of 0 or on the wrong side
+    of 0 for the alternative, a ratio or sd of 0 or less, fewer than 2 arms or 1 look,
+    negative traffic) is refused with a message beside its field that names the
+    allowed range, and there is no plan until it is fixed. The baseline rate, the
+    allocation ratio, the arms and the looks also have a slider (:class:`SliderLink`):
+    moving it writes the box; a typed value beyond its range stretches it.
 
     Args:
         metric_kind: ``"proportion"`` or ``"mean"``.
@@ -187,8 +263,10 @@ class SizingPanel(Panel):
     Attributes:
         plan: The current :class:`~hypokit.SizingPlan` (None when the inputs are bad).
         fields: The input widgets (``"baseline"``, ``"mde"``, ``"alpha"``, ...).
-        errors: The message labels beside ``"mde"``, ``"alpha"`` and ``"power"``
-            (classes ``hk-error-<name>``), empty while the value is accepted.
+        errors: The message label beside each typed field (:data:`TYPED`; classes
+            ``hk-error-<name>``), empty while the value is accepted.
+        sliders: The :class:`SliderLink` of ``"baseline"``, ``"ratio"``, ``"arms"``
+            and ``"looks"``.
         rows: The :class:`TrafficRow` objects.
         table, figure: The ``Output`` widgets of the plan table and the plot.
         messages: Why there is no plan, when there is none.
@@ -237,9 +315,7 @@ class SizingPanel(Panel):
         self._quiet = True
         f: dict[str, Any] = {
             "metric_kind": w.ToggleButtons(options=list(KINDS), value=metric_kind),
-            "baseline": _slider(
-                "baseline", "baseline rate", _typical(baseline, 0.1), 0.001, 0.999, 0.001
-            ),
+            "baseline": float_input("baseline", "baseline rate", _typical(baseline, 0.1)),
             "mean": float_input("mean", "mean", _typical(mean, 1.0)),
             "sd": float_input("sd", "sd", _typical(sd, 1.0)),
             "mde": float_input("mde", "MDE", float(mde)),
@@ -248,11 +324,8 @@ class SizingPanel(Panel):
             ),
             "alpha": float_input("alpha", "alpha", float(alpha)),
             "power": float_input("power", "power", float(power)),
-            "ratio": _slider("ratio", "allocation ratio", float(ratio), 0.1, 4.0, 0.05),
-            "arms": w.IntSlider(
-                value=int(arms), min=2, max=6, description="arms", style=DESCRIPTION,
-                continuous_update=False,
-            ),
+            "ratio": float_input("ratio", "allocation ratio", ratio),
+            "arms": int_input("arms", "arms", arms),
             "alternative": w.Dropdown(
                 options=["two-sided", "greater", "less"], value=alternative,
                 description="alternative", style=DESCRIPTION,
@@ -262,22 +335,27 @@ class SizingPanel(Panel):
                 style=DESCRIPTION,
             ),
             "whole_weeks": w.Checkbox(value=bool(whole_weeks), description="whole weeks"),
-            "looks": w.IntSlider(
-                value=int(looks), min=1, max=10, description="looks", style=DESCRIPTION,
-                continuous_update=False,
-            ),
+            "looks": int_input("looks", "looks", looks),
             "spending": w.Dropdown(
                 options=[("O'Brien-Fleming", "obrien-fleming"), ("Pocock", "pocock")],
                 value=spending, description="spending", style=DESCRIPTION,
             ),
         }  # fmt: skip
         for name in (
-            "metric_kind", "relative", "arms", "alternative", "correction", "whole_weeks",
-            "looks", "spending",
+            "metric_kind", "relative", "alternative", "correction", "whole_weeks", "spending",
         ):  # fmt: skip
             field(f[name], name)
         self.fields = f
-        self.errors: dict[str, Any] = {n: error_label(n) for n in ("mde", "alpha", "power")}
+        self.errors: dict[str, Any] = {n: error_label(n) for n in TYPED}
+        e = self.errors
+        self.sliders: dict[str, SliderLink] = {
+            "baseline": SliderLink(
+                "baseline", f["baseline"], e["baseline"], 0.001, 0.999, 0.001, stretch=False
+            ),
+            "ratio": SliderLink("ratio", f["ratio"], e["ratio"], 0.1, 4.0, 0.05),
+            "arms": SliderLink("arms", f["arms"], e["arms"], 2, 6, 1, whole=True),
+            "looks": SliderLink("looks", f["looks"], e["looks"], 1, 10, 1, whole=True),
+        }
         self.rows: list[TrafficRow] = []
         self.rows_box = w.VBox([])
         self.add_row_button = button("Add segment", "hk-add-traffic-row", style="info")
@@ -291,15 +369,15 @@ class SizingPanel(Panel):
             w.HTML("<h3>Sizing</h3>"),
             f["metric_kind"],
             self.metric_box,
-            w.HBox([f["mde"], f["relative"], self.errors["mde"]]),
-            with_error(f["alpha"], self.errors["alpha"]),
-            with_error(f["power"], self.errors["power"]),
-            f["ratio"],
-            f["arms"],
+            w.HBox([f["mde"], f["relative"], e["mde"]]),
+            with_error(f["alpha"], e["alpha"]),
+            with_error(f["power"], e["power"]),
+            self.sliders["ratio"].box,
+            self.sliders["arms"].box,
             f["alternative"],
             f["correction"],
             f["whole_weeks"],
-            w.HBox([f["looks"], f["spending"]]),
+            w.HBox([self.sliders["looks"].box, f["spending"]]),
             w.HTML("<b>Segments: traffic and own baselines</b>"),
             self.rows_box,
             self.add_row_button,
@@ -367,8 +445,11 @@ class SizingPanel(Panel):
     def _show_kind(self) -> None:
         f = self.fields
         kind = f["metric_kind"].value
+        e = self.errors
         self.metric_box.children = (
-            [f["baseline"]] if kind == "proportion" else [w.HBox([f["mean"], f["sd"]])]
+            [self.sliders["baseline"].box]
+            if kind == "proportion"
+            else [w.HBox([f["mean"], e["mean"], f["sd"], e["sd"]])]
         )
         for row in self.rows:
             row.show(kind)
@@ -401,7 +482,7 @@ class SizingPanel(Panel):
             raise ValidationError(
                 f"segment {ALL!r} is the whole population; it cannot sit beside segments."
             )
-        rates = [r.fields["traffic"].value for r in self.rows]
+        rates = [r.fields["traffic"].value or 0 for r in self.rows]  # empty: unknown
         traffic: dict[str, float] | None = None
         if self.rows and any(rates):
             if not all(rates):
@@ -456,15 +537,30 @@ class SizingPanel(Panel):
             The messages of the refused fields (empty when every value is accepted).
         """
         f, e = self.fields, self.errors
-        shown = [
-            (e["mde"], _refusal(_check_mde, f["mde"].value, f["alternative"].value)),
-            (e["alpha"], _refusal(check_open_unit, "alpha", f["alpha"].value)),
-            (e["power"], _refusal(check_open_unit, "power", f["power"].value)),
-        ]
+        proportion = f["metric_kind"].value == "proportion"
+        checks: dict[str, tuple[Callable[..., object], str, tuple[Any, ...]]] = {
+            "mde": (_check_mde, "MDE", (f["alternative"].value,)),
+            "alpha": (check_open_unit, "alpha", ()),
+            "power": (check_open_unit, "power", ()),
+            "baseline": (check_open_unit, "baseline rate", ()),
+            "mean": (check_finite, "mean", ()),
+            "sd": (check_positive, "sd", ()),
+            "ratio": (check_positive, "allocation ratio", ()),
+            "arms": (check_int_at_least, "arms", (2,)),
+            "looks": (check_int_at_least, "looks", (1,)),
+        }
+        unused = {"mean", "sd"} if proportion else {"baseline"}
+        shown = []
+        for key, (check, name, args) in checks.items():
+            message = "" if key in unused else _typed(check, name, f[key].value, *args)
+            shown.append((e[key], message))
         for row in self.rows:
             name = row.fields["segment"].value.strip()
             traffic = row.fields["traffic"].value
-            shown.append((row.errors["traffic"], _refusal(_check_traffic, name, traffic)))
+            message = _typed(_check_traffic, f"traffic[{name!r}]", traffic)
+            if traffic is None:
+                message = ""  # an empty box: traffic unknown, as 0
+            shown.append((row.errors["traffic"], message))
         for label, message in shown:
             label.value = message
         return [message for _, message in shown if message]
