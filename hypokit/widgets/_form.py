@@ -1,4 +1,4 @@
-"""The base of the record forms: registry, Save, Load, New and the messages per field."""
+"""The base of the record forms: registry, Save, Load, New, Reload and the messages per field."""
 
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ class RecordForm(Panel, Generic[R]):
         self.load_button.on_click(lambda _: self._load_chosen())
         self.new_button = button("New", "hk-new", tooltip="Empty the form for a new record")
         self.new_button.on_click(lambda _: self.new())
+        self.reload_button = button(
+            "Reload", "hk-reload", tooltip="Read the registry again (another notebook changed it)"
+        )
+        self.reload_button.on_click(lambda _: self._reload_clicked())
         self.editing = w.HTML(value="")
         self.editing.add_class("hk-editing")
 
@@ -147,6 +151,15 @@ class RecordForm(Panel, Generic[R]):
         finally:
             self._filling = was
 
+    def _reload_clicked(self) -> None:
+        self.reload()
+        self._update_editing()
+        if self.registry is not None:
+            say(
+                self.messages,
+                f"Read the registry again ({len(self.registry)} records); what you typed stays.",
+            )
+
     def _fill_load_choice(self) -> None:
         records = [] if self.registry is None else self.registry.records(self.record_type)
         current = self.load_choice.value
@@ -222,7 +235,10 @@ class RecordForm(Panel, Generic[R]):
         try:
             path = self.registry.save(record)
         except (HypokitError, OSError) as exc:
-            say(self.messages, f"Nothing saved: {exc}", "error")
+            hint = ""
+            if "registry.reload()" in str(exc):
+                hint = " In this form: press Reload (what you typed stays), check, then Save."
+            say(self.messages, f"Nothing saved: {exc}{hint}", "error")
             return None
         self._base = record
         self.loaded_id = record.id
