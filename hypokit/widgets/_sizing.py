@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import math
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -10,6 +13,8 @@ import ipywidgets as w
 
 from hypokit._errors import HypokitError, ValidationError
 from hypokit._metrics import Mean, PerSegment, Proportion
+from hypokit._records import Experiment, Hypothesis
+from hypokit._registry import Registry
 from hypokit._sizing import SizingPlan, size
 from hypokit._validate import (
     check_choice,
@@ -20,7 +25,9 @@ from hypokit._validate import (
 )
 from hypokit.widgets._common import (
     DESCRIPTION,
+    Choice,
     Panel,
+    as_date,
     button,
     error_label,
     field,
@@ -28,6 +35,7 @@ from hypokit.widgets._common import (
     float_input,
     int_input,
     new_figure,
+    open_registry,
     say,
     show_html,
     text,
@@ -37,6 +45,7 @@ from hypokit.widgets._common import (
 __all__ = ["SizingPanel", "SliderLink", "TrafficRow"]
 
 KINDS = ("proportion", "mean")
+_CHOOSE = "(choose a hypothesis)"
 #: The fields typed as numbers, each refused beside itself when out of range.
 TYPED = ("baseline", "mean", "sd", "mde", "alpha", "power", "ratio", "arms", "looks")
 ALL = "(all)"
@@ -166,6 +175,33 @@ def _check_traffic(name: str, value: Any) -> None:
         )
 
 
+def _hypothesis(registry: Registry, record_id: str | None) -> Hypothesis | None:
+    record = registry.get(record_id) if record_id is not None and record_id in registry else None
+    return record if isinstance(record, Hypothesis) else None
+
+
+def _days(exp: Experiment) -> str:
+    if exp.start is not None and exp.planned_end is not None:
+        return f", {(exp.planned_end - exp.start).days} days from {exp.start} to {exp.planned_end}"
+    days = [p.days for p in exp.plan]
+    if days and all(d is not None for d in days):
+        return f", {max(d for d in days if d is not None)} days"
+    return ""
+
+
+def _segments_note(h: Hypothesis, plan: SizingPlan) -> str:
+    """Say when the plan sizes other segments than the hypothesis judges."""
+    judged = [c.segment for c in h.criteria if c.segment != ALL]
+    sized = [s for s in plan.segments if s != ALL]
+    if not judged or set(judged) == set(sized):
+        return ""
+    return (
+        f"The plan sizes {', '.join(sized) or 'everyone at once'}; {h.id} judges "
+        f"{', '.join(judged)}: size each segment it judges, so the analysis knows when each "
+        "has enough data."
+    )
+
+
 def _typical(value: PerSegment | None, default: float) -> float:
     if value is None:
         return default
@@ -259,6 +295,16 @@ class SizingPanel(Panel):
             ``hk.size(looks=..., spending=...)``; with more than one look the look
             schedule is shown under the plan.
         plot: Draw the power-against-days plot.
+        registry: An ``hk.Registry`` or its folder: shows **Record the plan on
+            HYPOTHESIS**, with a picker of the hypotheses still to test (ideas and
+            planned ones), a planned start and a data source. It calls
+            ``registry.record_plan`` (:meth:`record`): the hypothesis's experiment
+            holds the plan, and an idea moves to planned.
+        hypothesis_id: The hypothesis picked at first.
+        as_of: The date an idea moves to planned on (None: today).
+        start: The planned start picked at first (None: no dates).
+        data_source: Where the experiment's data will come from.
+        on_recorded: Called with the experiment after each plan recorded.
 
     Attributes:
         plan: The current :class:`~hypokit.SizingPlan` (None when the inputs are bad).
@@ -271,6 +317,12 @@ class SizingPanel(Panel):
         table, figure: The ``Output`` widgets of the plan table and the plot.
         messages: Why there is no plan, when there is none.
         widget: The root box (class ``hk-sizing-panel``).
+        hypothesis, start, data_source: With a registry, the hypothesis picker
+            (``hk-field-hypothesis``), the planned start (``hk-field-start``) and the
+            data source (``hk-field-data_source``).
+        record_button, record_note, record_messages: Record the plan
+            (``hk-record-plan``), why it is disabled (``hk-record-note``), and what
+            it wrote (``hk-record-messages``).
 
     Examples:
         >>> from hypokit.widgets import SizingPanel
@@ -306,8 +358,47 @@ class SizingPanel(Panel):
         looks: int = 1,
         spending: str = "obrien-fleming",
         plot: bool = True,
+        registry: Registry | str | os.PathLike[str] | None = None,
+        hypothesis_id: str | None = None,
+        as_of: dt.date | str | None = None,
+        start: dt.date | str | None = None,
+        data_source: str = "",
+        on_recorded: Callable[[Experiment], None] | None = None,
     ) -> None:
         super().__init__("hk-sizing-panel")
+        self._source = registry
+        self.registry: Registry | None = None
+        self.as_of = as_date(as_of)
+        self.on_recorded = on_recorded
+        self.hypothesis = field(
+            Choice(
+                options=[(_CHOOSE, None)], value=None, description="hypothesis",
+                style=DESCRIPTION, layout=w.Layout(width="44em"),
+            ),
+            "hypothesis",
+        )  # fmt: skip
+        self.start = field(
+            w.DatePicker(
+                value=None if start is None else as_date(start),
+                description="planned start",
+                style=DESCRIPTION,
+            ),
+            "start",
+        )
+        self.data_source = text(
+            "data_source", "data source", placeholder="optional: the table or file of its data"
+        )
+        self.data_source.value = data_source
+        self.record_button = button(
+            "Record the plan", "hk-record-plan", style="success",
+            tooltip="Write the plan on the hypothesis's experiment; an idea becomes planned",
+        )  # fmt: skip
+        self.record_button.on_click(lambda _: self.record())
+        self.record_note = w.HTML(value="")
+        self.record_note.add_class("hk-record-note")
+        self.record_messages: Any = w.Output()
+        self.record_messages.add_class("hk-record-messages")
+        self.record_box = w.VBox([])
         check_choice("metric_kind", metric_kind, KINDS)
         self.plan: SizingPlan | None = None
         self.correlation = correlation
@@ -383,8 +474,20 @@ class SizingPanel(Panel):
             self.add_row_button,
             self.messages,
             self.table,
+            self.record_box,
             self.figure,
         ]
+        if registry is not None:
+            self.record_box.children = [
+                w.HTML("<b>Record the plan with the hypothesis</b>"),
+                self.hypothesis,
+                w.HBox([self.start, self.data_source]),
+                self.record_button,
+                self.record_note,
+                self.record_messages,
+            ]
+            self._read_registry(keep=hypothesis_id)
+            self.hypothesis.observe(lambda _: self._update_record(), names="value")
         for row in self._initial_rows(metric_kind, baseline, mean, sd, traffic):
             self.add_row(row)
         for widget in f.values():
@@ -571,6 +674,10 @@ class SizingPanel(Panel):
         A refused field (see :meth:`refused`) leaves no plan: the panel never sizes
         with a value other than the one typed.
         """
+        self._size()
+        self._update_record()
+
+    def _size(self) -> None:
         self.messages.outputs = ()
         refused = self.refused()
         if refused:
@@ -597,6 +704,115 @@ class SizingPanel(Panel):
             html, text = html + schedule._repr_html_(), f"{text}\n\n{schedule}"
         show_html(self.table, html, text)
         self._plot(plan)
+
+    # ----------------------------------------------------------------- recording
+    def _read_registry(self, keep: str | None = None) -> None:
+        """Read the registry again and refill the hypothesis picker."""
+        current = keep if keep is not None else self.hypothesis.value
+        if self._source is None:
+            return
+        self.registry, problem = open_registry(self._source)
+        if self.registry is None:
+            self.hypothesis.options = [(_CHOOSE, None)]
+            self.record_note.value = f"<i>{html.escape(problem)}</i>"
+            self._update_record()
+            return
+        records = self.registry.records(Hypothesis)
+        options: list[tuple[str, str | None]] = [(_CHOOSE, None)]
+        for h in records:
+            if h.status in ("idea", "planned") or h.id == current:
+                title = f": {h.title}" if h.title else ""
+                options.append((f"{h.id} ({h.status}){title}", h.id))
+        if current is not None and current not in {h.id for h in records}:
+            options.append((f"{current} (not in the registry)", current))
+        self.hypothesis.options = options
+        self.hypothesis.value = current
+        self._update_record()
+
+    def _update_record(self) -> None:
+        """The Record button's label and state, and why it is disabled."""
+        if self._source is None:
+            return
+        picked = self.hypothesis.value
+        self.record_button.description = f"Record the plan on {picked or 'a hypothesis'}"
+        why = ""
+        if self.registry is None:
+            why = "The registry cannot be used."
+        elif picked is None:
+            why = "Choose the hypothesis this plan tests."
+        elif self.plan is None:
+            why = "No plan to record: fix the inputs above."
+        self.record_button.disabled = bool(why)
+        if not why and self.registry is not None and self.plan is not None:
+            h = _hypothesis(self.registry, picked)
+            why = "" if h is None else _segments_note(h, self.plan)
+        self.record_note.value = f"<i>{html.escape(why)}</i>" if why else ""
+
+    def record(self, hypothesis_id: str | None = None) -> Experiment | None:
+        """Record the current plan on a hypothesis (``registry.record_plan``) and say where.
+
+        Reads the registry again first. The experiment is created, or updated while it
+        is planned; an idea moves to planned on :attr:`as_of`; the planned start and
+        data source are the panel's.
+
+        Args:
+            hypothesis_id: The hypothesis (default: the one picked).
+
+        Returns:
+            The experiment as saved, or None when nothing was recorded (the messages
+            say why).
+        """
+        out = self.record_messages
+        out.outputs = ()
+        if self._source is None:
+            say(out, "Nothing recorded: the panel was made without a registry.", "error")
+            return None
+        picked = hypothesis_id or self.hypothesis.value
+        self._read_registry(keep=picked)
+        registry = self.registry
+        if registry is None:
+            say(out, "Nothing recorded: the registry cannot be used.", "error")
+            return None
+        if picked is None:
+            say(out, "Nothing recorded: choose the hypothesis this plan tests.", "error")
+            return None
+        if self.plan is None:
+            say(out, "Nothing recorded: there is no plan; fix the inputs above.", "error")
+            return None
+        before = _hypothesis(registry, picked)
+        try:
+            exp = registry.record_plan(
+                picked,
+                self.plan,
+                as_of=self.as_of,
+                start=self.start.value,
+                data_source=self.data_source.value.strip(),
+            )
+        except HypokitError as exc:
+            say(out, f"Nothing recorded: {exc}", "error")
+            return None
+
+        def rel(record_id: str) -> str:
+            return registry.path_of(record_id).relative_to(registry.path).as_posix()
+
+        days = _days(exp)
+        say(
+            out,
+            f"Recorded the plan on {picked}: {rel(exp.id)} ({len(exp.plan)} segment(s), "
+            f"{exp.units:,} units{days}).",
+            "success",
+        )
+        after = registry.get(picked, Hypothesis)
+        if before is not None and before.status != after.status:
+            say(
+                out,
+                f"{picked} moved {before.status} → {after.status} on {self.as_of} ({rel(picked)}).",
+                "success",
+            )
+        self._read_registry(keep=picked)
+        if self.on_recorded is not None:
+            self.on_recorded(exp)
+        return exp
 
     def _plot(self, plan: SizingPlan) -> None:
         if not self.draw:
