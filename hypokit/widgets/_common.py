@@ -16,6 +16,7 @@ import ipywidgets as w
 import traitlets
 
 from hypokit._errors import HypokitError
+from hypokit._records import Experiment, Hypothesis
 from hypokit._registry import Registry, _as_of
 from hypokit.widgets._mapping import number_problem, parse_number
 
@@ -324,6 +325,53 @@ class Panel:
             str(o.get("data", {}).get("text/plain", o.get("text", "")))
             for o in self.messages.outputs
         ]
+
+
+def move_hypothesis(
+    registry: Registry, hypothesis_id: str, status: str, as_of: dt.date
+) -> tuple[Hypothesis | None, list[tuple[str, Level]]]:
+    """``registry.move``, and what it did in words: the steps, the files, the experiment.
+
+    Returns:
+        The hypothesis as saved (None when the move was refused) and the messages.
+    """
+    try:
+        before = registry.get(hypothesis_id, Hypothesis)
+        experiments = {
+            e.id: e.status for e in registry.records(Experiment) if e.hypothesis == before.id
+        }
+        moved = registry.move(hypothesis_id, status, as_of=as_of)
+    except HypokitError as exc:
+        return None, [(f"Nothing moved: {exc}", "error")]
+
+    def rel(record_id: str) -> str:
+        return registry.path_of(record_id).relative_to(registry.path).as_posix()
+
+    added = [c.status for c in moved.history[len(before.history) :]]
+    if not added:
+        return moved, [(f"{moved.id} is {moved.status} already ({rel(moved.id)}).", "info")]
+    steps = " → ".join([before.status, *added])
+    out: list[tuple[str, Level]] = [
+        (f"Moved {moved.id}: {steps} on {as_of} ({rel(moved.id)}).", "success")
+    ]
+    started = [
+        e
+        for e in registry.records(Experiment)
+        if e.hypothesis == moved.id and e.status == "running" and experiments.get(e.id) != "running"
+    ]
+    for exp in started:
+        end = f", planned end {exp.planned_end}" if exp.planned_end else ""
+        out.append((f"Started experiment {exp.id} on {exp.start}{end} ({rel(exp.id)}).", "success"))
+    if moved.status == "running" and not started:
+        out.append(
+            (
+                "No planned experiment was started: record the sizing plan on this hypothesis "
+                "(the sizing template's Record button, or registry.record_plan) so that "
+                "monitoring and the analysis know its plan.",
+                "warning",
+            )
+        )
+    return moved, out
 
 
 def observe_all(widgets: Iterable[Any], handler: Callable[[Any], None]) -> None:

@@ -10,12 +10,10 @@ from typing import Any
 
 import ipywidgets as w
 
-from hypokit._errors import HypokitError
 from hypokit._records import (
     CONCLUDED_STATUSES,
     STATUS_MEANING,
     TRANSITIONS,
-    Experiment,
     Hypothesis,
     KeyResult,
     Learning,
@@ -30,6 +28,7 @@ from hypokit.widgets._common import (
     field,
     float_input,
     int_input,
+    move_hypothesis,
     observe_all,
     say,
     text,
@@ -575,47 +574,14 @@ class HypothesisForm(RecordForm[Hypothesis]):
             return None
         mapped = self.validate()
         unsaved = not mapped.ok or mapped.record != before
-        experiments = {
-            e.id: e.status for e in registry.records(Experiment) if e.hypothesis == before.id
-        }
-        try:
-            moved = registry.move(before.id, target, as_of=day)
-        except HypokitError as exc:
-            say(self.messages, f"Nothing moved: {exc}", "error")
-            self._update_editing()
-            return None
-        self._base = moved
+        moved, said = move_hypothesis(registry, before.id, target, day)
+        for text_, level in said:
+            say(self.messages, text_, level)
+        if moved is not None:
+            self._base = moved
         self._update_editing()
-        added = [c.status for c in moved.history[len(before.history) :]]
-        where = self._rel(registry.path_of(moved.id))
-        if not added:
-            say(self.messages, f"{moved.id} is {moved.status} already ({where}).", "info")
-            return moved
-        steps = " → ".join([before.status, *added])
-        say(self.messages, f"Moved {moved.id}: {steps} on {day} ({where}).", "success")
-        started = [
-            e
-            for e in registry.records(Experiment)
-            if e.hypothesis == moved.id
-            and e.status == "running"
-            and experiments.get(e.id) != "running"
-        ]
-        for exp in started:
-            end = f", planned end {exp.planned_end}" if exp.planned_end else ""
-            say(
-                self.messages,
-                f"Started experiment {exp.id} on {exp.start}{end} "
-                f"({self._rel(registry.path_of(exp.id))}).",
-                "success",
-            )
-        if moved.status == "running" and not started:
-            say(
-                self.messages,
-                "No planned experiment was started: record the sizing plan on this hypothesis "
-                "(the sizing template's Record button, or registry.record_plan) so that "
-                "monitoring and the analysis know its plan.",
-                "warning",
-            )
+        if moved is None:
+            return None
         if unsaved:
             say(
                 self.messages,
