@@ -315,9 +315,7 @@ def run(ns: argparse.Namespace) -> int:
             print(reg.impact_map().to_text())
         return _errors(reg)
     if ns.command == "status":
-        from hypokit._status import board
-
-        loop = board(reg, as_of=as_of)
+        loop = reg.status(as_of=as_of)
         if as_json:
             print(json.dumps(loop.to_records(), indent=2, default=str))
         else:

@@ -90,11 +90,13 @@ from hypokit._records import (
     DEFAULT_SHELF_LIFE,
     MAX_SHELF_LIFE,
     RECORD_TYPES,
+    TRANSITIONS,
     Experiment,
     Hypothesis,
     KeyResult,
     Learning,
     Objective,
+    PlanSegment,
     Record,
     Score,
     _check_id,
@@ -113,6 +115,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from hypokit._analysis import AnalysisResult
+    from hypokit._sizing import SizingPlan
+    from hypokit._status import Board
 
 __all__ = ["RecordFileError", "Registry", "RegistryConclusion", "to_yaml"]
 
@@ -755,6 +759,31 @@ def _as_of(as_of: dt.date | str | None) -> dt.date:
     raise ValidationError(f"as_of == {as_of!r}, must be a date (or 'YYYY-MM-DD').")
 
 
+def _started(exp: Experiment, as_of: dt.date) -> Experiment:
+    """A planned experiment started on ``as_of``, its planned duration kept."""
+    update: dict[str, Any] = {"status": "running", "start": as_of}
+    if exp.start is not None and exp.planned_end is not None:
+        update["planned_end"] = as_of + (exp.planned_end - exp.start)
+    elif exp.planned_end is not None and exp.planned_end < as_of:
+        update["planned_end"] = None  # an end planned before the start: no longer planned
+    return exp.model_copy(update=update)
+
+
+def _plan_segments(plan: Any) -> tuple[PlanSegment, ...]:
+    """A sizing plan's per-segment summary (a SizingPlan, or segments as records or dicts)."""
+    if hasattr(plan, "rows") and hasattr(plan, "to_records"):
+        return Experiment.plan_from(plan)
+    if isinstance(plan, str | bytes) or not isinstance(plan, Sequence):
+        raise TypeError(f"expected a SizingPlan or a list of segments, got {type(plan).__name__}")
+    return tuple(p if isinstance(p, PlanSegment) else PlanSegment.model_validate(p) for p in plan)
+
+
+def _plan_days(segments: Sequence[PlanSegment]) -> int | None:
+    """The days until the slowest segment is complete; None when one has no traffic."""
+    days = [p.days for p in segments]
+    return None if any(d is None for d in days) else max(d for d in days if d is not None)
+
+
 # --------------------------------------------------------------------- registry
 class Registry:
     """A folder of YAML records: objectives, key results, hypotheses, experiments, learnings.
@@ -1241,8 +1270,9 @@ class Registry:
         ``planned`` too), each dated ``as_of``; a move the lifecycle does not allow is
         refused naming the moves that are. Starting (``running``) also starts its
         experiment: the one named, or its only planned experiment (status ``running``,
-        ``start`` = ``as_of``); archiving leaves experiments as they are. Concluding is
-        :meth:`conclude`'s job.
+        ``start`` = ``as_of``; a planned end, as :meth:`record_plan` writes it, keeps
+        the planned duration from the actual start); archiving leaves experiments as
+        they are. Concluding is :meth:`conclude`'s job.
 
         Returns:
             The hypothesis as saved.
@@ -1276,14 +1306,201 @@ class Registry:
                     if e.hypothesis == h.id and e.status == "planned"
                 ]
                 exp = planned[0] if len(planned) == 1 else None
-            if exp is not None and exp.status == "planned":
-                exp = exp.model_copy(update={"status": "running", "start": exp.start or as_of})
-            else:
-                exp = None
+            exp = _started(exp, as_of) if exp is not None and exp.status == "planned" else None
         self.save(moved)
         if exp is not None:
             self.save(exp)
         return moved
+
+    def record_plan(
+        self,
+        hypothesis_id: str,
+        plan: SizingPlan | Sequence[PlanSegment | Mapping[str, Any]],
+        *,
+        experiment_id: str | None = None,
+        as_of: dt.date | str,
+        start: dt.date | str | None = None,
+        data_source: str = "",
+    ) -> Experiment:
+        """Record a sizing plan on a hypothesis: its experiment, planned; the hypothesis planned.
+
+        The experiment holds the plan's summary per segment (segment, units per arm and
+        in total, days, MDE, power: :meth:`Experiment.plan_from`), status ``planned``.
+        Given a ``start``, its ``start`` is that date and its ``planned_end`` the start
+        plus the plan's days (the slowest segment's; none without traffic). The
+        experiment is the one named, else the hypothesis's only planned experiment,
+        else a new one, ``<hypothesis id>-test`` (``-test-2``, ... when taken). An
+        experiment still planned is updated: its plan replaced, its start and end
+        replanned when a ``start`` is given (else kept, the end following the new
+        days), its data source replaced when one is given. A hypothesis that is an
+        ``idea`` moves to ``planned``, dated ``as_of`` in its history; a planned one
+        stays. Starting it (:meth:`move` to ``running``, the hypothesis form's Move,
+        ``hypokit hypotheses start ID``) then starts this experiment.
+
+        Both records are checked before either is written; the experiment is written
+        first, so an interrupted call leaves the hypothesis unplanned and the same call
+        completes it.
+
+        Args:
+            hypothesis_id: The hypothesis the plan tests.
+            plan: A :class:`~hypokit.SizingPlan` (``hk.size(...)``, ``panel.plan``) or
+                its per-segment summary.
+            experiment_id: The experiment to create or update (see above).
+            as_of: The date of the hypothesis's move to ``planned``.
+            start: The planned first day of the experiment.
+            data_source: Where the experiment's data will come from (a table, a query,
+                a file).
+
+        Returns:
+            The experiment as saved (``registry.path_of(experiment.id)`` is its file).
+
+        Raises:
+            RegistryError: No such hypothesis; the hypothesis is running, concluded or
+                archived (a plan is recorded before the experiment starts: move it back
+                to planned first); the experiment named is running, concluded or
+                stopped, tests another hypothesis, or is not an experiment; several
+                planned experiments and none named; an empty plan; or a save that fails.
+                Nothing is written then.
+
+        Examples:
+            >>> import datetime as dt, tempfile
+            >>> import hypokit as hk
+            >>> reg = hk.Registry(tempfile.mkdtemp())
+            >>> _ = reg.save(hk.Hypothesis(id="express-pay", change="add express pay",
+            ...     metric="converted", expected_effect=0.1, time_frame_days=14))
+            >>> plan = hk.size(hk.Proportion(baseline={"new": 0.04, "returning": 0.11}),
+            ...     mde=0.15, relative=True, traffic={"new": 1500, "returning": 900})
+            >>> exp = reg.record_plan("express-pay", plan, as_of=dt.date(2026, 11, 22),
+            ...                       start=dt.date(2026, 12, 1))
+            >>> exp.id, exp.status, exp.units
+            ('express-pay-test', 'planned', 47908)
+            >>> exp.start, exp.planned_end  # the slowest segment needs 24 days
+            (datetime.date(2026, 12, 1), datetime.date(2026, 12, 25))
+            >>> reg.get("express-pay").status
+            'planned'
+            >>> reg.move("express-pay", "running", as_of=dt.date(2026, 12, 3)).status
+            'running'
+            >>> started = reg.get("express-pay-test")
+            >>> started.status, started.start, started.planned_end
+            ('running', datetime.date(2026, 12, 3), datetime.date(2026, 12, 27))
+        """
+        day = _as_of(as_of)
+        first = None if start is None else _as_of(start)
+        h = self.get(hypothesis_id, Hypothesis)
+        if h.status not in ("idea", "planned"):
+            back = (
+                f"move it back to planned first (registry.move({h.id!r}, 'planned', as_of=...), "
+                "or Move in the hypothesis form), then record the plan"
+                if "planned" in TRANSITIONS.get(h.status, ())
+                else "write a new hypothesis to test it again"
+            )
+            raise RegistryError(
+                f"hypothesis {h.id!r} is {h.status}: a plan is recorded before its experiment "
+                f"starts; {back}. Nothing was saved."
+            )
+        try:
+            segments = _plan_segments(plan)
+        except (pydantic.ValidationError, ValidationError, TypeError, ValueError) as exc:
+            raise RegistryError(
+                f"plan == {short_repr(plan)}: not a sizing plan ({exc}); pass what hk.size "
+                "returned. Nothing was saved."
+            ) from None
+        if not segments:
+            raise RegistryError("the plan has no segments. Nothing was saved.")
+        exp = self._plan_experiment(h, experiment_id)
+        days = _plan_days(segments)
+        update: dict[str, Any] = {"plan": segments, "status": "planned"}
+        if data_source:
+            update["data_source"] = data_source
+        begin = first if first is not None else (exp.start if exp is not None else None)
+        if begin is not None:
+            update["start"] = begin
+            if days is not None:
+                update["planned_end"] = begin + dt.timedelta(days=days)
+        if exp is None:
+            data = {"id": experiment_id or self._new_experiment_id(h.id), "hypothesis": h.id}
+        else:
+            data = exp.to_dict()
+        try:
+            exp = Experiment.model_validate({**data, **update}, context=self._context)
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(m for _, m in describe_errors(exc, Experiment))
+            raise RegistryError(
+                f"experiment {data['id']!r} cannot be saved: {problems}. Nothing was saved."
+            ) from None
+        todo: list[Record] = [exp]
+        if h.status == "idea":
+            todo.append(h.move("planned", as_of=day))
+        prepared = [self._prepare(record) for record in todo]
+        for _, path, _ in prepared:
+            self._check_unchanged(path)
+        for p in prepared:
+            self._write(p)
+        return exp
+
+    def _plan_experiment(self, h: Hypothesis, experiment_id: str | None) -> Experiment | None:
+        """The experiment a plan updates: named, or the only planned one; None: a new one."""
+        if experiment_id is not None:
+            found = self._records.get(experiment_id)
+            if found is None:
+                return None
+            if not isinstance(found, Experiment):
+                raise RegistryError(
+                    f"id {experiment_id!r} is already used by the {found.kind.replace('_', ' ')} "
+                    f"in {self._rel(self._files[experiment_id])}; name the experiment otherwise. "
+                    "Nothing was saved."
+                )
+            if found.hypothesis != h.id:
+                raise RegistryError(
+                    f"experiment {found.id!r} tests hypothesis {found.hypothesis!r}, not "
+                    f"{h.id!r}; name another experiment. Nothing was saved."
+                )
+            if found.status != "planned":
+                since = f" since {found.start}" if found.start and found.status == "running" else ""
+                raise RegistryError(
+                    f"experiment {found.id!r} ({self._rel(self._files[found.id])}) is "
+                    f"{found.status}{since}: its plan is what it was run with and is not "
+                    "changed. Record the new plan on another experiment id. Nothing was saved."
+                )
+            return found
+        planned = [
+            e for e in self.records(Experiment) if e.hypothesis == h.id and e.status == "planned"
+        ]
+        if len(planned) > 1:
+            names = ", ".join(repr(e.id) for e in planned)
+            raise RegistryError(
+                f"hypothesis {h.id!r} has {len(planned)} planned experiments ({names}): name the "
+                "one to record the plan on (experiment_id=...). Nothing was saved."
+            )
+        return planned[0] if planned else None
+
+    def _new_experiment_id(self, hypothesis_id: str) -> str:
+        base = f"{hypothesis_id}-test"
+        candidate, n = base, 1
+        while candidate in self._records or self._on_disk(candidate):
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def _on_disk(self, record_id: str) -> bool:
+        return any(os.path.lexists(self.path / f / f"{record_id}.yaml") for f in FOLDERS)
+
+    # ---------------------------------------------------------------- the loop
+    def status(self, as_of: dt.date | str | None = None) -> Board:
+        """The board of the loop: every hypothesis by stage under its key result, and what next.
+
+        Stages are idea, planned, running, concluded and archived; the next action is
+        to size, plan, start, monitor or analyse it, or to record or review its
+        learning (see :func:`hypokit._status.board`). ``hypokit status`` prints it and
+        ``hypokit.widgets.Board`` shows it with a button per action.
+
+        Args:
+            as_of: The day to judge on (None: today): it decides overdue experiments
+                and learnings due for review.
+        """
+        from hypokit._status import board
+
+        return board(self, as_of=_as_of(as_of))
 
     # ---------------------------------------------------------------- learnings
     def renew(self, learning_id: str, until: dt.date, *, as_of: dt.date) -> Learning:

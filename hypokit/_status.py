@@ -46,8 +46,10 @@ class Board(TableMixin):
     Attributes:
         rows: One dict per hypothesis: ``objective``, ``key_result``, ``hypothesis``,
             ``title``, ``stage`` (one of :data:`STAGES`), ``status`` (the record's),
-            ``action`` (a key of :data:`ACTIONS`), ``next`` (the action in words) and
-            ``detail`` (the experiment, its dates, the learning's expiry).
+            ``action`` (a key of :data:`ACTIONS`), ``next`` (the action in words),
+            ``detail`` (the experiment, its dates, the learning's expiry),
+            ``experiment`` (the id of the experiment the action is about, or None) and
+            ``learning`` (the id of its latest learning, once concluded, or None).
         as_of: The day it was read on.
     """
 
@@ -81,7 +83,8 @@ def board(registry: Registry, *, as_of: dt.date) -> Board:
       end.
     * **concluded** (validated, invalidated, inconclusive): ``record learning`` when no
       learning concludes it; ``review learning`` when its learning is due for review,
-      expired or contradicted; otherwise ``none``.
+      expired or contradicted (as ``registry.learnings`` says: by a later learning
+      recorded by ``as_of`` and not retired); otherwise ``none``.
     * **archived**: ``none``.
 
     Args:
@@ -98,19 +101,21 @@ def board(registry: Registry, *, as_of: dt.date) -> Board:
     krs = {k.id: k for k in registry.records(KeyResult)}
     experiments = registry.records(Experiment)
     learnings = registry.records(Learning)
-    contradicted = {c for x in learnings for c in x.contradicts}
-    contradicted |= {x.id for x in learnings if getattr(x, "contradicted_by", ())}
+    contradicted = set(registry._contradicted(as_of))  # as registry.learnings says
     rows = []
     for h in registry.records(Hypothesis):
         stage = "concluded" if h.status in _CONCLUDED else h.status
         mine = [e for e in experiments if e.hypothesis == h.id]
         planned = [e for e in mine if e.plan]
         action, detail = "none", ""
+        experiment: str | None = None
+        learning: str | None = None
         if stage in ("idea", "planned"):
             if not planned:
                 action = "size"
             else:
                 action = "plan" if stage == "idea" else "start"
+                experiment = planned[-1].id
                 detail = f"experiment {planned[-1].id!r} planned for {planned[-1].units:,} units"
         elif stage == "running":
             running = [e for e in mine if e.status == "running"]
@@ -118,6 +123,7 @@ def board(registry: Registry, *, as_of: dt.date) -> Board:
             overdue = exp is not None and exp.planned_end is not None and as_of > exp.planned_end
             action = "analyse" if overdue else "monitor"
             if exp is not None:
+                experiment = exp.id
                 end = f", planned end {exp.planned_end}" if exp.planned_end else ""
                 detail = f"experiment {exp.id!r}{end}"
         elif stage == "concluded":
@@ -126,6 +132,7 @@ def board(registry: Registry, *, as_of: dt.date) -> Board:
                 action = "record learning"
             else:
                 latest = max(own, key=lambda x: x.recorded)
+                learning = latest.id
                 state: str = latest.status(as_of)
                 if latest.id in contradicted:
                     state = "contradicted"
@@ -144,6 +151,8 @@ def board(registry: Registry, *, as_of: dt.date) -> Board:
                 "action": action,
                 "next": ACTIONS[action],
                 "detail": detail,
+                "experiment": experiment,
+                "learning": learning,
             }
         )
     rows.sort(

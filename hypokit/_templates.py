@@ -281,6 +281,11 @@ SCHEMAS: dict[str, dict[str, Rule]] = {
         "arms": whole(2, 100),
         "correction": choice("holm", "bonferroni", None),
         "whole_weeks": BOOL,
+        "registry_path": optional(PATH),
+        "hypothesis_id": optional(RECORD_ID),
+        "as_of": DATE,
+        "start": optional(DATE),
+        "record": BOOL,
     },
     "analysis": {
         "data_path": optional(PATH),
@@ -336,6 +341,11 @@ SCHEMAS: dict[str, dict[str, Rule]] = {
         "as_of": DATE,
         "rank_by": choice("ice", "rice", "evi"),
         "save": BOOL,
+    },
+    "status": {
+        "registry_path": optional(PATH),
+        "as_of": DATE,
+        "due_within": whole(0, 36500),
     },
     "learning-review": {
         "registry_path": optional(PATH),

@@ -45,6 +45,8 @@ def save(path, cells):
 
 
 params = code("""# Parameters: edit these, or fill them with `hypokit new sizing NAME -p key=value`.
+import datetime
+
 metric_kind = "proportion"  # "proportion" or "mean"
 # Per-segment assumptions: the control rate (proportion) or mean and sd (mean).
 baseline = {"new": 0.04, "returning": 0.11, "business": 0.18}
@@ -59,17 +61,26 @@ power = 0.8
 alternative = "two-sided"  # "two-sided", "greater" or "less"
 arms = 2  # including control
 correction = "holm"  # shares alpha across segments and arms: "holm", "bonferroni" or None
-whole_weeks = True  # run for whole weeks to cover weekly cycles""")
+whole_weeks = True  # run for whole weeks to cover weekly cycles
+# The hypothesis the plan is for: the plan is recorded on it (its experiment).
+registry_path = None  # your registry folder; None: a temporary one with an example hypothesis
+hypothesis_id = "express-pay"  # the hypothesis this test judges (None: size only)
+as_of = datetime.date(2026, 11, 22)  # the date an idea becomes planned (a date or "YYYY-MM-DD")
+start = None  # the planned first day of the experiment ("YYYY-MM-DD"), or None
+record = False  # True: record the plan on the hypothesis when the notebook runs""")
 params.metadata["tags"] = ["parameters"]
 
 save(
     "templates/sizing.ipynb",
     [
-        md("""# Size an A/B test per segment
+        md("""# Size an A/B test per segment, and record the plan with its hypothesis
 
 Each customer segment has its own baseline and its own traffic, so each gets its own
 sample size and duration. Fill in the **parameters** cell below (or create this notebook
-with `hypokit new sizing NAME -p mde=0.05`), then run all cells.
+with `hypokit new sizing NAME -p mde=0.05 -p registry_path=records -p
+hypothesis_id=ID`), then run all cells. Explore with the panel, then press **Record the
+plan on HYPOTHESIS**: the hypothesis's experiment keeps the plan, and an idea becomes
+*planned*.
 
 - Proportions are sized as R's `power.prop.test`, means as R's `power.t.test`.
 - `correction` shares the false-positive rate across segments and arms.
@@ -98,10 +109,40 @@ plan = hk.size(
 plan"""),
         md("Power against days of traffic: the dotted lines mark each segment's planned duration."),
         code("plan.plot();"),
-        md("""## Explore with the panel
+        md("""## The hypothesis it tests
 
-Move a slider, change the MDE or edit the traffic table: the plan and the plot follow on
-every change. The panel starts from the parameters above and does not change them."""),
+The registry holds the hypothesis (`registry_path = None` works in a temporary folder,
+with an example hypothesis to record the plan on)."""),
+        code("""import tempfile
+
+as_of = datetime.date.fromisoformat(str(as_of))
+start = None if start is None else datetime.date.fromisoformat(str(start))
+example = registry_path is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+if example and hypothesis_id is not None:
+    registry.save(
+        hk.Hypothesis(
+            id=hypothesis_id,
+            change="add express pay to the cart",
+            metric="converted",
+            outcome="checkout conversion",
+            expected_effect=0.10,
+            time_frame_days=21,
+            criteria=[hk.SegmentCriteria(segment=s) for s in plan.segments if s != "(all)"],
+        )
+    )
+registry.hypotheses()[["id", "status", "segments", "statement"]]"""),
+        md("""## Explore with the panel, then record the plan
+
+Type a number or move a slider, change the MDE or edit the traffic table: the plan and
+the plot follow on every change, and a value that cannot be used is named beside its
+field. The panel starts from the parameters above and does not change them.
+
+**Record the plan on HYPOTHESIS** writes the panel's plan, as it is now, into the
+hypothesis's experiment (`experiments/ID-test.yaml`: the units per segment, the days,
+the planned start and end when a start is picked) and moves an idea to *planned*, dated.
+Recording again updates the experiment while it is planned. Start it when the test goes
+live, with **Move** in the hypothesis form (its experiment starts with it)."""),
         code("""from hypokit.widgets import SizingPanel
 
 SizingPanel(
@@ -119,13 +160,29 @@ SizingPanel(
     arms=arms,
     correction=correction,
     whole_weeks=whole_weeks,
+    registry=registry,
+    hypothesis_id=hypothesis_id,
+    as_of=as_of,
+    start=start,
 )"""),
+        md("""## The same in code
+
+`registry.record_plan` is what the button calls, here with the `plan` sized from the
+parameters (set `record = True`, or run it yourself). `registry.status` is the board of
+the loop: each hypothesis's stage and what to do next."""),
+        code("""if record and hypothesis_id is not None:
+    experiment = registry.record_plan(hypothesis_id, plan, as_of=as_of, start=start)
+    print(f"recorded the plan on {hypothesis_id}: {registry.path_of(experiment.id).name}")
+registry.status(as_of=as_of)"""),
         md("""## What next
 
 - If a segment needs far too long, size it for a larger MDE, pool it with a similar
   segment, or accept that it can only be analysed as part of the whole.
-- Record the plan with your hypothesis so the analysis can warn when a segment ends with
-  too little data."""),
+- Start the test when it goes live: **Move** in the hypothesis form, or
+  `registry.move(ID, "running", as_of=...)`, or `hypokit hypotheses start ID`.
+- While it runs, `hypokit monitor DATA ... --registry DIR --experiment ID-test` reads
+  its plan: the share of the planned units each segment has reached, and when it is
+  ready to analyse."""),
     ],
 )
 
@@ -614,19 +671,33 @@ if example:
         )
     )
 len(registry)"""),
+        md("""## The objective and the key result it is measured by
+
+Saved first, so that the form below offers them."""),
+        code(
+            EXAMPLE_OKR
+            + """
+if save:
+    registry.save(objective)
+    registry.save(key_result)"""
+        ),
         md("""## Fill it in with the form
 
 Fill in the fields and press **Save**: the hypothesis is written to the registry as a
 YAML file, and each field that is missing or wrong says so beside it. The sentence under
 *Statement* is how the hypothesis will read. To edit a hypothesis, pick it and press
-**Load**. Analysts can skip the form: the cells below do the same in code (after running
-them, `form.reload()` shows the objective and key result they save)."""),
+**Load**; **Reload** reads the registry again after another notebook changed it.
+
+Under *Lifecycle*, a saved hypothesis shows its status and what it means, and moves on:
+pick a move and its date, and press **Move**. *Planned* once it is sized and scheduled
+(the sizing template's **Record the plan** does it too), *running* when the experiment
+goes live: its planned experiment starts with it. Concluding it is the analysis's job.
+
+Analysts can skip the form: the cells below do the same in code."""),
         code("""from hypokit.widgets import HypothesisForm
 
 form = HypothesisForm(registry, as_of=as_of)
 form"""),
-        md("## The objective and the key result it is measured by"),
-        code(EXAMPLE_OKR),
         md("""## Hypotheses
 
 Give each hypothesis its segments' criteria (`hk.SegmentCriteria`): `min_effect` is the
@@ -690,16 +761,153 @@ for h in hypotheses:
 `registry.check` warns, for example, when a hypothesis cites a learning that has expired
 or links to a record that does not exist."""),
         code("""if save:
-    for record in [objective, key_result, *hypotheses]:
+    for record in hypotheses:
         registry.save(record)
 for finding in registry.check(as_of=as_of):
     print(f"[{finding.kind}] {finding.message}")
 registry.hypotheses()[["id", "status", "key_result", "segments", "expected_effect", "ice"]]"""),
         md("""## What next
 
-- Size the top hypothesis per segment (`hypokit new sizing NAME`): each segment needs
-  enough users for its own criterion.
-- Move a hypothesis on with `h.transition("planned")` and `registry.save(...)`."""),
+- Size the top hypothesis per segment and record the plan on it (`hypokit new sizing
+  NAME -p registry_path=DIR -p hypothesis_id=ID`): each segment needs enough users for
+  its own criterion, and **Record the plan** makes the hypothesis *planned*.
+- Start it when the experiment goes live: **Move** in the form above, or in code
+  `registry.move(ID, "running", as_of=...)` (every step dated in its history; its
+  planned experiment starts with it), or `hypokit hypotheses start ID`.
+- See the whole loop, with the next action for each hypothesis: `hypokit new status
+  NAME -p registry_path=DIR`, or `hypokit status`."""),
+    ],
+)
+
+STATUS_RECORDS = """if example:
+    registry.save(
+        hk.Objective(
+            id="creators-publish",
+            title="Creators publish what they upload",
+            start=datetime.date(2026, 10, 1),
+            end=datetime.date(2027, 3, 31),
+        )
+    )
+    registry.save(
+        hk.KeyResult(
+            id="kr-published",
+            objective="creators-publish",
+            title="Uploads published within a day from 38% to 45%",
+            metric="published",
+            baseline=0.38,
+            target=0.45,
+            deadline=datetime.date(2027, 3, 31),
+        )
+    )
+    common = dict(
+        metric="published",
+        time_frame_days=14,
+        audience="uploaders",
+        key_result="kr-published",
+        criteria=[hk.SegmentCriteria(segment="casual", min_effect=0.05)],
+    )
+    for hid, change, effect in [
+        ("notify-ready", "notify uploaders as soon as their video is playable", 0.10),
+        ("publish-from-notification", "let casual uploaders publish from the notice", 0.15),
+        ("draft-reminder", "remind uploaders of drafts older than a day", 0.05),
+    ]:
+        registry.save(hk.Hypothesis(id=hid, change=change, expected_effect=effect, **common))
+    sized = hk.size(
+        hk.Proportion(baseline={"casual": 0.38}),
+        mde=0.03,
+        traffic={"casual": 600},
+        whole_weeks=True,
+    )
+    # Sized and recorded (planned), then started on the day it went live (running).
+    registry.record_plan(
+        "notify-ready",
+        sized,
+        as_of=datetime.date(2026, 11, 2),
+        start=datetime.date(2026, 11, 9),
+        data_source="warehouse.uploads",
+    )
+    registry.move("notify-ready", "running", as_of=datetime.date(2026, 11, 9))
+    # Sized and recorded: planned, to start.
+    registry.record_plan("publish-from-notification", sized, as_of=datetime.date(2026, 11, 16))
+    # Concluded a year ago; its learning has expired.
+    registry.save(
+        hk.Hypothesis(
+            id="upload-email",
+            change="email uploaders when processing ends",
+            expected_effect=0.05,
+            status="invalidated",
+            verdicts={"casual": "not met"},
+            concluded=datetime.date(2025, 11, 3),
+            **common,
+        )
+    )
+    registry.save(
+        hk.Learning(
+            id="upload-email-ignored",
+            believed="an email when processing ends brings uploaders back",
+            observed="the email changed publishing by +0.4% (CI -1.1% to +1.9%)",
+            learned="an email does not bring uploaders back to publish",
+            decision="retire",
+            evidence=[hk.Evidence(kind="ab_test", sample_size=18000, effect=0.004)],
+            hypothesis="upload-email",
+            recorded=datetime.date(2025, 11, 3),
+        )
+    )"""
+
+status_params = code("""# Parameters: edit these, then run all cells.
+import datetime
+
+registry_path = None  # your registry folder; None: a temporary one with example records
+as_of = datetime.date(2026, 11, 22)  # the day to read the board on (a date or "YYYY-MM-DD")
+due_within = 30  # days: learnings expiring this soon are due for review""")
+status_params.metadata["tags"] = ["parameters"]
+
+save(
+    "templates/status.ipynb",
+    [
+        md("""# The whole loop on one page
+
+Every hypothesis by stage (idea, planned, running, concluded) under the key result it
+serves, and what to do next for each: size it, plan it, start it, monitor it, analyse
+it, review its learning. Open it every morning.
+
+1. Set the **parameters** (`registry_path = None` works in a temporary folder with
+   example records).
+2. Run all cells, then press the buttons on the board: **Plan it** and **Start it** move
+   a hypothesis (dated with the board's date), **Size it** opens a sizing panel that
+   records the plan on it, **Review its learning** opens the review queue. Monitoring
+   and analysing happen in their own notebooks: the board gives the exact
+   `hypokit new` command."""),
+        status_params,
+        code(f"""import datetime
+import tempfile
+
+import hypokit as hk
+
+as_of = datetime.date.fromisoformat(str(as_of))
+example = registry_path is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+{STATUS_RECORDS}
+len(registry)"""),
+        md("""## The board
+
+Each card is a hypothesis: its status, its experiment or learning, and its next action.
+The board reads the registry again after every action and on **Reload**."""),
+        code("""from hypokit.widgets import Board
+
+Board(registry, as_of=as_of, due_within=due_within)"""),
+        md("""## The same in code
+
+`registry.status(as_of=...)` is the board as a table (`hypokit status` prints it). The
+buttons call `registry.move(ID, "planned" or "running", as_of=...)` and
+`registry.record_plan(ID, plan, as_of=..., start=...)`."""),
+        code("""registry.status(as_of=as_of)"""),
+        md("""## Checks
+
+Findings such as a running experiment past its planned end, or a hypothesis citing an
+expired learning:"""),
+        code("""for finding in registry.check(as_of=as_of):
+    print(f"[{finding.kind}] {finding.message}")"""),
     ],
 )
 

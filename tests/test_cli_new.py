@@ -95,7 +95,10 @@ def test_an_existing_notebook_is_not_overwritten(capsys, tmp_path):
 
 @pytest.mark.parametrize("kind", kinds())
 def test_a_rendered_template_runs(tmp_path, kind):
-    params = {"sizing": {"mde": "0.2"}, "analysis": {"correction": "bonferroni"}}.get(kind, {})
+    params = {
+        "sizing": {"mde": "0.2", "record": "True", "start": "2026-12-01"},
+        "analysis": {"correction": "bonferroni"},
+    }.get(kind, {})
     path = new_notebook(kind, f"run-{kind}", params, folder=tmp_path)
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()

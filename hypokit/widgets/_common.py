@@ -6,6 +6,8 @@ import base64
 import datetime as dt
 import html
 import io
+import math
+import numbers
 import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,13 +16,16 @@ import ipywidgets as w
 import traitlets
 
 from hypokit._errors import HypokitError
+from hypokit._records import Experiment, Hypothesis
 from hypokit._registry import Registry, _as_of
+from hypokit.widgets._mapping import number_problem, parse_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
     "Level",
+    "NumberText",
     "Panel",
     "as_date",
     "error_label",
@@ -161,9 +166,84 @@ def text(
     return field(widget, name)
 
 
-def _number(kind: Any, name: str, description: str, value: float, layout: dict[str, Any]) -> Any:
-    widget = kind(
+def _number_to_json(value: Any, widget: NumberText) -> str:
+    """What the browser shows: the text typed, as long as it still means ``value``."""
+    typed = widget._typed
+    if typed is not None and _same(widget._parse(typed), value):
+        return typed
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    return repr(float(value))
+
+
+def _number_from_json(text: Any, widget: NumberText) -> Any:
+    """What the browser sent: remember the text, give the number it means."""
+    widget._typed = str(text)
+    return widget._parse(str(text))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # NaN typed twice
+    return type(a) is type(b) and bool(a == b)
+
+
+class NumberText(w.Text):  # type: ignore[misc]
+    """A number typed as text: the kernel reads what was typed, never a silent 0.
+
+    ipywidgets' number boxes (``FloatText``, ``IntText``) drop text that is not a
+    number in the browser and keep the old value, so the form never learns that
+    something was typed. Here the browser shows a plain text box and :attr:`value`
+    is what the text means: the number (an int in a whole-number box), None when the
+    box is empty, or the text itself when it is not a number, for the form to refuse
+    beside the field (:func:`~hypokit.widgets._mapping.number_problem`). Setting
+    ``value`` to a number or to text works the same way from code.
+
+    Attributes:
+        whole: Whether the box holds a whole number.
+    """
+
+    value = traitlets.Any(None, allow_none=True).tag(
+        sync=True, to_json=_number_to_json, from_json=_number_from_json
+    )
+    whole = traitlets.Bool(False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._typed: str | None = None
+        super().__init__(**kwargs)
+
+    def _parse(self, text: str) -> Any:
+        return parse_number(text, whole=self.whole)
+
+    @traitlets.validate("value")
+    def _valid_value(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if isinstance(value, str):
+            return self._parse(value)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise traitlets.TraitError(f"{value!r} is not a number or text")
+        if self.whole and float(value).is_integer() and math.isfinite(float(value)):
+            return int(float(value))
+        return float(value)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the value is not a number (empty counts as one), or None."""
+        if self.value is None:
+            return None
+        return number_problem(self.value, whole=self.whole)
+
+
+def _number(name: str, description: str, value: Any, whole: bool, layout: dict[str, Any]) -> Any:
+    widget = NumberText(
         value=value,
+        whole=whole,
         description=description,
         continuous_update=True,
         style=DESCRIPTION,
@@ -172,14 +252,18 @@ def _number(kind: Any, name: str, description: str, value: float, layout: dict[s
     return field(widget, name)
 
 
-def float_input(name: str, description: str, value: float = 0.0, **layout: Any) -> Any:
-    """A number input that syncs on every key stroke (no bounds: the form checks)."""
-    return _number(w.FloatText, name, description, value, layout)
+def float_input(name: str, description: str, value: float | None = 0.0, **layout: Any) -> Any:
+    """A number box that syncs on every key stroke (no bounds: the form checks).
+
+    Text that is not a number is kept as typed (:class:`NumberText`), for the form to
+    say what is wrong beside the field.
+    """
+    return _number(name, description, value, False, layout)
 
 
-def int_input(name: str, description: str, value: int = 0, **layout: Any) -> Any:
-    """A whole-number input that syncs on every key stroke."""
-    return _number(w.IntText, name, description, value, layout)
+def int_input(name: str, description: str, value: int | None = 0, **layout: Any) -> Any:
+    """A whole-number box that syncs on every key stroke (see :func:`float_input`)."""
+    return _number(name, description, value, True, layout)
 
 
 def with_error(widget: Any, label: Any) -> Any:
@@ -241,6 +325,53 @@ class Panel:
             str(o.get("data", {}).get("text/plain", o.get("text", "")))
             for o in self.messages.outputs
         ]
+
+
+def move_hypothesis(
+    registry: Registry, hypothesis_id: str, status: str, as_of: dt.date
+) -> tuple[Hypothesis | None, list[tuple[str, Level]]]:
+    """``registry.move``, and what it did in words: the steps, the files, the experiment.
+
+    Returns:
+        The hypothesis as saved (None when the move was refused) and the messages.
+    """
+    try:
+        before = registry.get(hypothesis_id, Hypothesis)
+        experiments = {
+            e.id: e.status for e in registry.records(Experiment) if e.hypothesis == before.id
+        }
+        moved = registry.move(hypothesis_id, status, as_of=as_of)
+    except HypokitError as exc:
+        return None, [(f"Nothing moved: {exc}", "error")]
+
+    def rel(record_id: str) -> str:
+        return registry.path_of(record_id).relative_to(registry.path).as_posix()
+
+    added = [c.status for c in moved.history[len(before.history) :]]
+    if not added:
+        return moved, [(f"{moved.id} is {moved.status} already ({rel(moved.id)}).", "info")]
+    steps = " → ".join([before.status, *added])
+    out: list[tuple[str, Level]] = [
+        (f"Moved {moved.id}: {steps} on {as_of} ({rel(moved.id)}).", "success")
+    ]
+    started = [
+        e
+        for e in registry.records(Experiment)
+        if e.hypothesis == moved.id and e.status == "running" and experiments.get(e.id) != "running"
+    ]
+    for exp in started:
+        end = f", planned end {exp.planned_end}" if exp.planned_end else ""
+        out.append((f"Started experiment {exp.id} on {exp.start}{end} ({rel(exp.id)}).", "success"))
+    if moved.status == "running" and not started:
+        out.append(
+            (
+                "No planned experiment was started: record the sizing plan on this hypothesis "
+                "(the sizing template's Record button, or registry.record_plan) so that "
+                "monitoring and the analysis know its plan.",
+                "warning",
+            )
+        )
+    return moved, out
 
 
 def observe_all(widgets: Iterable[Any], handler: Callable[[Any], None]) -> None:

@@ -1,4 +1,4 @@
-"""The base of the record forms: registry, Save, Load, New and the messages per field."""
+"""The base of the record forms: registry, Save, Load, New, Reload and the messages per field."""
 
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ class RecordForm(Panel, Generic[R]):
         self.load_button.on_click(lambda _: self._load_chosen())
         self.new_button = button("New", "hk-new", tooltip="Empty the form for a new record")
         self.new_button.on_click(lambda _: self.new())
+        self.reload_button = button(
+            "Reload", "hk-reload", tooltip="Read the registry again (another notebook changed it)"
+        )
+        self.reload_button.on_click(lambda _: self._reload_clicked())
         self.editing = w.HTML(value="")
         self.editing.add_class("hk-editing")
 
@@ -87,6 +91,22 @@ class RecordForm(Panel, Generic[R]):
     def _on_change(self) -> None:
         """What follows every change (a preview)."""
 
+    def _number_fields(self) -> dict[str, Any]:
+        """Form field key → its number box, for the boxes in use now."""
+        return {}
+
+    def typing_errors(self) -> dict[str, str]:
+        """The number boxes holding text that is not a number, with what is wrong.
+
+        These show beside their field as soon as they are typed, before any Save.
+        """
+        out = {}
+        for key, widget in self._number_fields().items():
+            problem = getattr(widget, "problem", None)
+            if problem:
+                out[key] = problem
+        return out
+
     # ------------------------------------------------------------- the flow
     def _start(self, record_id: str | None) -> None:
         self.reload()
@@ -100,8 +120,7 @@ class RecordForm(Panel, Generic[R]):
         if self._filling:
             return
         self._on_change()
-        if self._show_errors:
-            self._show(self.validate().errors)
+        self._show(self.validate().errors if self._show_errors else self.typing_errors())
 
     def reload(self) -> None:
         """Read the registry again from disk and refill the pickers.
@@ -131,6 +150,15 @@ class RecordForm(Panel, Generic[R]):
             self._fill_load_choice()
         finally:
             self._filling = was
+
+    def _reload_clicked(self) -> None:
+        self.reload()
+        self._update_editing()
+        if self.registry is not None:
+            say(
+                self.messages,
+                f"Read the registry again ({len(self.registry)} records); what you typed stays.",
+            )
 
     def _fill_load_choice(self) -> None:
         records = [] if self.registry is None else self.registry.records(self.record_type)
@@ -207,7 +235,10 @@ class RecordForm(Panel, Generic[R]):
         try:
             path = self.registry.save(record)
         except (HypokitError, OSError) as exc:
-            say(self.messages, f"Nothing saved: {exc}", "error")
+            hint = ""
+            if "registry.reload()" in str(exc):
+                hint = " In this form: press Reload (what you typed stays), check, then Save."
+            say(self.messages, f"Nothing saved: {exc}{hint}", "error")
             return None
         self._base = record
         self.loaded_id = record.id

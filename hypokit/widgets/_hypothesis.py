@@ -10,16 +10,27 @@ from typing import Any
 
 import ipywidgets as w
 
-from hypokit._records import Hypothesis, KeyResult, Learning, Objective
+from hypokit._records import (
+    CONCLUDED_STATUSES,
+    STATUS_MEANING,
+    TRANSITIONS,
+    Hypothesis,
+    KeyResult,
+    Learning,
+    Objective,
+)
 from hypokit._registry import Registry
 from hypokit.widgets._common import (
     Choice,
+    as_date,
     button,
     error_label,
     field,
     float_input,
     int_input,
+    move_hypothesis,
     observe_all,
+    say,
     text,
     with_error,
 )
@@ -38,6 +49,25 @@ from hypokit.widgets._mapping import (
 __all__ = ["HypothesisForm", "SegmentRow"]
 
 _NONE = "(none)"
+
+#: What a move does, by (from, to); ("*", to) when the status it leaves does not matter.
+_MOVES: dict[tuple[str, str], str] = {
+    ("idea", "planned"): "Plan it: it is sized and scheduled (record the sizing plan on it with "
+    "the sizing template, which plans it too).",
+    ("planned", "running"): "Start it: the experiment is live from this date; its planned "
+    "experiment starts with it.",
+    ("planned", "idea"): "Back to idea: the plan is put aside.",
+    ("running", "planned"): "Back to planned: the test stopped before its end; re-plan it.",
+    ("inconclusive", "running"): "Run it again: more data for the same test.",
+    ("inconclusive", "planned"): "Re-plan it: size a new test (the sizing template).",
+    ("*", "archived"): "Archive it: set aside and kept for the record; nothing moves on from "
+    "there.",
+}
+
+
+def _typed(value: Any) -> Any:
+    """A number box's value for the mapping: an empty box is "" (None means none wanted)."""
+    return "" if value is None else value
 
 
 def _missing(record_id: str) -> str:
@@ -116,7 +146,7 @@ class SegmentRow:
         f = self.fields
         return {
             "segment": f["segment"].value,
-            "min_effect": None if f["guardrail_only"].value else f["min_effect"].value,
+            "min_effect": None if f["guardrail_only"].value else _typed(f["min_effect"].value),
             "priority": f["priority"].value,
             "guardrail_metric": f["guardrail_metric"].value,
             "guardrail_margin": f["guardrail_margin"].value,
@@ -147,11 +177,21 @@ class HypothesisForm(RecordForm[Hypothesis]):
     each problem beside its field and writes nothing until all are fixed; it refuses an
     id that exists unless the form was loaded from that record (**Load**), in which
     case it updates it. The YAML registry stays the source of truth: the form reads it
-    again when it is created and on :meth:`reload`.
+    again when it is created, on :meth:`reload` and with **Reload**.
+
+    **Lifecycle**: under the form, the saved hypothesis's status and what it means
+    (``STATUS_MEANING``), its dated history, and the moves the lifecycle allows from
+    there (``TRANSITIONS``; the verdicts are left to the analysis, which concludes on
+    data), each explained. **Move** (:meth:`move`) reads the registry again, then calls
+    ``registry.move(id, status, as_of=date)``: the move is dated in the history, and
+    starting it (``running``) starts its planned experiment (the one the sizing panel
+    recorded). The form then edits the moved record, so a later Save keeps the new
+    status. Until the hypothesis is saved, Move is disabled and says why.
 
     Args:
         registry: An ``hk.Registry`` or the path of its folder.
-        as_of: The date that marks expired learnings in the picker (None: today).
+        as_of: The date that marks expired learnings in the picker, and the default
+            date of a move (None: today).
         hypothesis_id: A hypothesis to load for editing.
 
     Attributes:
@@ -159,7 +199,13 @@ class HypothesisForm(RecordForm[Hypothesis]):
         errors: The message label beside each field.
         segments: The :class:`SegmentRow` objects, in order.
         preview: The statement preview (``preview_text`` holds it as plain text).
-        save_button, load_choice, load_button, new_button, add_segment_button: Actions.
+        save_button, load_choice, load_button, new_button, reload_button,
+        add_segment_button: Actions.
+        status_view: The saved status, its meaning and history (class ``hk-status``).
+        move_to, move_date, move_button: Where to move it, on which date, and Move
+            (classes ``hk-field-move_to``, ``hk-field-move_date``, ``hk-move``).
+        move_note: What the move picked does, or why Move is disabled
+            (``hk-move-note``).
         messages: What the actions did.
         widget: The form's root box (class ``hk-hypothesis-form``).
 
@@ -232,10 +278,27 @@ class HypothesisForm(RecordForm[Hypothesis]):
         self.preview = w.HTML(value="")
         self.preview.add_class("hk-preview")
         self.preview_text = ""
+        self.status_view = w.HTML(value="")
+        self.status_view.add_class("hk-status")
+        self.move_to = field(
+            Choice(options=[("(no move)", None)], value=None, description="move to", **dropdown),
+            "move_to",
+        )
+        self.move_date = field(
+            w.DatePicker(value=self.as_of, description="on", style={"description_width": "3em"}),
+            "move_date",
+        )
+        self.move_button = button(
+            "Move", "hk-move", style="info", tooltip="Move the saved hypothesis, dated"
+        )
+        self.move_button.on_click(lambda _: self.move())
+        self.move_note = w.HTML(value="")
+        self.move_note.add_class("hk-move-note")
+        self.move_to.observe(lambda _: self._explain_move(), names="value")
         e = self.errors
         self.widget.children = [
             w.HTML("<h3>Hypothesis</h3>"),
-            w.HBox([self.load_choice, self.load_button, self.new_button]),
+            w.HBox([self.load_choice, self.load_button, self.new_button, self.reload_button]),
             self.editing,
             with_error(f["objective"], e["objective"]),
             with_error(f["key_result"], e["key_result"]),
@@ -257,6 +320,10 @@ class HypothesisForm(RecordForm[Hypothesis]):
             w.HTML("<b>Statement</b>"),
             self.preview,
             self.save_button,
+            w.HTML("<b>Lifecycle</b>"),
+            self.status_view,
+            w.HBox([self.move_to, self.move_date, self.move_button]),
+            self.move_note,
             self.messages,
         ]
         f["objective"].observe(self._objective_changed, names="value")
@@ -352,8 +419,8 @@ class HypothesisForm(RecordForm[Hypothesis]):
             f["because"].value = v["because"] or ""
             f["direction"].value = v["direction"]
             f["relative"].value = bool(v["relative"])
-            f["expected_effect"].value = float(v["expected_effect"])
-            f["time_frame_days"].value = int(v["time_frame_days"])
+            f["expected_effect"].value = v["expected_effect"]  # text that is not a number stays
+            f["time_frame_days"].value = v["time_frame_days"]
             self._fill_learnings(list(v["learnings"] or []))
             objective = v["objective"]
             if objective is None and v["key_result"] and self.registry is not None:
@@ -385,6 +452,16 @@ class HypothesisForm(RecordForm[Hypothesis]):
             targets.update({f"segments[{i}].{name}": label for name, label in row.errors.items()})
         return targets
 
+    def _number_fields(self) -> dict[str, Any]:
+        f = self.fields
+        out = {"expected_effect": f["expected_effect"], "time_frame_days": f["time_frame_days"]}
+        for i, row in enumerate(self.segments):
+            for name in ("min_effect", "priority", "guardrail_margin"):
+                if name == "min_effect" and row.fields["guardrail_only"].value:
+                    continue  # not used
+                out[f"segments[{i}].{name}"] = row.fields[name]
+        return out
+
     def _on_change(self) -> None:
         values = self.values()
         values["id"] = "preview"  # the statement does not need the id
@@ -398,6 +475,120 @@ class HypothesisForm(RecordForm[Hypothesis]):
             self.preview.value = (
                 f'<p style="color:#777"><i>{html.escape(self.preview_text)}</i></p>'
             )
+
+    # ----------------------------------------------------------------- lifecycle
+    def _update_editing(self) -> None:
+        super()._update_editing()
+        self._update_status()
+
+    def _saved(self) -> Hypothesis | None:
+        """The hypothesis as the registry holds it (None: not saved yet)."""
+        if self.registry is None or self.loaded_id is None or self.loaded_id not in self.registry:
+            return None
+        record = self.registry.get(self.loaded_id)
+        return record if isinstance(record, Hypothesis) else None
+
+    def _update_status(self) -> None:
+        saved = self._saved()
+        if saved is None:
+            self.status_view.value = (
+                f"Status: <b>idea</b> ({html.escape(STATUS_MEANING['idea'])}): a new hypothesis "
+                "starts as an idea."
+            )
+            self.move_to.options = [("(no move)", None)]
+            self._enable_move(False, "Save the hypothesis first: then it can move on.")
+            return
+        status = saved.status
+        history = ", ".join(f"{c.status} on {c.date}" for c in saved.history)
+        self.status_view.value = (
+            f"Status: <b>{status}</b> ({html.escape(STATUS_MEANING[status])})"
+            + (f"<br><i>History: {html.escape(history)}.</i>" if history else "")
+        )
+        moves = [m for m in TRANSITIONS[status] if m not in CONCLUDED_STATUSES]
+        current = self.move_to.value
+        self.move_to.options = [(f"{m}: {STATUS_MEANING[m]}", m) for m in moves] or [
+            ("(no move)", None)
+        ]
+        self.move_to.value = current if current in moves else (moves[0] if moves else None)
+        if not moves:
+            self._enable_move(False, f"{status.capitalize()} is final: it can move nowhere.")
+        else:
+            self._enable_move(True, "")
+            self._explain_move()
+
+    def _enable_move(self, enabled: bool, why: str) -> None:
+        for widget in (self.move_to, self.move_date, self.move_button):
+            widget.disabled = not enabled
+        if why:
+            self.move_note.value = f"<i>{html.escape(why)}</i>"
+
+    def _explain_move(self) -> None:
+        saved = self._saved()
+        target = self.move_to.value
+        if saved is None or target is None:
+            return
+        text_ = _MOVES.get((saved.status, target)) or _MOVES.get(("*", target), "")
+        if saved.status == "running":
+            text_ += (
+                " Concluding it (validated, invalidated, inconclusive) is the analysis's job: "
+                f"hypokit new analysis analysis-{saved.id} -p hypothesis_id={saved.id}"
+            )
+        self.move_note.value = f"<i>{html.escape(text_)}</i>"
+
+    def move(
+        self, status: str | None = None, *, as_of: dt.date | str | None = None
+    ) -> Hypothesis | None:
+        """Move the saved hypothesis to ``status`` (default: the one picked), dated.
+
+        Reads the registry again first (another notebook may have planned or sized
+        it), then calls ``registry.move``: every status on the way is dated in the
+        history, and starting it starts its planned experiment. The form then edits
+        the moved record; values typed and not saved stay in the form, unsaved.
+
+        Args:
+            status: Where to move it (default: :attr:`move_to`).
+            as_of: The date of the move (default: :attr:`move_date`).
+
+        Returns:
+            The hypothesis as saved, or None when nothing moved (the messages say why).
+        """
+        self._reset_messages()
+        if self.loaded_id is None:
+            say(self.messages, "Nothing moved: save the hypothesis first.", "error")
+            return None
+        target = status if status is not None else self.move_to.value
+        day = as_date(as_of) if as_of is not None else self.move_date.value
+        if target is None:
+            say(self.messages, "Nothing moved: choose where to move it.", "error")
+            return None
+        if day is None:
+            say(self.messages, "Nothing moved: pick the date of the move.", "error")
+            return None
+        self.reload()
+        registry, before = self.registry, self._saved()
+        if registry is None or before is None:
+            say(
+                self.messages, f"Nothing moved: {self.loaded_id!r} is not in the registry.", "error"
+            )
+            self._update_editing()
+            return None
+        mapped = self.validate()
+        unsaved = not mapped.ok or mapped.record != before
+        moved, said = move_hypothesis(registry, before.id, target, day)
+        for text_, level in said:
+            say(self.messages, text_, level)
+        if moved is not None:
+            self._base = moved
+        self._update_editing()
+        if moved is None:
+            return None
+        if unsaved:
+            say(
+                self.messages,
+                "The form has changes that are not saved: they stay in the form; Save them.",
+                "warning",
+            )
+        return moved
 
     def cite(self, learning_id: str) -> None:
         """Add a learning to the cited learnings."""

@@ -171,7 +171,7 @@ class LearningForm(RecordForm[Learning]):
         errors: The message label beside each field.
         evidence: The :class:`EvidenceRow` objects, in order.
         expires_note: Says where the expiry comes from.
-        save_button, load_choice, load_button, new_button, add_evidence_button,
+        save_button, load_choice, load_button, new_button, reload_button, add_evidence_button,
         expires_default_button: Actions.
         messages: What the actions did.
         widget: The form's root box (class ``hk-learning-form``).
@@ -226,7 +226,7 @@ class LearningForm(RecordForm[Learning]):
         e = self.errors
         self.widget.children = [
             w.HTML("<h3>Learning</h3>"),
-            w.HBox([self.load_choice, self.load_button, self.new_button]),
+            w.HBox([self.load_choice, self.load_button, self.new_button, self.reload_button]),
             self.editing,
             with_error(f["id"], e["id"]),
             with_error(f["title"], e["title"]),
@@ -417,6 +417,12 @@ class LearningForm(RecordForm[Learning]):
 
     def _empty(self) -> dict[str, Any]:
         return empty_learning(self.as_of)
+
+    def _number_fields(self) -> dict[str, Any]:
+        return {
+            f"evidence[{i}].sample_size": r.fields["sample_size"]
+            for i, r in enumerate(self.evidence)
+        }
 
     def _error_targets(self) -> dict[str, Any]:
         targets = dict(self.errors)

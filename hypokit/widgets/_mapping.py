@@ -23,6 +23,7 @@ Errors are keyed by form field: ``"change"``, ``"segments[1].guardrail_margin"``
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, get_args
@@ -56,6 +57,8 @@ __all__ = [
     "learning_from_values",
     "learning_label",
     "learning_values",
+    "number_problem",
+    "parse_number",
     "retest_values",
     "split_list",
 ]
@@ -135,6 +138,61 @@ def field_label(key: str) -> str:
 
 
 # ------------------------------------------------------------------ small pieces
+def parse_number(text: str, *, whole: bool = False) -> int | float | str | None:
+    """What is typed in a number box: the number, None when empty, else the text itself.
+
+    A whole-number box gives an int for ``"3"`` and ``"3.0"``; anything else that reads
+    as a number stays a float (:func:`number_problem` then says it is not whole). Text
+    that is not a number comes back unchanged, so that the form can say what is wrong
+    with it instead of replacing it.
+
+    Examples:
+        >>> parse_number(" 0.10 "), parse_number("3", whole=True), parse_number("")
+        (0.1, 3, None)
+        >>> parse_number("ten percent")
+        'ten percent'
+    """
+    raw = text.strip()
+    if not raw:
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return text
+    if whole and number.is_integer():
+        return int(number)
+    return number
+
+
+def number_problem(value: Any, *, whole: bool = False, required: bool = True) -> str | None:
+    """Why a number box's value is not a number (None when it is one, or empty and allowed).
+
+    Examples:
+        >>> number_problem("10%")
+        "'10%' is not a number: type 0.1 for 10%"
+        >>> number_problem(2.5, whole=True), number_problem(None, required=False)
+        ('2.5 is not a whole number', None)
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "required: type a number" if required else None
+    if isinstance(value, str):
+        raw = value.strip()
+        hint = ""
+        if raw.endswith("%"):
+            try:
+                hint = f": type {float(raw[:-1].strip()) / 100:g} for {raw}"
+            except ValueError:
+                hint = ""
+        elif re.fullmatch(r"[-+]?\d*,\d+", raw):
+            hint = f": use a point for decimals, {raw.replace(',', '.')}"
+        return f"{value!r} is not a number{hint}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{value!r} is not a number"
+    if whole and not float(value).is_integer():
+        return f"{value:g} is not a whole number"
+    return None
+
+
 def split_list(text: str | Sequence[str] | None) -> list[str]:
     """Comma- or line-separated text as a list of stripped, non-empty items.
 
@@ -183,6 +241,23 @@ def _message(err: Mapping[str, Any]) -> str:
 
 def _add(errors: dict[str, str], key: str, message: str) -> None:
     errors[key] = f"{errors[key]}; {message}" if key in errors else message
+
+
+def _check_numbers(
+    checks: Sequence[tuple[str, Any, bool, bool]], errors: dict[str, str]
+) -> set[str]:
+    """Add a message for each value that is not a number; return the keys that got one.
+
+    Each check is ``(key, value, whole, required)``; the record's own checks (ranges)
+    follow for the values that are numbers.
+    """
+    flagged = set()
+    for key, value, whole, required in checks:
+        problem = number_problem(value, whole=whole, required=required)
+        if problem is not None:
+            _add(errors, key, problem)
+            flagged.add(key)
+    return flagged
 
 
 def _id_error(value: Any) -> str | None:
@@ -300,7 +375,7 @@ def _criteria_data(row: Mapping[str, Any], errors: dict[str, str], key: str) -> 
         guardrails.append(
             {
                 "metric": metric or "?",
-                "margin": margin,
+                "margin": 0.0 if margin is None else margin,  # an empty box: no margin
                 "direction": row.get("guardrail_direction") or "increase",
                 "relative": extra.get("guardrail_relative", True),
             }
@@ -356,6 +431,18 @@ def hypothesis_from_values(
     """
     v = {**empty_hypothesis(), **values}
     errors: dict[str, str] = {}
+    checks: list[tuple[str, Any, bool, bool]] = [
+        ("expected_effect", v["expected_effect"], False, True),
+        ("time_frame_days", v["time_frame_days"], True, True),
+    ]
+    for i, row in enumerate(v["segments"] or []):
+        if row.get("min_effect") is not None:  # None: a guardrail-only segment
+            checks.append((f"segments[{i}].min_effect", row["min_effect"], False, True))
+        checks.append((f"segments[{i}].priority", row.get("priority", 1), True, True))
+        checks.append(
+            (f"segments[{i}].guardrail_margin", row.get("guardrail_margin"), False, False)
+        )
+    typed = _check_numbers(checks, errors)
     data: dict[str, Any] = base.to_dict() if base is not None else {}
     for name in ("id", "title", "change", "metric", "outcome", "unit", "audience", "because"):
         data[name] = _text(v[name])
@@ -383,8 +470,8 @@ def hypothesis_from_values(
         for err in exc.errors():
             loc = tuple(err["loc"])
             key = _hypothesis_key(loc)
-            if key == "id" and "id" in errors:
-                continue
+            if (key == "id" and "id" in errors) or key in typed:
+                continue  # already said
             if key == "segments" and duplicated:
                 continue  # the duplicate is already shown on its row
             _add(errors, key, _message(err))
@@ -536,12 +623,20 @@ def learning_from_values(
     """
     v = {**empty_learning(), **values}
     errors: dict[str, str] = {}
+    rows = list(v["evidence"] or [])
+    typed = _check_numbers(
+        [
+            (f"evidence[{i}].sample_size", r.get("sample_size"), True, False)
+            for i, r in enumerate(rows)
+        ],
+        errors,
+    )
     data: dict[str, Any] = base.to_dict() if base is not None else {}
     for name in ("id", "title", "believed", "observed", "learned"):
         data[name] = _text(v[name])
     data["decision"] = v["decision"]
     evidence = []
-    for row in v["evidence"] or []:
+    for row in rows:
         item = dict(row.get("extra") or {})
         item["kind"] = _text(row.get("kind"))
         for name in ("sample_size", "strength"):
@@ -574,8 +669,10 @@ def learning_from_values(
         for err in exc.errors():
             message = _message(err)
             key = _learning_key(tuple(err["loc"]), message)
-            if key == "id" and "id" in errors:
-                continue
+            if (key == "id" and "id" in errors) or key in typed:
+                continue  # already said
+            if key == "evidence" and err["type"] == "too_short" and rows:
+                continue  # pydantic's echo of a bad row, which is named on its field
             _add(errors, key, message)
     return Mapped(None if errors else record, errors)
 

@@ -1,10 +1,11 @@
-"""ReviewQueue: the learnings that have expired or are due, with Renew, Retire and Re-test."""
+"""ReviewQueue: learnings expired, due or contradicted, with Renew, Retire and Re-test."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
 import os
+from collections.abc import Callable
 
 import ipywidgets as w
 
@@ -55,7 +56,11 @@ class ReviewItem:
 
 
 class ReviewQueue(Panel):
-    """The learnings that have expired or expire within ``due_within`` days, to act on.
+    """The learnings that have expired, expire within ``due_within`` days, or are contradicted.
+
+    A learning still in force that a later learning contradicts (``contradicts``,
+    ``contradicted_by``; as ``registry.learnings`` reports it) is listed too, marked
+    "contradicted by ...": renew it if it still holds, retire it if not.
 
     Each learning has **Renew** (checked again and still true: valid until the date
     picked, ``registry.renew``), **Retire** (no longer true: ``registry.retire``; it
@@ -66,6 +71,7 @@ class ReviewQueue(Panel):
         registry: An ``hk.Registry`` or the path of its folder.
         as_of: The date to review on (None: today).
         due_within: Days before expiry when a learning is due for review.
+        on_change: Called after each renewal or retirement (the board refreshes).
 
     Attributes:
         items: The :class:`ReviewItem` per learning id, soonest expiry first.
@@ -81,8 +87,10 @@ class ReviewQueue(Panel):
         *,
         as_of: dt.date | str | None = None,
         due_within: int = 30,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         super().__init__("hk-review-queue")
+        self.on_change = on_change
         self._source = registry
         self.as_of = as_date(as_of)
         self.due_within = check_int_at_least("due_within", due_within, 0)
@@ -96,7 +104,8 @@ class ReviewQueue(Panel):
         self.widget.children = [
             w.HTML(
                 f"<h3>Learnings to review on {self.as_of}</h3>"
-                f"<i>Expired, or expiring within {self.due_within} days.</i>"
+                f"<i>Expired, expiring within {self.due_within} days, or contradicted by a "
+                "later learning.</i>"
             ),
             self.list_box,
             self.reload_button,
@@ -121,10 +130,15 @@ class ReviewQueue(Panel):
         """The learnings to review with their status, soonest expiry first."""
         if self.registry is None:
             return []
+        table = self.registry.learnings(as_of=self.as_of)
+        by = dict(zip(table["id"], table["contradicted_by"], strict=True))
         out: list[tuple[Learning, str]] = []
         for learning in sorted(self.registry.records(Learning), key=lambda x: (x.expires, x.id)):
             status = learning.status(self.as_of, due_within=self.due_within)
-            if status in ("expired", "due for review"):
+            in_force = status in ("active", "due for review", "revalidated")
+            if in_force and by.get(learning.id):
+                out.append((learning, f"contradicted by {by[learning.id]}"))
+            elif status in ("expired", "due for review"):
                 out.append((learning, status))
         return out
 
@@ -144,7 +158,8 @@ class ReviewQueue(Panel):
             self.list_box.children = [i.box for i in self.items.values()]
         else:
             empty = w.HTML(
-                f"<i>Nothing to review: no learning expires within {self.due_within} days.</i>"
+                f"<i>Nothing to review: no learning expires within {self.due_within} days, "
+                "and none is contradicted.</i>"
             )
             empty.add_class("hk-review-empty")
             self.list_box.children = [empty]
@@ -152,6 +167,8 @@ class ReviewQueue(Panel):
     def _after(self, done: str) -> None:
         self._refresh()
         say(self.messages, done, "success")
+        if self.on_change is not None:
+            self.on_change()
 
     def renew(self, learning_id: str, until: dt.date | None = None) -> None:
         """Renew a learning until ``until`` (default: its row's date) and refresh."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import math
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -9,26 +13,41 @@ import ipywidgets as w
 
 from hypokit._errors import HypokitError, ValidationError
 from hypokit._metrics import Mean, PerSegment, Proportion
+from hypokit._records import Experiment, Hypothesis
+from hypokit._registry import Registry
 from hypokit._sizing import SizingPlan, size
-from hypokit._validate import check_choice, check_finite, check_open_unit
+from hypokit._validate import (
+    check_choice,
+    check_finite,
+    check_int_at_least,
+    check_open_unit,
+    check_positive,
+)
 from hypokit.widgets._common import (
     DESCRIPTION,
+    Choice,
     Panel,
+    as_date,
     button,
     error_label,
     field,
     figure_output,
     float_input,
+    int_input,
     new_figure,
+    open_registry,
     say,
     show_html,
     text,
     with_error,
 )
 
-__all__ = ["SizingPanel", "TrafficRow"]
+__all__ = ["SizingPanel", "SliderLink", "TrafficRow"]
 
 KINDS = ("proportion", "mean")
+_CHOOSE = "(choose a hypothesis)"
+#: The fields typed as numbers, each refused beside itself when out of range.
+TYPED = ("baseline", "mean", "sd", "mde", "alpha", "power", "ratio", "arms", "looks")
 ALL = "(all)"
 _CORRECTIONS: list[tuple[str, str | None]] = [
     ("none", None),
@@ -37,19 +56,74 @@ _CORRECTIONS: list[tuple[str, str | None]] = [
 ]
 
 
-def _slider(name: str, description: str, value: float, lo: float, hi: float, step: float) -> Any:
-    widget = w.FloatSlider(
-        value=min(max(value, lo), hi),
-        min=lo,
-        max=hi,
-        step=step,
-        description=description,
-        continuous_update=False,
-        readout_format=".3g",
-        style=DESCRIPTION,
-        layout=w.Layout(width="36em"),
-    )
-    return field(widget, name)
+class SliderLink:
+    """A typed number box with a slider beside it: the box holds the value, never clamped.
+
+    An ipywidgets slider clamps whatever is typed into its readout to its range, and
+    silently; here the slider has no readout. Moving it writes its value into the box;
+    typing a number within the slider's range moves the slider; a number beyond it is
+    kept as typed (the slider stretches to it, or the panel refuses it beside the
+    field when it is out of the allowed range), and text that is not a number is
+    refused beside the field.
+
+    Attributes:
+        text: The number box (the panel's field).
+        slider: The slider (class ``hk-slider-<name>``).
+        box: Both, with the field's message label.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        text: Any,
+        label: Any,
+        lo: float,
+        hi: float,
+        step: float,
+        *,
+        whole: bool = False,
+        stretch: bool = True,
+    ) -> None:
+        cls = w.IntSlider if whole else w.FloatSlider
+        self.text = text
+        self.stretch = stretch
+        self.slider = cls(
+            value=lo, min=lo, max=hi, step=step, readout=False, continuous_update=False,
+            layout=w.Layout(width="14em"),
+        )  # fmt: skip
+        self.slider.add_class(f"hk-slider-{name}")
+        self._busy = False
+        self._follow_text()
+        self.slider.observe(self._moved, names="value")
+        text.observe(self._follow_text, names="value")
+        self.box = w.HBox([text, self.slider, label])
+
+    def _moved(self, _change: Any = None) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            value = self.slider.value
+            self.text.value = value if isinstance(value, int) else round(value, 6)
+        finally:
+            self._busy = False
+
+    def _follow_text(self, _change: Any = None) -> None:
+        value = self.text.value
+        if self._busy or isinstance(value, str) or value is None or value != value:
+            return
+        slider = self.slider
+        if self.stretch and math.isfinite(value):
+            if value > slider.max:
+                slider.max = value
+            if value < slider.min:
+                slider.min = value
+        if slider.min <= value <= slider.max:
+            self._busy = True
+            try:
+                slider.value = value
+            finally:
+                self._busy = False
 
 
 def _number(label: str, raw: str) -> float | None:
@@ -72,25 +146,60 @@ def _refusal(check: Callable[..., object], *args: Any) -> str:
     return ""
 
 
-def _check_mde(value: Any, alternative: str) -> None:
+def _typed(check: Callable[..., object], name: str, value: Any, *args: Any) -> str:
+    """The refusal of a typed value: empty, not a number, or refused by ``check``."""
+    if value is None:
+        return f"{name} is empty; type a number."
+    if isinstance(value, str):
+        return f"{name} == {value!r}, must be a number."
+    return _refusal(check, name, value, *args)
+
+
+def _check_mde(name: str, value: Any, alternative: str) -> None:
     """The MDE typed in the panel: a finite number, not 0, on the side of 0 it tests."""
-    x = check_finite("MDE", value)
+    x = check_finite(name, value)
     if x == 0:
-        raise ValidationError("MDE == 0, must not be 0: no sample size detects no effect.")
+        raise ValidationError(f"{name} == 0, must not be 0: no sample size detects no effect.")
     if alternative == "greater" and x < 0:
-        raise ValidationError(f"MDE == {value!r}, must be above 0 for alternative 'greater'.")
+        raise ValidationError(f"{name} == {value!r}, must be above 0 for alternative 'greater'.")
     if alternative == "less" and x > 0:
-        raise ValidationError(f"MDE == {value!r}, must be below 0 for alternative 'less'.")
+        raise ValidationError(f"{name} == {value!r}, must be below 0 for alternative 'less'.")
 
 
-def _check_traffic(segment: str, value: Any) -> None:
-    """A segment's units per day: more than 0, or 0 when unknown."""
-    x = check_finite(f"traffic[{segment!r}]", value)
+def _check_traffic(name: str, value: Any) -> None:
+    """A segment's units per day (``name``: ``traffic['new']``): more than 0, or 0 when unknown."""
+    x = check_finite(name, value)
     if x < 0:
         raise ValidationError(
-            f"traffic[{segment!r}] == {value!r}, must be greater than 0 units per day "
-            "(or 0 when unknown)."
+            f"{name} == {value!r}, must be greater than 0 units per day (or 0 when unknown)."
         )
+
+
+def _hypothesis(registry: Registry, record_id: str | None) -> Hypothesis | None:
+    record = registry.get(record_id) if record_id is not None and record_id in registry else None
+    return record if isinstance(record, Hypothesis) else None
+
+
+def _days(exp: Experiment) -> str:
+    if exp.start is not None and exp.planned_end is not None:
+        return f", {(exp.planned_end - exp.start).days} days from {exp.start} to {exp.planned_end}"
+    days = [p.days for p in exp.plan]
+    if days and all(d is not None for d in days):
+        return f", {max(d for d in days if d is not None)} days"
+    return ""
+
+
+def _segments_note(h: Hypothesis, plan: SizingPlan) -> str:
+    """Say when the plan sizes other segments than the hypothesis judges."""
+    judged = [c.segment for c in h.criteria if c.segment != ALL]
+    sized = [s for s in plan.segments if s != ALL]
+    if not judged or set(judged) == set(sized):
+        return ""
+    return (
+        f"The plan sizes {', '.join(sized) or 'everyone at once'}; {h.id} judges "
+        f"{', '.join(judged)}: size each segment it judges, so the analysis knows when each "
+        "has enough data."
+    )
 
 
 def _typical(value: PerSegment | None, default: float) -> float:
@@ -158,16 +267,19 @@ class TrafficRow:
 
 
 class SizingPanel(Panel):
-    """Size an A/B test per segment: inputs and sliders on the left, the plan live.
+    """Size an A/B test per segment: typed inputs and sliders, the plan live.
 
     Every change recomputes the plan with :func:`hypokit.size` (the same method and
     numbers: proportions as R's ``power.prop.test``, means as R's ``power.t.test``),
     shows its table and the power-against-days plot (:meth:`SizingPlan.plot`); an
-    impossible combination shows the reason instead. ``alpha``, ``power`` and the MDE
-    are typed, never clamped: a value out of range (alpha or power outside (0, 1), an
-    MDE of 0 or on the wrong side of 0 for the alternative, negative traffic) is
-    refused with a message beside its field that names the allowed range, and there is
-    no plan until it is fixed.
+    impossible combination shows the reason instead. Every number is typed, never
+    clamped or reset: text that is not a number, an empty box, or a value out of range
+    (alpha, power or a baseline rate outside (0, 1), an MDE of 0 or on the wrong side
+    of 0 for the alternative, a ratio or sd of 0 or less, fewer than 2 arms or 1 look,
+    negative traffic) is refused with a message beside its field that names the
+    allowed range, and there is no plan until it is fixed. The baseline rate, the
+    allocation ratio, the arms and the looks also have a slider (:class:`SliderLink`):
+    moving it writes the box; a typed value beyond its range stretches it.
 
     Args:
         metric_kind: ``"proportion"`` or ``"mean"``.
@@ -183,16 +295,34 @@ class SizingPanel(Panel):
             ``hk.size(looks=..., spending=...)``; with more than one look the look
             schedule is shown under the plan.
         plot: Draw the power-against-days plot.
+        registry: An ``hk.Registry`` or its folder: shows **Record the plan on
+            HYPOTHESIS**, with a picker of the hypotheses still to test (ideas and
+            planned ones), a planned start and a data source. It calls
+            ``registry.record_plan`` (:meth:`record`): the hypothesis's experiment
+            holds the plan, and an idea moves to planned.
+        hypothesis_id: The hypothesis picked at first.
+        as_of: The date an idea moves to planned on (None: today).
+        start: The planned start picked at first (None: no dates).
+        data_source: Where the experiment's data will come from.
+        on_recorded: Called with the experiment after each plan recorded.
 
     Attributes:
         plan: The current :class:`~hypokit.SizingPlan` (None when the inputs are bad).
         fields: The input widgets (``"baseline"``, ``"mde"``, ``"alpha"``, ...).
-        errors: The message labels beside ``"mde"``, ``"alpha"`` and ``"power"``
-            (classes ``hk-error-<name>``), empty while the value is accepted.
+        errors: The message label beside each typed field (:data:`TYPED`; classes
+            ``hk-error-<name>``), empty while the value is accepted.
+        sliders: The :class:`SliderLink` of ``"baseline"``, ``"ratio"``, ``"arms"``
+            and ``"looks"``.
         rows: The :class:`TrafficRow` objects.
         table, figure: The ``Output`` widgets of the plan table and the plot.
         messages: Why there is no plan, when there is none.
         widget: The root box (class ``hk-sizing-panel``).
+        hypothesis, start, data_source: With a registry, the hypothesis picker
+            (``hk-field-hypothesis``), the planned start (``hk-field-start``) and the
+            data source (``hk-field-data_source``).
+        record_button, record_note, record_messages: Record the plan
+            (``hk-record-plan``), why it is disabled (``hk-record-note``), and what
+            it wrote (``hk-record-messages``).
 
     Examples:
         >>> from hypokit.widgets import SizingPanel
@@ -228,8 +358,47 @@ class SizingPanel(Panel):
         looks: int = 1,
         spending: str = "obrien-fleming",
         plot: bool = True,
+        registry: Registry | str | os.PathLike[str] | None = None,
+        hypothesis_id: str | None = None,
+        as_of: dt.date | str | None = None,
+        start: dt.date | str | None = None,
+        data_source: str = "",
+        on_recorded: Callable[[Experiment], None] | None = None,
     ) -> None:
         super().__init__("hk-sizing-panel")
+        self._source = registry
+        self.registry: Registry | None = None
+        self.as_of = as_date(as_of)
+        self.on_recorded = on_recorded
+        self.hypothesis = field(
+            Choice(
+                options=[(_CHOOSE, None)], value=None, description="hypothesis",
+                style=DESCRIPTION, layout=w.Layout(width="44em"),
+            ),
+            "hypothesis",
+        )  # fmt: skip
+        self.start = field(
+            w.DatePicker(
+                value=None if start is None else as_date(start),
+                description="planned start",
+                style=DESCRIPTION,
+            ),
+            "start",
+        )
+        self.data_source = text(
+            "data_source", "data source", placeholder="optional: the table or file of its data"
+        )
+        self.data_source.value = data_source
+        self.record_button = button(
+            "Record the plan", "hk-record-plan", style="success",
+            tooltip="Write the plan on the hypothesis's experiment; an idea becomes planned",
+        )  # fmt: skip
+        self.record_button.on_click(lambda _: self.record())
+        self.record_note = w.HTML(value="")
+        self.record_note.add_class("hk-record-note")
+        self.record_messages: Any = w.Output()
+        self.record_messages.add_class("hk-record-messages")
+        self.record_box = w.VBox([])
         check_choice("metric_kind", metric_kind, KINDS)
         self.plan: SizingPlan | None = None
         self.correlation = correlation
@@ -237,9 +406,7 @@ class SizingPanel(Panel):
         self._quiet = True
         f: dict[str, Any] = {
             "metric_kind": w.ToggleButtons(options=list(KINDS), value=metric_kind),
-            "baseline": _slider(
-                "baseline", "baseline rate", _typical(baseline, 0.1), 0.001, 0.999, 0.001
-            ),
+            "baseline": float_input("baseline", "baseline rate", _typical(baseline, 0.1)),
             "mean": float_input("mean", "mean", _typical(mean, 1.0)),
             "sd": float_input("sd", "sd", _typical(sd, 1.0)),
             "mde": float_input("mde", "MDE", float(mde)),
@@ -248,11 +415,8 @@ class SizingPanel(Panel):
             ),
             "alpha": float_input("alpha", "alpha", float(alpha)),
             "power": float_input("power", "power", float(power)),
-            "ratio": _slider("ratio", "allocation ratio", float(ratio), 0.1, 4.0, 0.05),
-            "arms": w.IntSlider(
-                value=int(arms), min=2, max=6, description="arms", style=DESCRIPTION,
-                continuous_update=False,
-            ),
+            "ratio": float_input("ratio", "allocation ratio", ratio),
+            "arms": int_input("arms", "arms", arms),
             "alternative": w.Dropdown(
                 options=["two-sided", "greater", "less"], value=alternative,
                 description="alternative", style=DESCRIPTION,
@@ -262,22 +426,27 @@ class SizingPanel(Panel):
                 style=DESCRIPTION,
             ),
             "whole_weeks": w.Checkbox(value=bool(whole_weeks), description="whole weeks"),
-            "looks": w.IntSlider(
-                value=int(looks), min=1, max=10, description="looks", style=DESCRIPTION,
-                continuous_update=False,
-            ),
+            "looks": int_input("looks", "looks", looks),
             "spending": w.Dropdown(
                 options=[("O'Brien-Fleming", "obrien-fleming"), ("Pocock", "pocock")],
                 value=spending, description="spending", style=DESCRIPTION,
             ),
         }  # fmt: skip
         for name in (
-            "metric_kind", "relative", "arms", "alternative", "correction", "whole_weeks",
-            "looks", "spending",
+            "metric_kind", "relative", "alternative", "correction", "whole_weeks", "spending",
         ):  # fmt: skip
             field(f[name], name)
         self.fields = f
-        self.errors: dict[str, Any] = {n: error_label(n) for n in ("mde", "alpha", "power")}
+        self.errors: dict[str, Any] = {n: error_label(n) for n in TYPED}
+        e = self.errors
+        self.sliders: dict[str, SliderLink] = {
+            "baseline": SliderLink(
+                "baseline", f["baseline"], e["baseline"], 0.001, 0.999, 0.001, stretch=False
+            ),
+            "ratio": SliderLink("ratio", f["ratio"], e["ratio"], 0.1, 4.0, 0.05),
+            "arms": SliderLink("arms", f["arms"], e["arms"], 2, 6, 1, whole=True),
+            "looks": SliderLink("looks", f["looks"], e["looks"], 1, 10, 1, whole=True),
+        }
         self.rows: list[TrafficRow] = []
         self.rows_box = w.VBox([])
         self.add_row_button = button("Add segment", "hk-add-traffic-row", style="info")
@@ -291,22 +460,34 @@ class SizingPanel(Panel):
             w.HTML("<h3>Sizing</h3>"),
             f["metric_kind"],
             self.metric_box,
-            w.HBox([f["mde"], f["relative"], self.errors["mde"]]),
-            with_error(f["alpha"], self.errors["alpha"]),
-            with_error(f["power"], self.errors["power"]),
-            f["ratio"],
-            f["arms"],
+            w.HBox([f["mde"], f["relative"], e["mde"]]),
+            with_error(f["alpha"], e["alpha"]),
+            with_error(f["power"], e["power"]),
+            self.sliders["ratio"].box,
+            self.sliders["arms"].box,
             f["alternative"],
             f["correction"],
             f["whole_weeks"],
-            w.HBox([f["looks"], f["spending"]]),
+            w.HBox([self.sliders["looks"].box, f["spending"]]),
             w.HTML("<b>Segments: traffic and own baselines</b>"),
             self.rows_box,
             self.add_row_button,
             self.messages,
             self.table,
+            self.record_box,
             self.figure,
         ]
+        if registry is not None:
+            self.record_box.children = [
+                w.HTML("<b>Record the plan with the hypothesis</b>"),
+                self.hypothesis,
+                w.HBox([self.start, self.data_source]),
+                self.record_button,
+                self.record_note,
+                self.record_messages,
+            ]
+            self._read_registry(keep=hypothesis_id)
+            self.hypothesis.observe(lambda _: self._update_record(), names="value")
         for row in self._initial_rows(metric_kind, baseline, mean, sd, traffic):
             self.add_row(row)
         for widget in f.values():
@@ -367,8 +548,11 @@ class SizingPanel(Panel):
     def _show_kind(self) -> None:
         f = self.fields
         kind = f["metric_kind"].value
+        e = self.errors
         self.metric_box.children = (
-            [f["baseline"]] if kind == "proportion" else [w.HBox([f["mean"], f["sd"]])]
+            [self.sliders["baseline"].box]
+            if kind == "proportion"
+            else [w.HBox([f["mean"], e["mean"], f["sd"], e["sd"]])]
         )
         for row in self.rows:
             row.show(kind)
@@ -401,7 +585,7 @@ class SizingPanel(Panel):
             raise ValidationError(
                 f"segment {ALL!r} is the whole population; it cannot sit beside segments."
             )
-        rates = [r.fields["traffic"].value for r in self.rows]
+        rates = [r.fields["traffic"].value or 0 for r in self.rows]  # empty: unknown
         traffic: dict[str, float] | None = None
         if self.rows and any(rates):
             if not all(rates):
@@ -456,15 +640,30 @@ class SizingPanel(Panel):
             The messages of the refused fields (empty when every value is accepted).
         """
         f, e = self.fields, self.errors
-        shown = [
-            (e["mde"], _refusal(_check_mde, f["mde"].value, f["alternative"].value)),
-            (e["alpha"], _refusal(check_open_unit, "alpha", f["alpha"].value)),
-            (e["power"], _refusal(check_open_unit, "power", f["power"].value)),
-        ]
+        proportion = f["metric_kind"].value == "proportion"
+        checks: dict[str, tuple[Callable[..., object], str, tuple[Any, ...]]] = {
+            "mde": (_check_mde, "MDE", (f["alternative"].value,)),
+            "alpha": (check_open_unit, "alpha", ()),
+            "power": (check_open_unit, "power", ()),
+            "baseline": (check_open_unit, "baseline rate", ()),
+            "mean": (check_finite, "mean", ()),
+            "sd": (check_positive, "sd", ()),
+            "ratio": (check_positive, "allocation ratio", ()),
+            "arms": (check_int_at_least, "arms", (2,)),
+            "looks": (check_int_at_least, "looks", (1,)),
+        }
+        unused = {"mean", "sd"} if proportion else {"baseline"}
+        shown = []
+        for key, (check, name, args) in checks.items():
+            message = "" if key in unused else _typed(check, name, f[key].value, *args)
+            shown.append((e[key], message))
         for row in self.rows:
             name = row.fields["segment"].value.strip()
             traffic = row.fields["traffic"].value
-            shown.append((row.errors["traffic"], _refusal(_check_traffic, name, traffic)))
+            message = _typed(_check_traffic, f"traffic[{name!r}]", traffic)
+            if traffic is None:
+                message = ""  # an empty box: traffic unknown, as 0
+            shown.append((row.errors["traffic"], message))
         for label, message in shown:
             label.value = message
         return [message for _, message in shown if message]
@@ -475,6 +674,10 @@ class SizingPanel(Panel):
         A refused field (see :meth:`refused`) leaves no plan: the panel never sizes
         with a value other than the one typed.
         """
+        self._size()
+        self._update_record()
+
+    def _size(self) -> None:
         self.messages.outputs = ()
         refused = self.refused()
         if refused:
@@ -501,6 +704,115 @@ class SizingPanel(Panel):
             html, text = html + schedule._repr_html_(), f"{text}\n\n{schedule}"
         show_html(self.table, html, text)
         self._plot(plan)
+
+    # ----------------------------------------------------------------- recording
+    def _read_registry(self, keep: str | None = None) -> None:
+        """Read the registry again and refill the hypothesis picker."""
+        current = keep if keep is not None else self.hypothesis.value
+        if self._source is None:
+            return
+        self.registry, problem = open_registry(self._source)
+        if self.registry is None:
+            self.hypothesis.options = [(_CHOOSE, None)]
+            self.record_note.value = f"<i>{html.escape(problem)}</i>"
+            self._update_record()
+            return
+        records = self.registry.records(Hypothesis)
+        options: list[tuple[str, str | None]] = [(_CHOOSE, None)]
+        for h in records:
+            if h.status in ("idea", "planned") or h.id == current:
+                title = f": {h.title}" if h.title else ""
+                options.append((f"{h.id} ({h.status}){title}", h.id))
+        if current is not None and current not in {h.id for h in records}:
+            options.append((f"{current} (not in the registry)", current))
+        self.hypothesis.options = options
+        self.hypothesis.value = current
+        self._update_record()
+
+    def _update_record(self) -> None:
+        """The Record button's label and state, and why it is disabled."""
+        if self._source is None:
+            return
+        picked = self.hypothesis.value
+        self.record_button.description = f"Record the plan on {picked or 'a hypothesis'}"
+        why = ""
+        if self.registry is None:
+            why = "The registry cannot be used."
+        elif picked is None:
+            why = "Choose the hypothesis this plan tests."
+        elif self.plan is None:
+            why = "No plan to record: fix the inputs above."
+        self.record_button.disabled = bool(why)
+        if not why and self.registry is not None and self.plan is not None:
+            h = _hypothesis(self.registry, picked)
+            why = "" if h is None else _segments_note(h, self.plan)
+        self.record_note.value = f"<i>{html.escape(why)}</i>" if why else ""
+
+    def record(self, hypothesis_id: str | None = None) -> Experiment | None:
+        """Record the current plan on a hypothesis (``registry.record_plan``) and say where.
+
+        Reads the registry again first. The experiment is created, or updated while it
+        is planned; an idea moves to planned on :attr:`as_of`; the planned start and
+        data source are the panel's.
+
+        Args:
+            hypothesis_id: The hypothesis (default: the one picked).
+
+        Returns:
+            The experiment as saved, or None when nothing was recorded (the messages
+            say why).
+        """
+        out = self.record_messages
+        out.outputs = ()
+        if self._source is None:
+            say(out, "Nothing recorded: the panel was made without a registry.", "error")
+            return None
+        picked = hypothesis_id or self.hypothesis.value
+        self._read_registry(keep=picked)
+        registry = self.registry
+        if registry is None:
+            say(out, "Nothing recorded: the registry cannot be used.", "error")
+            return None
+        if picked is None:
+            say(out, "Nothing recorded: choose the hypothesis this plan tests.", "error")
+            return None
+        if self.plan is None:
+            say(out, "Nothing recorded: there is no plan; fix the inputs above.", "error")
+            return None
+        before = _hypothesis(registry, picked)
+        try:
+            exp = registry.record_plan(
+                picked,
+                self.plan,
+                as_of=self.as_of,
+                start=self.start.value,
+                data_source=self.data_source.value.strip(),
+            )
+        except HypokitError as exc:
+            say(out, f"Nothing recorded: {exc}", "error")
+            return None
+
+        def rel(record_id: str) -> str:
+            return registry.path_of(record_id).relative_to(registry.path).as_posix()
+
+        days = _days(exp)
+        say(
+            out,
+            f"Recorded the plan on {picked}: {rel(exp.id)} ({len(exp.plan)} segment(s), "
+            f"{exp.units:,} units{days}).",
+            "success",
+        )
+        after = registry.get(picked, Hypothesis)
+        if before is not None and before.status != after.status:
+            say(
+                out,
+                f"{picked} moved {before.status} → {after.status} on {self.as_of} ({rel(picked)}).",
+                "success",
+            )
+        self._read_registry(keep=picked)
+        if self.on_recorded is not None:
+            self.on_recorded(exp)
+        return exp
 
     def _plot(self, plan: SizingPlan) -> None:
         if not self.draw:

@@ -30,7 +30,7 @@ from hypokit._files import write_text
 from hypokit._report import render_report
 from hypokit._templates import SCHEMAS, kinds, new_notebook, parse_value
 
-KINDS = "analysis, hypothesis, learning-review, monitor, okr-review, sizing"
+KINDS = "analysis, hypothesis, learning-review, monitor, okr-review, sizing, status"
 
 
 def run(*args: str) -> tuple[int | str | None, str, str]:
@@ -340,6 +340,11 @@ VALID = {
         "arms": st.integers(2, 100),
         "correction": st.sampled_from(["holm", "bonferroni", None]),
         "whole_weeks": st.booleans(),
+        "registry_path": st.one_of(st.none(), WORDS),
+        "hypothesis_id": st.one_of(st.none(), IDS),
+        "as_of": DATES,
+        "start": st.one_of(st.none(), DATES),
+        "record": st.booleans(),
     },
     "analysis": {
         "data_path": st.one_of(st.none(), WORDS),
@@ -392,6 +397,11 @@ VALID = {
         "due_within": st.integers(0, 36500),
         "renew": st.dictionaries(IDS, DATES, max_size=3),
         "retire": st.lists(IDS, max_size=3),
+    },
+    "status": {
+        "registry_path": st.one_of(st.none(), WORDS),
+        "as_of": DATES,
+        "due_within": st.integers(0, 36500),
     },
     "okr-review": {
         "registry_path": st.one_of(st.none(), WORDS),
