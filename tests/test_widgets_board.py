@@ -10,7 +10,6 @@ import pytest
 import hypokit as hk
 from hypokit._cli import main
 from hypokit._records import Evidence
-from hypokit._templates import kinds
 from hypokit.widgets import Board, ReviewQueue, SizingPanel
 
 AS_OF = dt.date(2026, 12, 1)
@@ -128,25 +127,25 @@ def test_monitor_and_analyse_give_the_exact_command(folder, tmp_path):
     path = str(board.registry.path)
     monitor = text(board.cards["d-running"])
     assert monitor.startswith(
-        "monitor it: write its monitor notebook hypokit new monitor monitor-d-running -p "
+        "monitor it: write its monitor notebook hypokit new monitor d-running-monitor -p "
     )
-    assert f"-p registry_path={path}" in monitor or f"registry_path={path}'" in monitor
-    assert "-p hypothesis_id=d-running" in monitor
+    assert f"-p registry_path={path} " in monitor or f"'registry_path={path}'" in monitor
+    assert "-p experiment_id=d-test" in monitor
     analyse = text(board.cards["e-overdue"])
     command = re.search(r"hypokit new analysis \S+(?: -p \S+)+", analyse).group(0)
     assert command == (
-        f"hypokit new analysis analysis-e-overdue -p registry_path={path} "
+        f"hypokit new analysis e-overdue-analysis -p registry_path={path} "
         "-p hypothesis_id=e-overdue"
     )
-    # The command runs as it is.
+    # The commands run as they are.
     args = [*shlex.split(command)[1:], "--folder", str(tmp_path / "nb")]
     assert main(args) == 0
-    assert (tmp_path / "nb" / "analysis-e-overdue.ipynb").is_file()
-    if "monitor" in kinds():
-        command = re.search(r"hypokit new monitor \S+(?: -p \S+)+", monitor).group(0)
-        assert main([*shlex.split(command)[1:], "--folder", str(tmp_path / "nb")]) == 0
+    assert (tmp_path / "nb" / "e-overdue-analysis.ipynb").is_file()
+    command = re.search(r"hypokit new monitor \S+(?: -p \S+)+", monitor).group(0)
+    assert main([*shlex.split(command)[1:], "--folder", str(tmp_path / "nb")]) == 0
+    assert (tmp_path / "nb" / "d-running-monitor.ipynb").is_file()
     record = text(board.cards["f-done"])
-    assert "hypokit new analysis analysis-f-done -p " in record
+    assert "hypokit new analysis f-done-analysis -p " in record
     assert record.startswith("record its learning: the analysis notebook concludes it")
 
 

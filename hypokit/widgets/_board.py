@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-import shlex
 from typing import Any
 
 import ipywidgets as w
@@ -27,7 +26,7 @@ from hypokit.widgets._common import (
 from hypokit.widgets._review import ReviewQueue
 from hypokit.widgets._sizing import SizingPanel
 
-__all__ = ["Board", "BoardCard", "template_command"]
+__all__ = ["Board", "BoardCard"]
 
 NO_KEY_RESULT = "(no key result)"
 #: The columns of the board, left to right (archived shows only when one is).
@@ -39,36 +38,6 @@ BUTTONS = {
     "start": ("Start it", "hk-board-start"),
     "review learning": ("Review its learning", "hk-board-review"),
 }
-
-
-def template_command(kind: str, name: str, params: dict[str, Any]) -> str:
-    """The ``hypokit new KIND NAME -p key=value ...`` command for a template, quoted.
-
-    Only the parameters the template declares are given (all of them when the
-    template is not in this installation); each value is written so that ``new``
-    reads it back as it is (``-p registry_path=records``), quoted for the shell.
-
-    Examples:
-        >>> print(template_command("analysis", "analysis-x",
-        ...                        {"registry_path": "my records", "hypothesis_id": "x"}))
-        hypokit new analysis analysis-x -p 'registry_path=my records' -p hypothesis_id=x
-    """
-    from hypokit._templates import SCHEMAS, kinds, parse_value
-
-    known = kind in SCHEMAS and kind in kinds()
-    parts = ["hypokit", "new", kind, name]
-    for key, value in params.items():
-        if known and key not in SCHEMAS[kind]:
-            continue
-        text = str(value)
-        if known:
-            try:
-                same = parse_value(kind, key, text) == value
-            except HypokitError:
-                same = False
-            text = text if same else repr(value)
-        parts += ["-p", shlex.quote(f"{key}={text}")]
-    return " ".join(parts)
 
 
 class BoardCard:
@@ -217,6 +186,7 @@ class Board(Panel):
             for error in self.registry.errors:
                 self._notice(f"Skipped a file that cannot be read: {error}", "warning")
             self.table = self.registry.status(as_of=self.as_of)
+        self._commands = self._next_commands()
         self.caption.value = f"<i>{html.escape(self.table._caption())}.</i>"
         self.cards = {}
         groups: dict[str, list[BoardCard]] = {}
@@ -266,32 +236,35 @@ class Board(Panel):
                 objective = f" <small>(objective {html.escape(obj.label)})</small>"
         return f"<h4>{html.escape(key_result)}{title}{objective}</h4>"
 
-    def _instruction(self, row: dict[str, Any]) -> str:
-        hid, action = row["hypothesis"], row["action"]
-        path = str(self.registry.path) if self.registry is not None else "REGISTRY"
-        params = {"registry_path": path, "hypothesis_id": hid}
-        if row["experiment"]:
-            params["experiment_id"] = row["experiment"]
+    def _next_commands(self) -> dict[str, str]:
+        """Each hypothesis's next ``hypokit`` command, as :func:`hypokit._notebook.next_steps`."""
+        from hypokit._notebook import next_steps
 
-        def command(kind: str) -> str:
-            line = template_command(kind, f"{kind}-{hid}", params)
-            return f"<br><code>{html.escape(line)}</code><br>"
+        if self.registry is None:
+            return {}
+        steps = next_steps(self.registry, as_of=self.as_of, registry_path=str(self.registry.path))
+        return {r["hypothesis"]: r["command"] for r in steps.rows}
+
+    def _instruction(self, row: dict[str, Any]) -> str:
+        action = row["action"]
+        line = self._commands.get(row["hypothesis"], "")
+        shown = f"<br><code>{html.escape(line)}</code><br>" if line else " "
 
         if action == "monitor":
             return (
-                f"monitor it: write its monitor notebook{command('monitor')}then set its data "
+                f"monitor it: write its monitor notebook{shown}then set its data "
                 "in the parameters cell and run all cells, until it says to analyse."
             )
         if action == "analyse":
             return (
                 "analyse it: past its planned end. Write its analysis notebook"
-                f"{command('analysis')}then set its data and run all cells: it concludes the "
+                f"{shown}then set its data and run all cells: it concludes the "
                 "hypothesis and drafts the learning."
             )
         if action == "record learning":
             return (
                 "record its learning: the analysis notebook concludes it and saves the "
-                f"learning it drafts{command('analysis')}"
+                f"learning it drafts{shown}"
             )
         if action == "none":
             return "<i>nothing to do</i>"
