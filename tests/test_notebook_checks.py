@@ -79,7 +79,7 @@ CASES = [
     ("analysis", {"alpha": 5}, "alpha = 5: expected a number in (0, 1)."),
     ("analysis", {"correction": "Holm"}, "correction = 'Holm': expected one of 'holm', "),
     ("analysis", {"data_path": "data/checkout_test.csv"},
-     "data_path = 'data/checkout_test.csv': no such file in '..' (where hypokit new ran), '.' "
+     "data_path = 'data/checkout_test.csv': no such file in '..' (where hypokit new ran) or '.' "
      "(this notebook's folder)"),
     ("analysis", {"variant_column": "arm"},
      "variant_column = 'arm': no column 'arm' in data/checkout.csv (in '..', where hypokit new "

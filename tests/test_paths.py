@@ -9,7 +9,7 @@ import pytest
 import hypokit as hk
 from hypokit import _paths
 from hypokit._paths import locate, search_folders, work_in
-from hypokit._templates import new_notebook
+from hypokit._templates import SCHEMAS, new_notebook
 from tests._paths import machine_path_in
 
 
@@ -69,6 +69,8 @@ def test_deeper_folders_and_no_parameters(project, monkeypatch):
 
 def test_a_template_without_paths_gets_no_such_cell(project, monkeypatch):
     monkeypatch.chdir(project)
+    schema = {k: v for k, v in SCHEMAS["sizing"].items() if k != "registry_path"}
+    monkeypatch.setitem(SCHEMAS, "sizing", schema)
     path = new_notebook("sizing", "x", {"mde": "0.2"})
     assert cell_of(project / path, "project-folder") is None
 
