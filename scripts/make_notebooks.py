@@ -88,7 +88,9 @@ plan on HYPOTHESIS**: the hypothesis's experiment keeps the plan, and an idea be
   with every extra day."""),
         params,
         code("""import hypokit as hk
+from hypokit._notebook import check_parameters
 
+checked = check_parameters("sizing", globals())  # stops in one line on a wrong parameter
 if metric_kind == "proportion":
     metric = hk.Proportion(baseline=baseline)
 else:
@@ -115,10 +117,11 @@ The registry holds the hypothesis (`registry_path = None` works in a temporary f
 with an example hypothesis to record the plan on)."""),
         code("""import tempfile
 
-as_of = datetime.date.fromisoformat(str(as_of))
+print(checked)
+as_of = checked.values["as_of"]
 start = None if start is None else datetime.date.fromisoformat(str(start))
-example = registry_path is None
-registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+example = checked.registry is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-")) if example else checked.registry
 if example and hypothesis_id is not None:
     registry.save(
         hk.Hypothesis(
@@ -884,9 +887,13 @@ import tempfile
 
 import hypokit as hk
 
-as_of = datetime.date.fromisoformat(str(as_of))
-example = registry_path is None
-registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-") if example else registry_path)
+from hypokit._notebook import check_parameters
+
+checked = check_parameters("status", globals())  # stops in one line on a wrong parameter
+print(checked)
+as_of = checked.values["as_of"]
+example = checked.registry is None
+registry = hk.Registry(tempfile.mkdtemp(prefix="hypokit-")) if example else checked.registry
 {STATUS_RECORDS}
 len(registry)"""),
         md("""## The board

@@ -169,6 +169,39 @@ def test_the_hypothesis_template_saves_to_the_projects_registry(project):
     no_second_registry(project)
 
 
+def test_the_sizing_template_records_its_plan_on_the_projects_hypothesis(tmp_path, monkeypatch):
+    root = tmp_path / "shop"
+    make_project(root, status="idea")
+    monkeypatch.chdir(root)
+    new(
+        "sizing", "size-one-tap", "-p", "registry_path=records", "-p", "hypothesis_id=one-tap",
+        "-p", "baseline={'mobile': 0.08, 'desktop': 0.12}", "-p", "traffic={'mobile': 600, "
+        "'desktop': 400}", "-p", "mde=0.25", "-p", "relative=True", "-p", "record=True",
+        "-p", "as_of=2026-10-01", "-p", "start=2026-10-05",
+    )  # fmt: skip
+    nb = execute(root / "notebooks" / "size-one-tap.ipynb")
+    clean(nb)
+    assert "recorded the plan on one-tap: one-tap-test.yaml" in text_of(nb)
+    registry = hk.Registry(root / "records")
+    hypothesis = registry.get("one-tap", hk.Hypothesis)
+    assert hypothesis.status == "planned"
+    assert hypothesis.history[-1].date == dt.date(2026, 10, 1)
+    experiment = registry.get("one-tap-test", hk.Experiment)
+    assert experiment.start == dt.date(2026, 10, 5)
+    assert {p.segment for p in experiment.plan} >= {"mobile", "desktop"}
+    no_second_registry(root)
+
+
+def test_the_status_template_shows_the_projects_board(project):
+    new("status", "board", "-p", "registry_path=records", "-p", "as_of=2026-10-12")
+    nb = execute(project / "notebooks" / "board.ipynb")
+    clean(nb)
+    shown = text_of(nb)
+    assert "Registry: records (in '..', where hypokit new ran)" in shown
+    assert "one-tap" in shown
+    no_second_registry(project)
+
+
 # ---------------------------------------------------------- parameters, first cell
 FIRST_CELL = [
     ("analysis", ANALYSIS, "alpha = 5", "alpha = 5: expected a number in (0, 1)."),
@@ -181,6 +214,10 @@ FIRST_CELL = [
      "experiment_id = 'one-tap-tset': no experiment 'one-tap-tset' in records"),
     ("okr-review", ["-p", "registry_path=records"], "objective = 'Checkout'",
      "objective = 'Checkout': expected a record id"),
+    ("sizing", ["-p", "registry_path=records"], "alpha = 1.5",
+     "alpha = 1.5: expected a number in (0, 1)."),
+    ("status", ["-p", "registry_path=records"], "registry_path = 'record'",
+     "registry_path = 'record': no such folder in '..' (where hypokit new ran)"),
     ("learning-review", ["-p", "registry_path=records"], "registry_path = 'record'",
      "registry_path = 'record': no such folder in '..' (where hypokit new ran)"),
 ]  # fmt: skip
