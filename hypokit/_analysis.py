@@ -44,6 +44,7 @@ from hypokit._over_time import DailyAggregates, OverTime, aggregate_by_date
 from hypokit._results import TableMixin, format_number, html_table
 from hypokit._validate import check_choice, check_open_unit, check_positive
 from hypokit.stats._compare import _lift as _fieller_lift
+from hypokit.stats._group_sequential import _MIN_SPACING
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -1360,9 +1361,10 @@ def _look_fractions(
                 f"{look - 1}'s planned {fractions[-1]:.0%}; give information= with the "
                 "shares actually seen at each look so far."
             )
-        if current >= 1.0:
+        if current > 1.0 - _MIN_SPACING:  # no room left between this look and the final one
             raise ValidationError(
-                f"look {look} already has {observed:.0%} of the planned units: analyse it "
+                f"look {look} already has {observed:.1%} of the planned units: analyse only "
+                f"the data up to look {look}'s day (plan.schedule() lists it), or analyse it "
                 f"as the final look (look={k})."
             )
         return [*fractions, current]
@@ -1380,7 +1382,7 @@ def _look_fractions(
         raise ValidationError(f"information == {information!r}, must increase from look to look.")
     if look == k:
         values[-1] = 1.0
-    elif values[-1] >= 1.0:
+    elif values[-1] > 1.0 - _MIN_SPACING:
         raise ValidationError(
             f"information reaches 1 at look {look} of {k}; analyse it as the final look."
         )

@@ -240,6 +240,13 @@ def test_information_errors() -> None:
     big = _counts(plan.n_per_arm + 10, 100, 100)
     with pytest.raises(hk.ValidationError, match=r"analyse it as the final look \(look=3\)"):
         hk.analyze(big, plan=plan, look=1, **kw)  # type: ignore[arg-type]
+    # All the data at an early look, a hair short of the planned total: no room is left
+    # between this look and the final one; the message says what to analyse instead.
+    almost = _counts(plan.n_per_arm - 1, 100, 100)
+    with pytest.raises(hk.ValidationError, match=r"only the data up to look 2's day"):
+        hk.analyze(almost, plan=plan, look=2, **kw)  # type: ignore[arg-type]
+    with pytest.raises(hk.ValidationError, match="analyse it as the final look"):
+        hk.analyze(data, plan=plan, look=2, information=[0.3, 0.9995], **kw)  # type: ignore[arg-type]
 
 
 def test_look_errors() -> None:
