@@ -12,6 +12,7 @@ tests skip, except under CI (``$CI`` set), where they fail.
 """
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -211,12 +212,19 @@ def root(tmp_path_factory):
     for registry in NOTEBOOKS.values():
         _registry(folder / registry)
     _stand_in_notebook(folder / "stand-in-form.ipynb", NOTEBOOKS["stand-in-form"])
-    new_notebook(
-        "hypothesis",
-        "hypothesis-form",
-        {"registry_path": NOTEBOOKS["hypothesis-form"]},
-        folder=folder,
-    )
+    # As a user does: hypokit new runs in the server's root, so that the registry path is
+    # relative to it (the notebook records the folder hypokit new ran in).
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        new_notebook(
+            "hypothesis",
+            "hypothesis-form",
+            {"registry_path": NOTEBOOKS["hypothesis-form"]},
+            folder=folder,
+        )
+    finally:
+        os.chdir(here)
     return folder
 
 
