@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from hypokit._errors import (
     DataError,
     HypokitError,
+    NotFoundError,
     NotYetAvailableError,
     RegistryError,
     SolveError,
@@ -77,6 +78,7 @@ __all__ = [
     "LookSchedule",
     "Mean",
     "Monitor",
+    "NotFoundError",
     "NotYetAvailableError",
     "Objective",
     "OverTime",

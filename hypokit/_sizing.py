@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from scipy import special
 
 from hypokit import stats
-from hypokit._errors import ValidationError
+from hypokit._errors import NotFoundError, ValidationError
 from hypokit._metrics import Mean, Metric, PerSegment, Proportion, Ratio, _SizingInputs, value_for
 from hypokit._results import TableMixin, format_number
 from hypokit._validate import (
@@ -348,10 +348,11 @@ class SizingPlan(TableMixin):
         return tuple(r.segment for r in self.rows)
 
     def __getitem__(self, segment: str) -> SegmentPlan:
+        """The plan of one segment; :class:`~hypokit.NotFoundError` (a ``KeyError``) if none."""
         for r in self.rows:
             if r.segment == segment:
                 return r
-        raise KeyError(f"no segment {segment!r}; the plan has {', '.join(self.segments)}")
+        raise NotFoundError(f"no segment {segment!r}; the plan has {', '.join(self.segments)}")
 
     def __len__(self) -> int:
         return len(self.rows)
