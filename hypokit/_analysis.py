@@ -693,11 +693,10 @@ class AnalysisResult(TableMixin):
             ax: An Axes to draw one metric on.
 
         Returns:
-            The matplotlib Figure.
+            The matplotlib Figure (``ax``'s when given; else a new one that pyplot does
+            not keep open, shown once in a notebook: see :mod:`hypokit._plotting`).
         """
-        import matplotlib.pyplot as plt
-
-        from hypokit._plotting import literal
+        from hypokit._plotting import literal, new_figure
 
         metrics = [metric] if metric is not None else list(self.metrics)
         for m in metrics:
@@ -707,9 +706,9 @@ class AnalysisResult(TableMixin):
         if ax is not None and len(metrics) != 1:
             raise ValidationError("ax= draws one metric; pass metric= too.")
         if ax is None:
-            fig, axes = plt.subplots(
-                1,
-                len(metrics),
+            fig, axes = new_figure(
+                nrows=1,
+                ncols=len(metrics),
                 figsize=(5 * len(metrics), 0.45 * len(self.segments) + 1.8),
                 squeeze=False,
                 sharey=True,

@@ -40,6 +40,7 @@ from hypokit._validate import (
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["Correction", "LookSchedule", "SegmentPlan", "SizingPlan", "mde", "power", "size"]
 
@@ -516,7 +517,7 @@ class SizingPlan(TableMixin):
         *,
         days: int | None = None,
         ax: Axes | None = None,
-    ) -> Axes:
+    ) -> Figure:
         """Plot power (or the detectable effect) against days of traffic, per segment.
 
         Args:
@@ -527,15 +528,16 @@ class SizingPlan(TableMixin):
             ax: A matplotlib Axes to draw on.
 
         Returns:
-            The matplotlib Axes.
+            The matplotlib Figure (``ax``'s when given; else a new one that pyplot does
+            not keep open, shown once in a notebook: see :mod:`hypokit._plotting`).
         """
-        import matplotlib.pyplot as plt
-
-        from hypokit._plotting import in_legend, legend, literal
+        from hypokit._plotting import in_legend, legend, literal, new_figure
 
         kind = check_choice("kind", kind, ("power", "mde"))
         if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+            fig, ax = new_figure(figsize=(7, 4))
+        else:
+            fig = ax.figure  # type: ignore[assignment]
         points = self.curve(days)
         relative = self._design.relative
         key = "power" if kind == "power" else ("mde_relative" if relative else "mde")
@@ -559,7 +561,7 @@ class SizingPlan(TableMixin):
             ax.set_yscale("log")
             ax.set_title(f"Detectable effect at power {self.target_power:g}, per segment")
         legend(ax, title="segment", fontsize="small")
-        return ax
+        return fig
 
 
 @dataclass(frozen=True, repr=False)
