@@ -14,16 +14,19 @@ Everything public is importable from here; heavy modules load on first use, so
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from hypokit._errors import (
     DataError,
     HypokitError,
+    NotFoundError,
     NotYetAvailableError,
     RegistryError,
     SolveError,
     ValidationError,
 )
+from hypokit._public import publish
 from hypokit._version import __version__
 
 if TYPE_CHECKING:
@@ -77,6 +80,7 @@ __all__ = [
     "LookSchedule",
     "Mean",
     "Monitor",
+    "NotFoundError",
     "NotYetAvailableError",
     "Objective",
     "OverTime",
@@ -154,16 +158,36 @@ _LAZY = {
 _SUBMODULES = ("datasets", "stats", "widgets")
 
 
+def _publish_loaded() -> None:
+    """Public classes and functions print as ``hypokit.X`` once their module is loaded.
+
+    Called when this package is imported and whenever it loads a name lazily, for the
+    names of every module loaded by then (see :mod:`hypokit._public`).
+    """
+    loaded = {
+        name: vars(sys.modules[module]).get(name)
+        for name, module in _LAZY.items()
+        if module in sys.modules
+    }
+    publish(globals() | loaded, __all__, "hypokit")
+
+
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        return importlib.import_module(f"hypokit.{name}")
+        submodule = importlib.import_module(f"hypokit.{name}")
+        _publish_loaded()
+        return submodule
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'hypokit' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
+    _publish_loaded()
     return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+_publish_loaded()

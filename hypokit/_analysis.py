@@ -28,7 +28,7 @@ from hypokit._aggregate import (
     metric_specs,
     segment_columns,
 )
-from hypokit._errors import DataError, ValidationError
+from hypokit._errors import DataError, NotFoundError, ValidationError
 from hypokit._findings import Finding
 from hypokit._finite import check_finite
 from hypokit._labels import (
@@ -337,10 +337,14 @@ class AnalysisResult(TableMixin):
         value that its label shows in quotes may also be given as it is (``"x / y"``),
         except ``"(all)"`` and ``"(missing)"``, which always mean the whole population
         and the missing values.
+
+        Raises:
+            NotFoundError: No such segment, or no row for it (also a ``KeyError``).
+            ValidationError: ``variant`` is left out and the result has several.
         """
         found_segment = find_segment(segment, self.segments)
         if found_segment is None:
-            raise KeyError(
+            raise NotFoundError(
                 f"no segment {segment!r}; the result has {', '.join(map(repr, self.segments))}"
             )
         segment = found_segment
@@ -355,7 +359,7 @@ class AnalysisResult(TableMixin):
         for r in self.rows:
             if r["segment"] == segment and r["metric"] == metric and r["variant"] == variant:
                 return dict(r)
-        raise KeyError(
+        raise NotFoundError(
             f"no row for segment {segment!r}, metric {metric!r}, variant {variant!r}"
             " (see result.warnings for rows that could not be computed)"
         )
@@ -689,11 +693,10 @@ class AnalysisResult(TableMixin):
             ax: An Axes to draw one metric on.
 
         Returns:
-            The matplotlib Figure.
+            The matplotlib Figure (``ax``'s when given; else a new one that pyplot does
+            not keep open, shown once in a notebook: see :mod:`hypokit._plotting`).
         """
-        import matplotlib.pyplot as plt
-
-        from hypokit._plotting import literal
+        from hypokit._plotting import literal, new_figure
 
         metrics = [metric] if metric is not None else list(self.metrics)
         for m in metrics:
@@ -703,9 +706,9 @@ class AnalysisResult(TableMixin):
         if ax is not None and len(metrics) != 1:
             raise ValidationError("ax= draws one metric; pass metric= too.")
         if ax is None:
-            fig, axes = plt.subplots(
-                1,
-                len(metrics),
+            fig, axes = new_figure(
+                nrows=1,
+                ncols=len(metrics),
                 figsize=(5 * len(metrics), 0.45 * len(self.segments) + 1.8),
                 squeeze=False,
                 sharey=True,

@@ -57,12 +57,12 @@ class ImpactNode:
         return "\n".join((self.label, *self.notes))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ImpactMap:
     """An impact map; ``to_mermaid()`` for a diagram, ``to_text()`` for a tree.
 
     In Jupyter, the map displays as its Mermaid diagram (``_repr_markdown_``);
-    ``print(impact)`` shows the text tree.
+    ``print(impact)`` and ``repr(impact)`` show the text tree.
     """
 
     roots: tuple[ImpactNode, ...]
@@ -129,6 +129,9 @@ class ImpactMap:
         return "\n".join(out)
 
     def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
         return self.to_text()
 
     def _repr_markdown_(self) -> str:

@@ -255,12 +255,12 @@ class OverTime(TableMixin):
             label: The legend label of the line (default: the method).
 
         Returns:
-            The matplotlib Figure.
+            The matplotlib Figure (``ax``'s when given; else a new one that pyplot does
+            not keep open, shown once in a notebook: see :mod:`hypokit._plotting`).
         """
-        import matplotlib.pyplot as plt
         from matplotlib.ticker import PercentFormatter
 
-        from hypokit._plotting import in_legend, legend, literal
+        from hypokit._plotting import in_legend, legend, literal, new_figure
 
         if scale not in ("lift", "effect"):
             raise ValidationError(f"scale == {scale!r}, must be 'lift' or 'effect'.")
@@ -280,7 +280,7 @@ class OverTime(TableMixin):
         lo = np.array([r[f"{scale}_ci_low"] for r in rows], dtype=float)
         hi = np.array([r[f"{scale}_ci_high"] for r in rows], dtype=float)
         if ax is None:
-            fig, ax = plt.subplots(figsize=(7, 3.5))
+            fig, ax = new_figure(figsize=(7, 3.5))
         else:
             fig = ax.figure  # type: ignore[assignment]
         name = label or self.method

@@ -7,6 +7,12 @@ caller (segments, variants, metrics, columns, dates) goes through :func:`literal
 An automatic legend leaves out every label that starts with ``_`` (matplotlib's mark of
 an unlabelled artist): hypokit's own lines are tagged with :func:`in_legend` and
 :func:`legend` always lists them.
+
+Every public ``plot()`` returns a matplotlib ``Figure`` made by :func:`new_figure`,
+which pyplot does not keep open: in a notebook, a cell ending with ``result.plot()``
+shows the figure once (the returned object), not a second time when the inline backend
+shows pyplot's open figures. Given ``ax=``, a plot draws there and returns that axes'
+figure, which stays the caller's.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.legend import Legend
 
-__all__ = ["in_legend", "legend", "literal"]
+__all__ = ["in_legend", "legend", "literal", "new_figure"]
 
 _GID = "hypokit-legend"
 A = TypeVar("A")
@@ -53,3 +60,17 @@ def legend(ax: Axes, **kwargs: Any) -> Legend:
             entries.append((artist, str(artist.get_label())))
     entries += auto.values()  # containers (bars, error bars) are not children
     return ax.legend([h for h, _ in entries], [t for _, t in entries], **kwargs)
+
+
+def new_figure(**subplots: Any) -> tuple[Figure, Any]:
+    """A figure and its axes (``plt.subplots(**subplots)``) that pyplot does not keep open.
+
+    pyplot makes it, so the backend in use (the notebook's inline one) renders it, then
+    lets it go: a notebook shows the figure that a plot returns, once, and a script keeps
+    it with ``fig.savefig(...)``.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(**subplots)
+    plt.close(fig)
+    return fig, axes

@@ -1900,6 +1900,9 @@ def prioritize(hypotheses: Iterable[Hypothesis], *, by: Score = "ice") -> pd.Dat
         rice, evpi, evi, statement``. Hypotheses without the chosen score come last
         with no rank; ties are broken by id.
 
+    Raises:
+        ValidationError: ``hypotheses`` is not a list of hypotheses, or ``by`` is unknown.
+
     Examples:
         >>> from hypokit._records import ICE, Hypothesis, prioritize
         >>> hs = [Hypothesis(id=i, change=i, metric="converted", expected_effect=0.1,
@@ -1914,7 +1917,14 @@ def prioritize(hypotheses: Iterable[Hypothesis], *, by: Score = "ice") -> pd.Dat
 
     by = check_choice("by", by, SCORES)
     records: list[dict[str, Any]] = []
+    given: object = hypotheses  # a user may pass anything
+    if not isinstance(given, Iterable) or isinstance(given, str | bytes | Hypothesis):
+        raise ValidationError(
+            f"hypotheses == {short_repr(hypotheses)}, must be a list of hk.Hypothesis."
+        )
     for h in hypotheses:
+        if not isinstance(h, Hypothesis):
+            raise ValidationError(f"hypotheses contains {short_repr(h)}, must be hk.Hypothesis.")
         records.append(
             {
                 "id": h.id,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from scipy import special
 
 from hypokit import stats
-from hypokit._errors import ValidationError
+from hypokit._errors import NotFoundError, ValidationError
 from hypokit._metrics import Mean, Metric, PerSegment, Proportion, Ratio, _SizingInputs, value_for
 from hypokit._results import TableMixin, format_number
 from hypokit._validate import (
@@ -40,6 +40,7 @@ from hypokit._validate import (
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["Correction", "LookSchedule", "SegmentPlan", "SizingPlan", "mde", "power", "size"]
 
@@ -348,10 +349,11 @@ class SizingPlan(TableMixin):
         return tuple(r.segment for r in self.rows)
 
     def __getitem__(self, segment: str) -> SegmentPlan:
+        """The plan of one segment; :class:`~hypokit.NotFoundError` (a ``KeyError``) if none."""
         for r in self.rows:
             if r.segment == segment:
                 return r
-        raise KeyError(f"no segment {segment!r}; the plan has {', '.join(self.segments)}")
+        raise NotFoundError(f"no segment {segment!r}; the plan has {', '.join(self.segments)}")
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -515,7 +517,7 @@ class SizingPlan(TableMixin):
         *,
         days: int | None = None,
         ax: Axes | None = None,
-    ) -> Axes:
+    ) -> Figure:
         """Plot power (or the detectable effect) against days of traffic, per segment.
 
         Args:
@@ -526,15 +528,16 @@ class SizingPlan(TableMixin):
             ax: A matplotlib Axes to draw on.
 
         Returns:
-            The matplotlib Axes.
+            The matplotlib Figure (``ax``'s when given; else a new one that pyplot does
+            not keep open, shown once in a notebook: see :mod:`hypokit._plotting`).
         """
-        import matplotlib.pyplot as plt
-
-        from hypokit._plotting import in_legend, legend, literal
+        from hypokit._plotting import in_legend, legend, literal, new_figure
 
         kind = check_choice("kind", kind, ("power", "mde"))
         if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+            fig, ax = new_figure(figsize=(7, 4))
+        else:
+            fig = ax.figure  # type: ignore[assignment]
         points = self.curve(days)
         relative = self._design.relative
         key = "power" if kind == "power" else ("mde_relative" if relative else "mde")
@@ -558,7 +561,7 @@ class SizingPlan(TableMixin):
             ax.set_yscale("log")
             ax.set_title(f"Detectable effect at power {self.target_power:g}, per segment")
         legend(ax, title="segment", fontsize="small")
-        return ax
+        return fig
 
 
 @dataclass(frozen=True, repr=False)

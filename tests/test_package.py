@@ -1,6 +1,5 @@
-"""The package's shape: the public names, the light import, the layering."""
+"""The package's shape: the public names, the light import (layers: test_layers.py)."""
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -59,25 +58,6 @@ def test_sizing_does_not_load_pandas_or_plotting():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0] if node.level == 0 else "")
-    return names
-
-
-@pytest.mark.parametrize("path", sorted((PACKAGE / "stats").glob("*.py")), ids=lambda p: p.name)
-def test_stats_core_is_pure(path):
-    """The statistics core uses numpy and scipy only: no data frames, widgets or plots."""
-    allowed = {"__future__", "math", "typing", "dataclasses", "collections", "enum", "numpy",
-               "scipy", "hypokit", "functools", "warnings", "numbers", ""}  # fmt: skip
-    assert _imports(path) <= allowed, _imports(path) - allowed
 
 
 def test_error_hierarchy():

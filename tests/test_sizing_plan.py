@@ -63,7 +63,7 @@ def test_mde_at_inverts_power_at(plan):
 
 @pytest.mark.parametrize("kind", ["power", "mde"])
 def test_plot_draws_one_line_per_segment(plan, kind):
-    ax = plan.plot(kind)
+    (ax,) = plan.plot(kind).axes
     labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
     assert labels == ["new", "returning"]
     matplotlib.pyplot.close("all")

@@ -5,6 +5,7 @@ Nothing here knows about data frames, widgets or records; the layers above
 """
 
 from hypokit._errors import SolveError
+from hypokit._public import publish
 from hypokit.stats._bayes import (
     PRIOR_SCALES,
     BayesResult,
@@ -149,3 +150,6 @@ __all__ = [
     "t_n",
     "t_power",
 ]
+
+# Public classes and functions print as hypokit.stats.X (hypokit._public).
+publish(globals(), __all__, "hypokit.stats")

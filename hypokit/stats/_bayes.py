@@ -105,7 +105,7 @@ class Prior:
     >>> Prior(a=0)
     Traceback (most recent call last):
     ...
-    hypokit._errors.ValidationError: a == 0, must be greater than 0.
+    hypokit.ValidationError: a == 0, must be greater than 0.
     """
 
     a: float = 1.0

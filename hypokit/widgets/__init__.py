@@ -26,6 +26,7 @@ of its own. Every form is an object whose widgets are attributes (``form.fields`
 
 from __future__ import annotations
 
+from hypokit._public import publish
 from hypokit.widgets._board import Board
 from hypokit.widgets._conclude import ConcludePanel
 from hypokit.widgets._hypothesis import HypothesisForm
@@ -45,3 +46,6 @@ __all__ = [
     "ReviewQueue",
     "SizingPanel",
 ]
+
+# Public classes print as hypokit.widgets.X (hypokit._public).
+publish(globals(), __all__, "hypokit.widgets")

@@ -110,8 +110,9 @@ def test_the_sizing_plots(kind):
     baseline = dict(zip(LABELS, np.linspace(0.05, 0.3, len(LABELS)), strict=True))
     traffic = dict.fromkeys(LABELS, 500)
     plan = hk.size(hk.Proportion(baseline=baseline), mde=0.2, relative=True, traffic=traffic)
-    ax = plan.plot(kind)
-    texts = shown(ax.figure)
+    fig = plan.plot(kind)
+    (ax,) = fig.axes
+    texts = shown(fig)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert [literal(s) for s in plan.segments] == legend  # every segment, "_hidden" too
     for label in LABELS:
