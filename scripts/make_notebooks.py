@@ -109,23 +109,26 @@ def without_outputs(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
-def difference(source: Path, context: int = 2, limit: int = 40) -> str | None:
+def difference(
+    source: Path, committed: Path | None = None, *, context: int = 2, limit: int = 40
+) -> str | None:
     """How the committed notebook differs from ``source``, as a short diff; None if it doesn't.
 
     Compares the notebooks' JSON as this script writes it: every cell, its id, tags and
     text, and the notebook's metadata. The outputs and execution counts of worked
-    examples come from running them, and are left out of the comparison.
+    examples come from running them, and are left out of the comparison. ``committed``:
+    the file to compare, if not the notebook's own.
     """
-    path = target(source)
-    name = path.relative_to(ROOT).as_posix()
+    name = target(source).relative_to(ROOT).as_posix()
+    path = target(source) if committed is None else committed
     if not path.exists():
         return f"{name} is missing: run python scripts/make_notebooks.py {source.stem}"
     built = build(source)
-    committed = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    kept = nbformat.read(path, as_version=nbformat.NO_CONVERT)
     if executed(source):
-        built, committed = without_outputs(built), without_outputs(committed)
+        built, kept = without_outputs(built), without_outputs(kept)
     want = nbformat.writes(built).splitlines()
-    have = nbformat.writes(committed).splitlines()
+    have = nbformat.writes(kept).splitlines()
     if want == have:
         return None
     lines = list(
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         known |= {s.stem: s for s in chosen if stems.count(s.stem) == 1}
         unknown = [n for n in args.names if n not in known]
         if unknown:
-            parser.error(f"no source named {', '.join(unknown)}; known: {', '.join(known)}")
+            parser.error(f"no source named {', '.join(unknown)}; known: {', '.join(stems)}")
         chosen = [known[n] for n in args.names]
     if args.check:
         problems = [p for p in map(difference, chosen) if p is not None]
