@@ -211,12 +211,16 @@ def root(tmp_path_factory):
     for registry in NOTEBOOKS.values():
         _registry(folder / registry)
     _stand_in_notebook(folder / "stand-in-form.ipynb", NOTEBOOKS["stand-in-form"])
-    new_notebook(
-        "hypothesis",
-        "hypothesis-form",
-        {"registry_path": NOTEBOOKS["hypothesis-form"]},
-        folder=folder,
-    )
+    # Written from the server's root, as `hypokit new` is run: the notebook reads its
+    # relative paths from the folder it was written in.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        new_notebook(
+            "hypothesis",
+            "hypothesis-form",
+            {"registry_path": NOTEBOOKS["hypothesis-form"]},
+            folder=folder,
+        )
     return folder
 
 
