@@ -173,7 +173,10 @@ def clean(page: Any, path: str) -> None:
 
 
 def click(page: Any, path: str, target: Any) -> None:
-    """Click, wait until the kernel has handled it, and check that it raised nothing."""
+    """Click a button that shows its whole label, wait for the kernel, check it raised nothing."""
+    target.wait_for(state="visible")
+    label, cut = target.evaluate("e => [e.textContent.trim(), e.scrollWidth > e.clientWidth]")
+    assert not cut, f"the button {label!r} shows only part of its label"
     target.click()
     kernel_barrier(page, path)
     clean(page, path)
