@@ -10,14 +10,15 @@ use its widgets, typing no Python:
 1. hypothesis: fill the hypothesis form (the change, ``converted``, mobile with a
    success criterion, desktop with a guardrail), Save, then move it to planned under
    Lifecycle;
-2. sizing: the sizing panel, filled from the parameters, records its plan on the
-   hypothesis (**Record the plan**): its experiment holds the plan;
+2. sizing: the sizing panel, filled from the parameters, with the data source typed,
+   records its plan on the hypothesis (**Record the plan**): its experiment holds it;
 3. status: the board shows the hypothesis, planned; **Start it** starts it and its
-   experiment;
-4. monitor: it reads the data so far and says what next, with the analysis command;
-5. analysis (written with the command the monitor gave): the metric picker lists the
-   CSV's columns; the conclude panel shows the verdicts and a drafted learning, which
-   the product manager rewrites, then **Save the conclusion**;
+   experiment, and the board gives the command that writes its monitor;
+4. monitor (written with that command, and the CSV's date column): it reads the data
+   so far, says it is ready to analyse, and gives the analysis command;
+5. analysis (written with that command): the metric picker lists the CSV's columns;
+   the conclude panel shows the verdicts and a drafted learning, which the product
+   manager rewrites, then **Save the conclusion**;
 6. learning-review and okr-review: open and run cleanly.
 
 After each notebook no cell and no click may have raised (:func:`cell_errors`, and
@@ -160,6 +161,17 @@ def new(kind: str, name: str, *parameters: str) -> str:
     return f"notebooks/{name}.ipynb"
 
 
+def hypokit(command: str, *more: str) -> str:
+    """A ``hypokit new`` command a notebook gave, run as it says (with ``more`` arguments).
+
+    Returns the notebook's path in the project.
+    """
+    args = [*shlex.split(command), *more]
+    assert args[:2] == ["hypokit", "new"], command
+    assert main(args[1:]) == 0
+    return f"notebooks/{args[3]}.ipynb"
+
+
 def run(page: Any, lab: JupyterLab, path: str) -> None:
     """Open the notebook, run all its cells, and check that none raised."""
     open_notebook(page, lab, path)
@@ -270,6 +282,7 @@ def size_it(page: Any, lab: JupyterLab, project: Path) -> None:
     assert selected(panel.locator(".hk-field-hypothesis select").first).startswith(
         f"{HYPOTHESIS} (planned)"
     )
+    set_field(panel, "data_source", DATA)  # where its data will be: the board says so
     record = panel.locator(".hk-record-plan").first
     expect(record).to_be_enabled()
     click(page, path, record)
@@ -281,6 +294,7 @@ def size_it(page: Any, lab: JupyterLab, project: Path) -> None:
     assert experiment["hypothesis"] == HYPOTHESIS
     assert experiment["status"] == "planned"
     assert experiment["start"] == STARTED_ON
+    assert experiment["data_source"] == DATA
     # The plan of the parameters, as hk.size makes it (the template's defaults).
     expected = hk.size(
         hk.Proportion(baseline=RATES), mde=0.25, relative=True, traffic=TRAFFIC,
@@ -295,7 +309,8 @@ def size_it(page: Any, lab: JupyterLab, project: Path) -> None:
     assert hypothesis["history"] == [{"status": "planned", "date": PLANNED_ON}]
 
 
-def start_it_on_the_board(page: Any, lab: JupyterLab, project: Path) -> None:
+def start_it_on_the_board(page: Any, lab: JupyterLab, project: Path) -> str:
+    """Start it on the board; return the command the board gives to monitor it."""
     from playwright.sync_api import expect
 
     path = new("status", "board", f"registry_path={RECORDS}", f"as_of={STARTED_ON}")
@@ -312,7 +327,11 @@ def start_it_on_the_board(page: Any, lab: JupyterLab, project: Path) -> None:
     expect(messages).to_contain_text(f"Started experiment {EXPERIMENT} on {STARTED_ON}")
     # Redrawn: the card is running now, and says how to monitor it.
     running = board.locator(".hk-board-running .hk-board-card").filter(has_text=HYPOTHESIS)
-    expect(running).to_contain_text(f"hypokit new monitor {HYPOTHESIS}-monitor")
+    command = running.locator(".hk-board-instruction code").first
+    expect(command).to_have_text(
+        f"hypokit new monitor {HYPOTHESIS}-monitor -p data_path={DATA} "
+        f"-p registry_path={RECORDS} -p experiment_id={EXPERIMENT}"
+    )
     expect(board.locator(".hk-board-planned .hk-board-card")).to_have_count(0)
 
     hypothesis = read(project, f"hypotheses/{HYPOTHESIS}.yaml")
@@ -320,17 +339,16 @@ def start_it_on_the_board(page: Any, lab: JupyterLab, project: Path) -> None:
     assert hypothesis["history"][-1] == {"status": "running", "date": STARTED_ON}
     experiment = read(project, f"experiments/{EXPERIMENT}.yaml")
     assert (experiment["status"], experiment["start"]) == ("running", STARTED_ON)
+    return command.inner_text()
 
 
-def monitor_it(page: Any, lab: JupyterLab, project: Path) -> str:
-    """Run the monitor; return the analysis command it gives."""
+def monitor_it(page: Any, lab: JupyterLab, project: Path, command: str) -> str:
+    """Write the monitor with the board's command and run it; return the command it gives."""
     from playwright.sync_api import expect
 
     before = files(project)
-    path = new(
-        "monitor", f"{HYPOTHESIS}-monitor", f"experiment_id={EXPERIMENT}", f"data_path={DATA}",
-        f"registry_path={RECORDS}", "date_column=day", f"as_of={LOOKED_ON}",
-    )  # fmt: skip
+    # Their CSV's date column is "day"; the day of this look is the last of the data.
+    path = hypokit(command, "-p", "date_column=day", "-p", f"as_of={LOOKED_ON}")
     run(page, lab, path)
     outputs = page.locator(".jp-OutputArea-output.jp-RenderedMarkdown")
     decision = outputs.filter(has_text=re.compile("Ready to analyse")).first
@@ -350,13 +368,10 @@ def monitor_it(page: Any, lab: JupyterLab, project: Path) -> str:
 
 
 def analyse_and_conclude(page: Any, lab: JupyterLab, project: Path, command: str) -> None:
+    """Write the analysis with the monitor's command, run it and conclude in its panel."""
     from playwright.sync_api import expect
 
-    # The command the monitor gave, run in the project's folder as it says.
-    args = shlex.split(command)
-    assert args[:2] == ["hypokit", "new"]
-    assert main(args[1:]) == 0
-    path = f"notebooks/{args[3]}.ipynb"
+    path = hypokit(command)
     run(page, lab, path)
 
     picker = page.locator(".hk-metric-picker").first
@@ -442,10 +457,10 @@ def test_a_product_manager_runs_the_whole_loop_in_the_browser(page, lab, project
         size_it(page, lab, project)
         no_second_registry(project)
     with step(page, lab, "3-status"):
-        start_it_on_the_board(page, lab, project)
+        command = start_it_on_the_board(page, lab, project)
         no_second_registry(project)
     with step(page, lab, "4-monitor"):
-        command = monitor_it(page, lab, project)
+        command = monitor_it(page, lab, project, command)
         no_second_registry(project)
     with step(page, lab, "5-analysis"):
         analyse_and_conclude(page, lab, project, command)
