@@ -68,6 +68,7 @@ EXPERIMENT = f"{HYPOTHESIS}-test"
 # The days of the loop: the data runs from 2026-10-05 for 14 days (tests/_loop.py).
 PLANNED_ON = dt.date(2026, 10, 1)
 STARTED_ON = dt.date(2026, 10, 5)
+BOARD_READ_ON = dt.date(2026, 10, 6)  # the start is dated back to the day it went live
 LOOKED_ON = dt.date(2026, 10, 18)
 REVIEWED_ON = dt.date(2026, 10, 20)
 
@@ -313,12 +314,14 @@ def start_it_on_the_board(page: Any, lab: JupyterLab, project: Path) -> str:
     """Start it on the board; return the command the board gives to monitor it."""
     from playwright.sync_api import expect
 
-    path = new("status", "board", f"registry_path={RECORDS}", f"as_of={STARTED_ON}")
+    path = new("status", "board", f"registry_path={RECORDS}", f"as_of={BOARD_READ_ON}")
     run(page, lab, path)
     board = page.locator(".hk-board").first
     card = board.locator(".hk-board-planned .hk-board-card").filter(has_text=HYPOTHESIS)
     expect(card).to_have_count(1, timeout=SHOWN)
     expect(card).to_contain_text(f"experiment '{EXPERIMENT}' planned")
+    expect(board.locator(".hk-field-move_date input").first).to_have_value(str(BOARD_READ_ON))
+    set_field(board, "move_date", str(STARTED_ON))
     click(page, path, card.locator(".hk-board-start").first)
     messages = board.locator(".hk-messages").first
     expect(messages).to_contain_text(
