@@ -13,6 +13,7 @@ stays visible.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -23,6 +24,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -288,6 +290,29 @@ _ERRORS = f"""path => {{
         .map(o => o.ename + ': ' + o.evalue);
 }}"""
 
+# Every error and printed traceback the kernel publishes, whatever caused it: a cell, or
+# a widget's callback (whose traceback JupyterLab shows in no cell, only in its log).
+_WATCH_KERNEL = f"""path => {{
+    const kernel = {_PANEL}(path).sessionContext.session.kernel;
+    const seen = (window.__hkKernelErrors = window.__hkKernelErrors || {{}});
+    if (seen[path] && seen[path].kernel === kernel.id) return null;
+    const found = [];
+    found.kernel = kernel.id;
+    seen[path] = found;
+    kernel.iopubMessage.connect((_, msg) => {{
+        const type = msg.header.msg_type;
+        if (type === 'error') {{
+            found.push(msg.content.ename + ': ' + msg.content.evalue);
+        }} else if (type === 'stream'
+                && msg.content.text.includes('Traceback (most recent call last)')) {{
+            found.push(msg.content.text.slice(0, 2000));
+        }}
+    }});
+    return null;
+}}"""
+
+_KERNEL_ERRORS = """path => Array.from((window.__hkKernelErrors || {})[path] || [])"""
+
 # A widget's click reaches the kernel as a comm message on the shell channel; an empty,
 # silent execute request sent after it is answered only once the click is handled.
 _BARRIER = f"""path => {_PANEL}(path).sessionContext.session.kernel
@@ -320,9 +345,46 @@ def cell_errors(page: Any, path: str) -> list[str]:
     return errors
 
 
+def watch_kernel(page: Any, path: str) -> None:
+    """Record every error the kernel of the open notebook ``path`` publishes from now on.
+
+    Unlike :func:`cell_errors`, this also sees a widget callback that raised: its
+    traceback goes to JupyterLab's log, not to a cell. Call it before running the cells.
+    """
+    page.evaluate(_WATCH_KERNEL, path)
+
+
+def kernel_errors(page: Any, path: str) -> list[str]:
+    """The errors and printed tracebacks seen since :func:`watch_kernel`."""
+    errors: list[str] = page.evaluate(_KERNEL_ERRORS, path)
+    return errors
+
+
 def kernel_barrier(page: Any, path: str) -> None:
     """Wait until the kernel of ``path`` has handled every message the page sent so far."""
     page.evaluate(_BARRIER, path)
+
+
+@contextlib.contextmanager
+def chromium_browser(chromium: str) -> Iterator[Any]:
+    """Headless Chromium through Playwright, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser: Any, width: int = 1280, height: int = 1000) -> Any:
+    """A page in a context of its own (close it with ``page.context.close()``)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(30_000)
+    return context.new_page()
 
 
 def screenshot(target: Any, name: str) -> Path:

@@ -4,7 +4,8 @@ A user opens the rendered ``hypothesis`` template, runs all cells, fills the for
 segments and clicks Save; the record must then be in the YAML registry with the typed
 values. A small stand-in form with the same CSS classes (``hk-field-<name>``,
 ``hk-segment``, ``hk-add-segment``, ``hk-save``, ``hk-messages``, ``hk-error-<name>``)
-checks the server, browser and notebook machinery on its own.
+checks the server, browser and notebook machinery on its own; a button whose click
+raises checks that such an error is seen, though JupyterLab shows it in no cell.
 
 Screenshots (the filled form after saving, the page on failure) go to
 ``$HYPOKIT_TEST_ARTIFACTS`` or ``test-artifacts/``. Without Playwright or Chromium the
@@ -12,7 +13,6 @@ tests skip, except under CI (``$CI`` set), where they fail.
 """
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -23,15 +23,18 @@ import hypokit as hk
 from hypokit._templates import new_notebook
 from tests import _browser
 from tests._browser import (
-    CHROMIUM_ARGS,
     JupyterLab,
     cell_errors,
+    chromium_browser,
     kernel_barrier,
+    kernel_errors,
+    new_page,
     open_notebook,
     require_browser,
     run_all_cells,
     screenshot,
     set_field,
+    watch_kernel,
 )
 
 # Each notebook saves to its own registry, relative to the server's root (the notebooks'
@@ -190,19 +193,37 @@ def _registry(folder: Path) -> hk.Registry:
     return registry
 
 
-def _stand_in_notebook(path: Path, registry: str) -> Path:
+def _notebook(path: Path, *cells: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "display_name": "Python 3 (ipykernel)",
         "language": "python",
         "name": "python3",
     }
-    nb.cells = [
-        nbformat.v4.new_code_cell(f"registry_path = {registry!r}"),
-        nbformat.v4.new_code_cell(STAND_IN_FORM),
-    ]
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in cells]
     nbformat.write(nb, path)
     return path
+
+
+def _stand_in_notebook(path: Path, registry: str) -> Path:
+    return _notebook(path, f"registry_path = {registry!r}", STAND_IN_FORM)
+
+
+# A button whose click raises: JupyterLab shows the traceback in no cell.
+RAISING_BUTTON = """\
+import ipywidgets as w
+
+button = w.Button(description="Fail")
+button.add_class("hk-fail")
+
+
+def fail(_):
+    raise RuntimeError("the click failed")
+
+
+button.on_click(fail)
+button
+"""
 
 
 @pytest.fixture(scope="module")
@@ -212,19 +233,17 @@ def root(tmp_path_factory):
     for registry in NOTEBOOKS.values():
         _registry(folder / registry)
     _stand_in_notebook(folder / "stand-in-form.ipynb", NOTEBOOKS["stand-in-form"])
-    # As a user does: hypokit new runs in the server's root, so that the registry path is
-    # relative to it (the notebook records the folder hypokit new ran in).
-    here = Path.cwd()
-    os.chdir(folder)
-    try:
+    _notebook(folder / "raising-button.ipynb", RAISING_BUTTON)
+    # Written from the server's root, as `hypokit new` is run: the notebook reads its
+    # relative paths from the folder it was written in.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
         new_notebook(
             "hypothesis",
             "hypothesis-form",
             {"registry_path": NOTEBOOKS["hypothesis-form"]},
             folder=folder,
         )
-    finally:
-        os.chdir(here)
     return folder
 
 
@@ -241,23 +260,13 @@ def lab(root, chromium, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser(chromium) as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser, lab, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(30_000)
-    page = context.new_page()
+    page = new_page(browser)
     failed = request.session.testsfailed
     try:
         yield page
@@ -266,7 +275,7 @@ def page(browser, lab, request):
             name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
             screenshot(page, f"{name}-failure.png")
             print(lab.log()[-4000:])
-        context.close()
+        page.context.close()
 
 
 def _fill_and_save(page, lab, root, notebook):
@@ -275,6 +284,7 @@ def _fill_and_save(page, lab, root, notebook):
     registry = root / NOTEBOOKS[notebook]
     path = f"{notebook}.ipynb"
     open_notebook(page, lab, path)
+    watch_kernel(page, path)
     run_all_cells(page, path)
     assert cell_errors(page, path) == []
     form = page.locator(".hk-hypothesis-form").first
@@ -327,6 +337,8 @@ def _fill_and_save(page, lab, root, notebook):
     ]
     # The preview shows the statement of what was saved.
     assert " ".join(h.statement.split()) in " ".join(preview.inner_text().split())
+    # No click raised in the kernel (a callback's traceback shows in no cell).
+    assert kernel_errors(page, path) == []
 
 
 @pytest.mark.slow
@@ -337,6 +349,19 @@ def test_stand_in_form_saves_a_hypothesis_from_the_browser(page, lab, root):
 @pytest.mark.slow
 def test_hypothesis_template_form_saves_a_hypothesis_from_the_browser(page, lab, root):
     _fill_and_save(page, lab, root, "hypothesis-form")
+
+
+@pytest.mark.slow
+def test_a_click_that_raises_is_seen_though_no_cell_shows_it(page, lab):
+    path = "raising-button.ipynb"
+    open_notebook(page, lab, path)
+    watch_kernel(page, path)
+    run_all_cells(page, path)
+    assert kernel_errors(page, path) == []
+    page.locator(".hk-fail").first.click()
+    kernel_barrier(page, path)
+    assert cell_errors(page, path) == []
+    assert kernel_errors(page, path) == ["RuntimeError: the click failed"]
 
 
 @pytest.mark.parametrize("ci", ["1", "true"])

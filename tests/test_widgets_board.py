@@ -211,6 +211,25 @@ def test_review_its_learning_opens_the_queue(folder):
     assert text(board.cards["h-stale"]) == "nothing to do"
 
 
+def carrying(widget, cls):
+    """The widgets under ``widget`` (itself included) that have the class ``cls``."""
+    found = [widget] if cls in getattr(widget, "_dom_classes", ()) else []
+    for child in getattr(widget, "children", ()):
+        found += carrying(child, cls)
+    return found
+
+
+def test_a_class_names_one_kind_of_element(folder):
+    board = Board(folder, as_of=AS_OF)
+    board.cards["h-stale"].action.click()  # the review queue opens below the board
+    board.act("a-idea")  # and a sizing panel
+    # hk-board-review is the button's: the area the queue opens in has a class of its own
+    assert carrying(board.widget, "hk-board-review") == [board.cards["h-stale"].action]
+    assert carrying(board.widget, "hk-board-review-area") == [board.review_area]
+    assert carrying(board.widget, "hk-board-size") == [board.cards["a-idea"].action]
+    assert carrying(board.widget, "hk-board-sizing-area") == [board.sizing_area]
+
+
 def test_a_contradicted_learning_is_in_the_queue(folder):
     reg = hk.Registry(folder)
     reg.save(learning("newer", "f-done", dt.date(2026, 11, 25), contradicts=["g-learning"]))

@@ -179,6 +179,10 @@ def test_the_picker_lists_the_columns_with_the_parameters_as_defaults(sample):
         exclude=["variant", "segment"],
     )
     assert list(picker.rows) == ["user_id", "day", "converted", "revenue", "pre_revenue"]
+    for column, row in picker.rows.items():  # what the browser tests find the columns by
+        assert "hk-metric-row" in row.box._dom_classes
+        assert "hk-metric-column" in row.label._dom_classes
+        assert f"<b>{column}</b>" in row.label.value
     assert picker.rows["user_id"].fields["kind"].disabled  # text: not a metric
     assert picker.rows["converted"].values_kind == "0/1"
     assert picker.parameters() == {

@@ -58,6 +58,17 @@ def test_the_button_names_the_hypothesis_picked(folder):
     assert "hk-record-plan" in p.record_button._dom_classes
 
 
+def test_the_button_is_as_wide_as_its_label(folder):
+    # At ipywidgets' fixed width it read "Record the plan o..." in the browser
+    # (tests/test_browser_loop.py checks that every button clicked shows its label).
+    b = panel(folder, hypothesis_id="express-pay").record_button
+    assert b.description == "Record the plan on express-pay"
+    assert (b.layout.width, b.layout.min_width) == (
+        "max-content",
+        "var(--jp-widgets-inline-width-short)",  # short labels keep the usual width
+    )
+
+
 def test_record_writes_the_experiment_and_plans_the_idea(folder):
     recorded = []
     p = panel(

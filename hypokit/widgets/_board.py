@@ -110,7 +110,8 @@ class Board(Panel):
         date: The date of the moves (``hk-field-move_date``).
         reload_button: Reads the registry again (``hk-reload``).
         sizing_panel, review_queue: The panel and the queue opened last (or None).
-        sizing_area, review_area: Where they are shown.
+        sizing_area, review_area: Where they are shown (classes ``hk-board-sizing-area``
+            and ``hk-board-review-area``).
         messages: What the actions did.
         widget: The root box (class ``hk-board``).
 
@@ -155,9 +156,9 @@ class Board(Panel):
         self.caption.add_class("hk-board-caption")
         self.board_box = w.VBox([])
         self.sizing_area = w.VBox([])
-        self.sizing_area.add_class("hk-board-sizing")
+        self.sizing_area.add_class("hk-board-sizing-area")
         self.review_area = w.VBox([])
-        self.review_area.add_class("hk-board-review")
+        self.review_area.add_class("hk-board-review-area")  # not the button's hk-board-review
         self.widget.children = [
             w.HTML(f"<h3>The loop on {self.as_of}</h3>"),
             self.caption,

@@ -271,9 +271,22 @@ def with_error(widget: Any, label: Any) -> Any:
     return w.HBox([widget, label])
 
 
+#: A button is as wide as its label, and never narrower than ipywidgets' default button.
+BUTTON_LAYOUT = {"width": "max-content", "min_width": "var(--jp-widgets-inline-width-short)"}
+
+
 def button(description: str, cls: str, *, style: str = "", tooltip: str = "") -> Any:
-    """A button with the class ``cls``."""
-    b = w.Button(description=description, button_style=style, tooltip=tooltip)
+    """A button with the class ``cls``, wide enough for its whole label.
+
+    ipywidgets gives every button one fixed width and cuts a longer label with an
+    ellipsis: "Record the plan on express-pay" showed as "Record the plan o...".
+    """
+    b = w.Button(
+        description=description,
+        button_style=style,
+        tooltip=tooltip,
+        layout=w.Layout(**BUTTON_LAYOUT),
+    )
     b.add_class(cls)
     return b
 

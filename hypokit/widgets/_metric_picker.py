@@ -42,6 +42,8 @@ class MetricRow:
             ``covariate`` (a mean's CUPED covariate, ``""``: none) and ``denominator``
             (a ratio's), classes ``hk-field-<name>``.
         error: The message beside the row (``hk-error-metric``).
+        label: The column's name and what it holds (class ``hk-metric-column``; the
+            name in bold).
         box: The row's box.
     """
 
@@ -90,11 +92,12 @@ class MetricRow:
             ),
         }
         self.error = error_label("metric")
-        name = w.HTML(
+        self.label = w.HTML(
             f"<b>{html.escape(column)}</b> <i>({values_kind})</i>",
             layout=w.Layout(width="16em"),
         )
-        self.box = w.HBox([name, *self.fields.values(), self.error])
+        self.label.add_class("hk-metric-column")
+        self.box = w.HBox([self.label, *self.fields.values(), self.error])
         self.box.add_class("hk-metric-row")
         for widget in self.fields.values():
             widget.observe(on_change, names="value")
