@@ -23,7 +23,8 @@ __all__ = ["ACTIONS", "STAGES", "Board", "board"]
 #: The stages of the loop, in order; concluded covers validated, invalidated, inconclusive.
 STAGES = ("idea", "planned", "running", "concluded", "archived")
 
-#: The next actions, each with what does it (the form or command, and its code).
+#: The next actions, each with what does it (the form or command, and its code); ``ID``
+#: reads as the hypothesis's id on the board.
 ACTIONS: dict[str, str] = {
     "size": "size it: the sizing template (hypokit new sizing NAME) records the plan",
     "plan": "plan it: hypokit hypotheses plan ID (or registry.move(ID, 'planned'))",
@@ -149,7 +150,7 @@ def board(registry: Registry, *, as_of: dt.date) -> Board:
                 "stage": stage,
                 "status": h.status,
                 "action": action,
-                "next": ACTIONS[action],
+                "next": ACTIONS[action].replace(" ID", f" {h.id}").replace("(ID,", f"({h.id!r},"),
                 "detail": detail,
                 "experiment": experiment,
                 "learning": learning,

@@ -72,6 +72,14 @@ def test_board_says_what_to_do_next(tmp_path: Path) -> None:
     assert [r["key_result"] for r in table.rows][-1] == "(no key result)"
     assert table.rows[0]["objective"] == "checkout"
     assert "expired" in next(r for r in table.rows if r["hypothesis"] == "h-stale")["detail"]
+    # The next step names the hypothesis, never a placeholder.
+    steps = {r["hypothesis"]: r["next"] for r in table.rows}
+    assert steps["b-idea-sized"] == (
+        "plan it: hypokit hypotheses plan b-idea-sized (or registry.move('b-idea-sized', "
+        "'planned'))"
+    )
+    assert steps["c-planned"].startswith("start it: hypokit hypotheses start c-planned ")
+    assert not any(" ID" in s or "(ID" in s for s in steps.values())
     assert str(table).startswith(
         "The loop on 2026-12-01: 2 idea, 1 planned, 2 running, 3 concluded"
     )

@@ -162,9 +162,15 @@ def test_the_review_templates_link_back_to_the_next_notebook(project):
 
 
 def test_the_hypothesis_template_saves_to_the_projects_registry(project):
+    before = sorted(p.relative_to(project) for p in (project / "records").rglob("*.yaml"))
     new("hypothesis", "ideas", "-p", "registry_path=records", "-p", "as_of=2026-10-20")
     nb = execute(project / "notebooks" / "ideas.ipynb")
     clean(nb)
+    # By default the template's own example records stay out of the user's registry.
+    after = sorted(p.relative_to(project) for p in (project / "records").rglob("*.yaml"))
+    assert after == before
+    new("hypothesis", "kept", "-p", "registry_path=records", "-p", "save=True")
+    clean(execute(project / "notebooks" / "kept.ipynb"))
     assert (project / "records" / "hypotheses" / "notify-ready.yaml").is_file()
     no_second_registry(project)
 

@@ -338,6 +338,7 @@ class Board(Panel):
             mde=h.expected_effect,
             relative=h.relative,
             correction="holm" if len(segments) > 1 else None,
+            whole_weeks=True,  # as the sizing template: whole weeks cover weekly cycles
             registry=self.registry,
             hypothesis_id=h.id,
             as_of=self.as_of,

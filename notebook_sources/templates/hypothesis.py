@@ -8,8 +8,9 @@
 # them.
 #
 # 1. Set the **parameters** (`registry_path = None` works in a temporary folder with
-#    example records; point it at your registry to keep what you write).
-# 2. Edit the objective, key result and hypotheses below.
+#    example records; point it at your registry to keep what you write with the form).
+# 2. Write with the form, or edit the objective, key result and hypotheses in code below
+#    and set `save = True` to keep them in your registry too.
 # 3. Run all cells, then read the statements aloud: if one sounds vague, make it precise.
 
 # %% tags=["parameters"]
@@ -19,7 +20,7 @@ import datetime
 registry_path = None  # your registry folder; None: a temporary one with example records
 as_of = datetime.date(2026, 11, 22)  # the date to check on (a date or "YYYY-MM-DD")
 rank_by = "ice"  # "ice", "rice" or "evi"
-save = True  # save the objective, key result and hypotheses to the registry
+save = False  # True: also save the example records written in code below to your registry
 
 # %%
 import datetime
@@ -67,7 +68,7 @@ key_result = hk.KeyResult(
     target=0.45,
     deadline=datetime.date(2027, 3, 31),
 )
-if save:
+if save or example:  # the form below offers them
     registry.save(objective)
     registry.save(key_result)
 
@@ -165,7 +166,7 @@ hk.prioritize(hypotheses, by=rank_by)
 # or links to a record that does not exist.
 
 # %%
-if save:
+if save or example:
     for record in hypotheses:
         registry.save(record)
 for finding in registry.check(as_of=as_of):
