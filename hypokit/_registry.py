@@ -1250,6 +1250,7 @@ class Registry:
                 self._check_unchanged(path)
                 self._check_id_free(record, path)
                 _remove_temporaries(path.parent)
+                data = self._edited(record, path, data)
                 _atomic_write(path, data)
         except OSError as exc:
             raise RegistryError(
@@ -1261,6 +1262,40 @@ class Registry:
         self._files[record.id] = path
         self.errors = [e for e in self.errors if e.path != path]
         return path
+
+    def _edited(self, record: Record, path: Path, fresh: bytes) -> bytes:
+        """What to write for ``record``: its file as it is, with the new values, or ``fresh``.
+
+        Call it under the lock, once :meth:`_check_unchanged` passed. A file that the
+        registry read as a record and that is not exactly what :func:`to_yaml` would
+        write (it has comments, its keys in another order, values spelt another way) is
+        updated in place by :func:`hypokit._yaml_edit.edited`, so that comments and the
+        user's order survive the save; the result is read back, and used only when it
+        reads as the record. Otherwise (a new file, a broken one, an untouched one)
+        ``fresh``, the file :func:`to_yaml` writes.
+        """
+        stored = self._records.get(record.id)
+        if stored is None or self._files.get(record.id) != path:
+            return fresh
+        try:
+            fingerprint, raw, _ = _read_bounded(path)
+        except OSError:
+            return fresh
+        if raw is None or fingerprint != self._hashes.get(path) or raw == to_yaml(stored).encode():
+            return fresh
+        new = record.to_dict()
+        try:
+            text = raw.decode("utf-8")
+            _, old = _parse(text)  # within the limits, no duplicate keys: as it was read
+            if not isinstance(old, dict):  # pragma: no cover - it was read as a record
+                return fresh
+            from hypokit._yaml_edit import edited, same
+
+            data = edited(text, old, new).encode("utf-8")
+            _, written = _parse(data.decode("utf-8"))
+        except Exception:  # whatever fails here, the fresh file is right
+            return fresh
+        return data if len(data) <= MAX_FILE_BYTES and same(written, new) else fresh
 
     def save_conclusion(self, conclusion: RegistryConclusion) -> list[Path]:
         """Save a reviewed conclusion whole, and mark the learnings it contradicts.
