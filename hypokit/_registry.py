@@ -697,9 +697,7 @@ def _fingerprint(path: Path) -> str | None:
 
 
 # ---------------------------------------------------------------------- writing
-#: The lock file, in the registry's folder (add it to ``.gitignore``). Each holder
-#: writes its process id, host and the time into it, so that a save that waits too
-#: long can say who holds the lock.
+#: The lock file, in the registry's folder (add ``.hypokit.lock*`` to ``.gitignore``).
 LOCK_FILE = ".hypokit.lock"
 
 #: Seconds a save waits for the registry's lock before it gives up
@@ -709,30 +707,69 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 #: The temporary files of :func:`_atomic_write`: ``.<record>.yaml.<8 hex digits>.tmp``.
 _TEMPORARY = re.compile(r"\.[a-z0-9][a-z0-9._-]*\.yaml\.[0-9a-f]{8}\.tmp")
 
+#: Where the lock's holder writes who it is (pid, host, start time), so that a save
+#: that waits too long can say. A file beside the lock file: ``filelock`` owns the lock
+#: file's bytes (older releases truncate it when they open it to wait; on a file system
+#: without ``flock`` it keeps its own marker there).
+HOLDER_FILE = LOCK_FILE + ".holder"
+
 
 @contextlib.contextmanager
 def _locked(root: Path, timeout: float) -> Iterator[None]:
-    """Hold the registry's exclusive lock: ``flock`` on ``root / LOCK_FILE``.
+    """Hold the registry's exclusive lock on ``root / LOCK_FILE``, through ``filelock``.
 
-    The lock ends with the process that holds it (a crash or ``kill -9`` releases
-    it), so a lock that is not released is held by a live process, stuck or busy.
+    ``filelock`` takes ``flock`` on POSIX and ``msvcrt.locking`` on Windows: the lock
+    ends with the process that holds it (a crash or ``kill -9`` releases it), so a lock
+    that is not released is held by a live process, stuck or busy. The holder writes
+    its pid, host and start time in :data:`HOLDER_FILE`.
 
     Raises:
         RegistryError: The lock was not released within ``timeout`` seconds; the
             message names the lock file and its holder, as far as it wrote itself in.
         OSError: The lock file cannot be created or locked.
     """
-    if sys.platform == "win32":  # pragma: no cover - no flock; the check is not atomic
-        yield
-        return
-    import fcntl
+    import filelock
 
     lock = root / LOCK_FILE
+    held = filelock.FileLock(lock, timeout=timeout)
     try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        held.acquire(timeout=timeout, poll_interval=0.005)
+    except filelock.Timeout:
+        raise _timed_out(root, timeout) from None
+    except PermissionError:  # another user's lock file, which filelock opens to write
+        if sys.platform == "win32":  # pragma: no cover
+            raise
+        writable = False
+    else:
         writable = True
-    except PermissionError:  # another user's lock file: locking needs no write access
-        fd, writable = os.open(lock, os.O_RDONLY), False
+    with contextlib.ExitStack() as stack:
+        if writable:
+            stack.callback(held.release)
+        else:
+            stack.enter_context(_locked_read_only(root, timeout))
+        _write_note(root)
+        yield
+
+
+def _timed_out(root: Path, timeout: float) -> RegistryError:
+    return RegistryError(
+        f"{root / LOCK_FILE}: the registry is locked by {_holder(root)}, which did not "
+        f"release it within {timeout:g} s; nothing was saved. If that process is stuck, "
+        "stop it; else try again, or wait longer (Registry(path, lock_timeout=SECONDS), "
+        "--lock-timeout)."
+    )
+
+
+@contextlib.contextmanager
+def _locked_read_only(root: Path, timeout: float) -> Iterator[None]:
+    """The lock through a read-only descriptor: ``flock`` needs no write access.
+
+    For a lock file that another user created (mode 644), which ``filelock`` refuses;
+    POSIX only. The same ``flock`` as ``filelock``'s, on the same file.
+    """
+    import fcntl
+
+    fd = os.open(root / LOCK_FILE, os.O_RDONLY)
     try:
         deadline = time.monotonic() + timeout
         pause = 0.001
@@ -743,29 +780,32 @@ def _locked(root: Path, timeout: float) -> Iterator[None]:
             except BlockingIOError:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise RegistryError(
-                        f"{lock}: the registry is locked by {_holder(fd)}, which did not "
-                        f"release it within {timeout:g} s; nothing was saved. If that process "
-                        "is stuck, stop it; else try again, or wait longer "
-                        "(Registry(path, lock_timeout=SECONDS), --lock-timeout)."
-                    ) from None
+                    raise _timed_out(root, timeout) from None
                 time.sleep(min(pause, left))
                 pause = min(2 * pause, 0.02)
-        if writable:
-            note = f"pid {os.getpid()} on {socket.gethostname()}, since "
-            note += dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC\n")
-            with contextlib.suppress(OSError):  # who holds it is a courtesy (a full disk)
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, note.encode(), 0)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _holder(fd: int) -> str:
-    """Who holds the lock, as its holder wrote it in the lock file."""
+def _write_note(root: Path) -> None:
+    """Write who holds the lock (pid, host, time) into :data:`HOLDER_FILE`, if it can."""
+    note = f"pid {os.getpid()} on {socket.gethostname()}, since "
+    note += dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC\n")
+    with contextlib.suppress(OSError):  # who holds it is a courtesy (a full disk)
+        fd = os.open(root / HOLDER_FILE, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0))
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, note.encode())
+        finally:
+            os.close(fd)
+
+
+def _holder(root: Path) -> str:
+    """Who holds the lock, as its holder wrote it in :data:`HOLDER_FILE`."""
     try:
-        note = os.pread(fd, 200, 0).decode("utf-8", "replace")
+        with open(root / HOLDER_FILE, "rb") as fh:
+            note = fh.read(200).decode("utf-8", "replace")
     except OSError:
         note = ""
     note = " ".join(note.split())
@@ -779,8 +819,6 @@ def _remove_temporaries(folder: Path) -> None:
     temporary file while it holds the lock, so a temporary file found then belongs to
     a writer that is gone, never to one that is still writing.
     """
-    if sys.platform == "win32":  # pragma: no cover - no lock to make it safe
-        return
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
             if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
@@ -816,6 +854,28 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk (after a rename), where folders can be opened.
+
+    Without it, a power cut soon after a save may lose the rename on some file
+    systems. Windows cannot open a folder this way, and some file systems refuse to
+    sync one: the rename is done either way, so this never fails a save.
+    """
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 # ------------------------------------------------------------------ shelf life
@@ -1430,6 +1490,7 @@ class Registry:
             with _locked(self.path, self.lock_timeout):
                 self._check_unchanged(path)
                 path.unlink()
+                _sync_folder(path.parent)
         except OSError as exc:
             raise RegistryError(
                 f"{_printable(str(path))} could not be deleted: {_reason(exc, path)}."
