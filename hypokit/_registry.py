@@ -1319,11 +1319,14 @@ class Registry:
         record, path, data = prepared
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Edited from the bytes the registry knows (else written afresh), before the
+            # lock: the lock is held for no longer than before, and the check under it
+            # refuses the save if the file is no longer those bytes.
+            data = self._edited(record, path, data)
             with _locked(self.path, self.lock_timeout):
                 self._check_unchanged(path)
                 self._check_id_free(record, path)
                 _remove_temporaries(path.parent)
-                data = self._edited(record, path, data)
                 _atomic_write(path, data)
         except OSError as exc:
             raise RegistryError(
@@ -1339,7 +1342,8 @@ class Registry:
     def _edited(self, record: Record, path: Path, fresh: bytes) -> bytes:
         """What to write for ``record``: its file as it is, with the new values, or ``fresh``.
 
-        Call it under the lock, once :meth:`_check_unchanged` passed. A file that the
+        The file is used only while it holds the bytes the registry read (their SHA-256);
+        the save's check under the lock makes sure it still does. A file that the
         registry read as a record and that is not exactly what :func:`to_yaml` would
         write (it has comments, its keys in another order, values spelt another way) is
         updated in place by :func:`hypokit._yaml_edit.edited`, so that comments and the

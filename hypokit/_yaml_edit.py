@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import io
 import math
+import warnings
 from typing import Any
 
 import yaml
@@ -178,10 +179,12 @@ def edited(text: str, old: dict[str, Any], new: dict[str, Any]) -> str:
             writes a fresh file.
     """
     rt = _yaml(text)
-    document = rt.load(text)
-    if not isinstance(document, CommentedMap):
-        raise ValueError("not a mapping")
-    result = _merge(document, old, new)
-    out = io.StringIO()
-    rt.dump(result, out)
+    with warnings.catch_warnings():  # a reused anchor, ...: the text was read already
+        warnings.simplefilter("ignore")
+        document = rt.load(text)
+        if not isinstance(document, CommentedMap):
+            raise ValueError("not a mapping")
+        result = _merge(document, old, new)
+        out = io.StringIO()
+        rt.dump(result, out)
     return out.getvalue()

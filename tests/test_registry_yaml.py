@@ -213,3 +213,57 @@ def test_comments_and_key_order_survive_ten_edits_through_forms_cli_and_api(fold
     for record in again:
         assert again.get(record.id) == record
     assert Registry(folder).check(as_of=dt.date(2026, 11, 12)) is not None
+
+
+def _saved(tmp_path, text, change):
+    """Write ``text`` as objective ``o``, save it changed by ``change``; the new text."""
+    from hypokit._records import Objective
+
+    (tmp_path / "objectives").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "objectives" / "o.yaml").write_text(text)
+    registry = Registry(tmp_path)
+    assert registry.errors == []
+    record = registry.get("o", Objective).model_copy(update=change)
+    registry.save(record)
+    again = Registry(tmp_path)
+    assert again.get("o") == record  # the values are right, whatever the path taken
+    return (tmp_path / "objectives" / "o.yaml").read_text()
+
+
+def test_a_file_as_hypokit_writes_it_is_written_as_before(tmp_path):
+    from hypokit._records import Objective
+    from hypokit._registry import to_yaml
+
+    old = Objective(id="o", title="Before", description="a\nb")
+    text = _saved(tmp_path, to_yaml(old), {"title": "After"})
+    assert text == to_yaml(old.model_copy(update={"title": "After"}))
+
+
+def test_the_users_key_order_is_kept_and_new_keys_come_last_in_field_order(tmp_path):
+    text = _saved(
+        tmp_path,
+        "title: Before  # t\nid: o\n",
+        {"title": "yes", "description": "1_000", "end": dt.date(2027, 1, 1)},
+    )
+    # The comment keeps its column; 'yes' and '1_000' are quoted, PyYAML would read them
+    # as true and 1000.
+    assert text == (
+        "title: 'yes'   # t\nid: o\ndescription: '1_000'\nstatus: active\nend: 2027-01-01\n"
+    )
+
+
+def test_anchors_and_aliases_never_give_wrong_values(tmp_path):
+    text = _saved(tmp_path, "# c\nid: o\ntitle: &t Same\ndescription: *t\n", {"title": "Other"})
+    assert text.startswith("# c\nid: o\ntitle: Other\n")
+
+
+def test_when_the_round_trip_fails_the_file_is_written_afresh(tmp_path, monkeypatch):
+    import hypokit._yaml_edit
+
+    def broken(*args):
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(hypokit._yaml_edit, "edited", broken)
+    assert _saved(tmp_path, "# c\nid: o\ntitle: Before\n", {"title": "After"}) == (
+        "id: o\ntitle: After\nstatus: active\n"
+    )
