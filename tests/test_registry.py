@@ -144,7 +144,8 @@ def test_layout_one_file_per_record_grouped_by_kind(registry):
     root = registry.path
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     assert files == [
-        ".hypokit.lock",  # the lock that saves take, naming its holder
+        ".hypokit.lock",  # the lock that saves take
+        ".hypokit.lock.holder",  # who holds it
         "experiments/express-pay-test.yaml",
         "hypotheses/express-pay.yaml",
         "key_results/kr-conversion.yaml",
@@ -201,8 +202,9 @@ def test_round_trip_of_a_concluded_hypothesis_and_its_learning(tmp_path, result)
 
 def test_no_temporary_files_are_left(registry):
     registry.save(hypothesis(title="renamed"))
-    assert [p.relative_to(registry.path) for p in registry.path.rglob(".*")] == [
-        Path(".hypokit.lock")
+    assert sorted(p.relative_to(registry.path) for p in registry.path.rglob(".*")) == [
+        Path(".hypokit.lock"),
+        Path(".hypokit.lock.holder"),
     ]
 
 

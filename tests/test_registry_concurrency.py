@@ -10,7 +10,7 @@ import multiprocessing
 import time
 
 from hypokit._errors import RegistryError
-from hypokit._records import Hypothesis, Objective, SegmentCriteria
+from hypokit._records import Hypothesis, Learning, Objective, SegmentCriteria
 from hypokit._registry import Registry
 
 PER_PROCESS = 200
@@ -111,3 +111,79 @@ def test_two_processes_saving_the_same_record_one_wins_and_the_other_is_told(tmp
     on_disk = Registry(tmp_path).get("checkout", Objective)
     assert on_disk.title == last_saved
     assert on_disk.end == dt.date(2026, 12, 31)
+
+
+SHARED = """\
+# shared by every worker: each appends its marks to segments
+id: {id}
+believed: b
+observed: o  # kept through every save
+learned: l
+decision: pivot
+evidence:
+  - kind: ab_test
+recorded: 2026-09-01
+segments:
+  - start
+"""
+
+
+def _learning(lid, **kw):
+    return Learning(
+        id=lid, believed="b", observed="o", learned="l", decision="pivot",
+        evidence=[{"kind": "ab_test"}], recorded=dt.date(2026, 9, 1), **kw,
+    )  # fmt: skip
+
+
+def save_and_share(path, worker, count, shared, start):
+    """Save ``count`` new learnings; after every fifth, append a mark to each shared one.
+
+    A save refused because another worker changed the shared file since this registry
+    read it is retried after reading the folder again, as a user would.
+    """
+    registry = Registry(path)
+    start.wait(TIMEOUT)
+    retries = 0
+    for i in range(count):
+        registry.save(_learning(f"w{worker}-{i:03d}"))
+        if i % 5 != 4:
+            continue
+        for sid in shared:
+            for _ in range(200):
+                record = registry.get(sid, Learning)
+                mark = f"w{worker}-{i:03d}"
+                try:
+                    registry.save(record.model_copy(update={"segments": [*record.segments, mark]}))
+                    break
+                except RegistryError as exc:
+                    if "changed on disk since this registry read it" not in str(exc):
+                        raise
+                    retries += 1
+                    registry.reload()
+            else:  # pragma: no cover - starved
+                raise AssertionError(f"worker {worker} never saved {sid}")
+    return retries
+
+
+def test_four_processes_saving_distinct_and_shared_records_lose_nothing(tmp_path):
+    workers, count, shared = 4, 40, ["shared-a", "shared-b"]
+    for sid in shared:
+        (tmp_path / "learnings").mkdir(exist_ok=True)
+        (tmp_path / "learnings" / f"{sid}.yaml").write_text(SHARED.format(id=sid))
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(workers)
+    _run(ctx, save_and_share, [(tmp_path, w, count, shared, start) for w in range(workers)])
+    registry = Registry(tmp_path)
+    assert registry.errors == []
+    mine = sorted(r.id for r in registry.records(Learning) if r.id not in shared)
+    assert mine == sorted(f"w{w}-{i:03d}" for w in range(workers) for i in range(count))
+    marks = sorted(f"w{w}-{i:03d}" for w in range(workers) for i in range(4, count, 5))
+    for sid in shared:
+        segments = registry.get(sid, Learning).segments
+        assert segments[0] == "start"
+        assert sorted(segments[1:]) == marks  # every append is there, none twice
+        text = registry.path_of(sid).read_text()
+        assert text.startswith("# shared by every worker")
+        assert "observed: o  # kept through every save\n" in text
+    names = [f.name for f in (tmp_path / "learnings").iterdir()]
+    assert len(names) == workers * count + len(shared)  # no temporary files left behind

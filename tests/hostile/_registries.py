@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import hypokit._registry as registry_module
-from hypokit._registry import LOCK_FILE, RecordFileError, Registry
+from hypokit._registry import HOLDER_FILE, LOCK_FILE, RecordFileError, Registry
 
 AS_OF = dt.date(2026, 11, 10)
 
@@ -51,14 +51,14 @@ def write_good(root: Path) -> None:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every regular file under ``root`` and its bytes, but the lock (which saves take).
+    """Every regular file under ``root`` and its bytes, but the lock and its holder's note.
 
     Links and special files are left out.
     """
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.is_symlink() and p.name != LOCK_FILE
+        if p.is_file() and not p.is_symlink() and p.name not in (LOCK_FILE, HOLDER_FILE)
     }
 
 

@@ -29,7 +29,7 @@ import pytest
 from hypokit._cli import main
 from hypokit._errors import RegistryError, ValidationError
 from hypokit._records import Hypothesis, Learning, Objective
-from hypokit._registry import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, Registry, to_yaml
+from hypokit._registry import DEFAULT_LOCK_TIMEOUT, HOLDER_FILE, LOCK_FILE, Registry, to_yaml
 from tests.hostile._registries import GOOD_IDS, snapshot, write_good
 
 TIMEOUT = 60  # seconds for a child process to get where it is going (it takes about one)
@@ -129,7 +129,7 @@ def test_a_stuck_lock_holder_times_out_naming_the_lock_and_its_holder(root, chil
     holder.wait(TIMEOUT)
     registry.save(objective(title="Mine"))
     assert Registry(root).get("checkout").title == "Mine"
-    assert f"pid {os.getpid()} on " in (root / LOCK_FILE).read_text()
+    assert f"pid {os.getpid()} on " in (root / HOLDER_FILE).read_text()
 
 
 def test_the_command_line_times_out_on_a_stuck_holder(root, children, capsys):
@@ -173,10 +173,11 @@ def test_a_bad_lock_timeout_on_the_command_line(root, capsys, value):
 
 def test_a_lock_file_left_by_a_dead_process_does_not_block(root):
     (root / LOCK_FILE).write_text("pid 999999 on elsewhere, since 2020-01-01 00:00:00 UTC\n")
+    (root / HOLDER_FILE).write_text("pid 999999 on elsewhere, since 2020-01-01 00:00:00 UTC\n")
     began = time.monotonic()
     Registry(root, lock_timeout=5).save(objective(title="Mine"))
     assert time.monotonic() - began < 2
-    assert (root / LOCK_FILE).read_text().startswith(f"pid {os.getpid()} on ")
+    assert (root / HOLDER_FILE).read_text().startswith(f"pid {os.getpid()} on ")
 
 
 def test_a_lock_file_this_user_cannot_write_still_locks(root, monkeypatch):
