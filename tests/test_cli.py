@@ -136,6 +136,18 @@ def test_demo_prints_per_segment_plans_and_writes_the_report(capsys, tmp_path):
     assert "days" in out
 
 
+def test_demo_shows_no_kernel_warning(tmp_path):
+    # ipykernel warns on its stderr that it runs over TCP without encryption; the
+    # report's kernel keeps its start-up messages to itself.
+    result = subprocess.run(
+        [sys.executable, "-m", "hypokit", "demo", "--output-dir", str(tmp_path / "demo")],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "without encryption" not in result.stderr
+    assert "Kernel is running" not in result.stderr
+
+
 def test_console_script_entry_point():
     out = subprocess.run(
         [sys.executable, "-m", "hypokit", "size", "--baseline", "0.1", "--mde", "0.02"],

@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ def files(table: pa.Table, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     pq.write_table(table.slice(0, half), folder / "part-0.parquet")
     pq.write_table(table.slice(half), folder / "part-1.parquet")
     table.to_pandas().to_csv(folder / "units.csv", index=False)
-    with sqlite3.connect(folder / "units.sqlite") as con:
+    with closing(sqlite3.connect(folder / "units.sqlite")) as con, con:
         table.to_pandas().to_sql("units", con, index=False)
     return {
         "parquet": folder / "units.parquet",

@@ -16,6 +16,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,8 @@ def files(table: pa.Table, kind: str, tmp_path_factory: pytest.TempPathFactory) 
     pq.write_table(table.slice(0, half), folder / "part-0.parquet")
     pq.write_table(table.slice(half), folder / "part-1.parquet")
     to_pandas(table).to_csv(folder / "units.csv", index=False)
-    with sqlite3.connect(folder / "units.sqlite") as con:  # arm declared TEXT/INTEGER/BOOLEAN
+    # arm declared TEXT/INTEGER/BOOLEAN
+    with closing(sqlite3.connect(folder / "units.sqlite")) as con, con:
         to_pandas(table).to_sql("units", con, index=False, dtype={"arm": SQLITE[kind]})
     return {
         "parquet": folder / "units.parquet",
@@ -273,7 +275,7 @@ def test_integer_labels_sort_by_value_on_every_engine(
     pq.write_table(t.slice(0, 4), tmp_path / "part-0.parquet")
     pq.write_table(t.slice(4), tmp_path / "part-1.parquet")
     to_pandas(t).to_csv(tmp_path / "units.csv", index=False)
-    with sqlite3.connect(tmp_path / "units.sqlite") as con:
+    with closing(sqlite3.connect(tmp_path / "units.sqlite")) as con, con:
         to_pandas(t).to_sql("units", con, index=False)
     files = {
         "parquet": tmp_path / "units.parquet",

@@ -87,3 +87,41 @@ def test_the_machine_path_check_catches_a_planted_path():
 
     assert machine_path_in(f"data = '{tempfile.gettempdir()}/x.csv'") is not None
     assert machine_path_in("data = 'events/x.csv'") is None
+
+
+def _imported_top_level_modules(folder: Path) -> set[str]:
+    import ast
+
+    names = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_imported_third_party_module_is_declared():
+    import sys
+    from importlib.metadata import packages_distributions
+
+    project = _pyproject()["project"]
+    declared = {_norm(Requirement(r).name) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        declared |= {_norm(Requirement(r).name) for r in extra}
+    modules = _imported_top_level_modules(ROOT / "hypokit")
+    third_party = sorted(m for m in modules - {"hypokit"} if m not in sys.stdlib_module_names)
+    assert {"nbformat", "nbclient", "nbconvert", "IPython", "traitlets"} <= set(third_party)
+    distributions = packages_distributions()
+    undeclared = {
+        module: distributions.get(module)
+        for module in third_party
+        if not {_norm(d) for d in distributions.get(module, [])} & declared
+    }
+    assert undeclared == {}
+
+
+def test_sdist_has_what_the_tests_read():
+    include = _pyproject()["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
+    assert {".ci", "hypokit", "templates", "tests", "README.md", "environment.yml"} <= set(include)

@@ -12,6 +12,7 @@ import csv
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ def _sqlite(table: Table, path: Path) -> Any:
     kinds = {pa.string(): "TEXT", pa.int64(): "INTEGER", pa.bool_(): "BOOLEAN"}
     columns = ", ".join(f"{_quote(n)} {kinds.get(_arrow_type(v), 'REAL')}" for n, v in table)
     rows = list(zip(*[v for _, v in table], strict=True))
-    with sqlite3.connect(path) as con:
+    with closing(sqlite3.connect(path)) as con, con:
         con.execute(f"CREATE TABLE t ({columns})")
         con.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(table))})", rows)
     return ibis.sqlite.connect(path).table("t")

@@ -22,6 +22,7 @@ import math
 import shutil
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -185,7 +186,7 @@ def _parquet(df: pd.DataFrame, folder: Path) -> Path:
 
 def _sqlite(df: pd.DataFrame, folder: Path) -> Any:
     path = folder / "units.sqlite"
-    with sqlite3.connect(path) as con:
+    with closing(sqlite3.connect(path)) as con, con:
         df.to_sql("units", con, index=False, if_exists="replace")
     return ibis.sqlite.connect(path).table("units")
 

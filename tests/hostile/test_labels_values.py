@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +229,7 @@ def test_sqlite_values_of_two_types_that_print_alike(tmp_path: Path) -> None:
     """SQLite keeps 1 and '1' apart in a column without a type: refused, not merged."""
     import ibis
 
-    with sqlite3.connect(tmp_path / "u.sqlite") as con:
+    with closing(sqlite3.connect(tmp_path / "u.sqlite")) as con, con:
         con.execute("CREATE TABLE u (seg, arm TEXT, y REAL)")
         con.executemany("INSERT INTO u VALUES (?, ?, ?)", [(1, "a", 1.0), ("1", "b", 2.0)])
     table = ibis.sqlite.connect(tmp_path / "u.sqlite").table("u")
@@ -371,7 +372,7 @@ def test_aggregate_sql_writes_the_same_labels(engine: str, request: pytest.Fixtu
         con.register("units", df)
         rows = con.execute(hk.aggregate_sql("units", **kwargs)).fetchall()
     elif engine == "sqlite":
-        with sqlite3.connect(":memory:") as con:
+        with closing(sqlite3.connect(":memory:")) as con, con:
             df.to_sql("units", con, index=False)
             rows = con.execute(hk.aggregate_sql("units", **kwargs)).fetchall()
     else:
