@@ -1424,11 +1424,13 @@ def _lift(
     lo = np.where(bounded, lo, -np.inf)
     hi = np.where(bounded, hi, np.inf)
     if alternative != "two-sided":
-        # The lift has the effect's sign: "greater" leaves the upper side open.
+        # The lift has the effect's sign: "greater" leaves the upper side open. An
+        # interval the method cannot give (LOG_UNDEFINED) stays NaN on both sides.
+        undefined = np.isnan(lo) & np.isnan(hi)
         if alternative == "greater":
-            hi = np.full_like(hi, np.inf)
+            hi = np.where(undefined, np.nan, np.inf)
         else:
-            lo = np.full_like(lo, -np.inf)
+            lo = np.where(undefined, np.nan, -np.inf)
     lo = np.where(defined, lo, np.nan)
     hi = np.where(defined, hi, np.nan)
     return lift, lo, hi, reason
