@@ -16,8 +16,8 @@ import hypokit as hk
 from hypokit import stats
 
 #: Exception classes that never leave the module that defines them (it catches them and
-#: raises a HypokitError with the file and line instead).
-INTERNAL = {"hypokit._registry._BadYamlError"}
+#: raises a HypokitError with the file and line instead, or reads the file another way).
+INTERNAL = {"hypokit._registry._BadYamlError", "hypokit._registry._UnusualError"}
 
 #: Optional backends whose modules import their library at the top.
 OPTIONAL = ("pyspark", "ibis", "polars", "duckdb")
