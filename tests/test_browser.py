@@ -226,6 +226,11 @@ button
 """
 
 
+#: Notebooks where every field gets a value it cannot use, and their (empty) registry.
+BAD_INPUT_NOTEBOOKS = {"hypothesis": "hypothesis-bad-input", "sizing": "sizing-bad-input"}
+BAD_REGISTRY = "bad-input-registry"
+
+
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
     """The server's root: a registry and the notebooks that use it."""
@@ -244,6 +249,9 @@ def root(tmp_path_factory):
             {"registry_path": NOTEBOOKS["hypothesis-form"]},
             folder=folder,
         )
+        for kind, name in BAD_INPUT_NOTEBOOKS.items():
+            (folder / BAD_REGISTRY).mkdir(exist_ok=True)
+            new_notebook(kind, name, {"registry_path": BAD_REGISTRY}, folder=folder)
     return folder
 
 
@@ -381,3 +389,74 @@ def test_a_missing_browser_skips_outside_ci(monkeypatch, ci):
         monkeypatch.setenv("CI", ci)
     with pytest.raises(pytest.skip.Exception, match="Chromium"):
         _browser.require_browser()
+
+
+def _opened(page, lab, notebook):
+    from playwright.sync_api import expect
+
+    path = f"{notebook}.ipynb"
+    open_notebook(page, lab, path)
+    watch_kernel(page, path)
+    run_all_cells(page, path)
+    assert cell_errors(page, path) == []
+    expect(page.locator(".hk-messages").first).to_be_attached(timeout=15_000)
+    return path
+
+
+#: (field, what is typed, the message beside the field); then the field is set back.
+SIZING_BAD = [
+    ("alpha", "five percent", "alpha == 'five percent', must be a number."),
+    ("alpha", "1.5", "alpha == 1.5, must be in (0, 1)"),
+    ("power", "", "power is empty; type a number."),
+    ("arms", "1", "arms == 1, must be at least 2."),
+    ("ratio", "-1", "allocation ratio == -1.0, must be greater than 0."),
+]
+
+
+def test_the_sizing_panel_names_every_bad_value_beside_its_field(page, lab, root):
+    from playwright.sync_api import expect
+
+    path = _opened(page, lab, BAD_INPUT_NOTEBOOKS["sizing"])
+    panel = page.locator(".hk-sizing-panel").first
+    expect(panel).to_be_visible(timeout=15_000)
+    for name, typed, message in SIZING_BAD:
+        box = panel.locator(f".hk-field-{name}").first
+        before = box.locator("input").first.input_value()
+        set_field(panel, name, typed)
+        kernel_barrier(page, path)
+        expect(panel.locator(f".hk-error-{name}").first).to_contain_text(message)
+        assert box.locator("input").first.input_value() == typed  # never reset or clamped
+        set_field(panel, name, before)
+        kernel_barrier(page, path)
+        expect(panel.locator(f".hk-error-{name}").first).to_have_text("")
+    assert kernel_errors(page, path) == []
+    assert not any((root / BAD_REGISTRY).rglob("*.yaml"))
+
+
+#: What a hurried product manager types in the hypothesis form.
+FORM_BAD = {
+    "id": "Express Pay!",
+    "change": "",
+    "metric": "",
+    "expected_effect": "a lot",
+    "time_frame_days": "two weeks",
+}
+
+
+def test_the_hypothesis_form_names_every_bad_value_and_saves_nothing(page, lab, root):
+    from playwright.sync_api import expect
+
+    path = _opened(page, lab, BAD_INPUT_NOTEBOOKS["hypothesis"])
+    form = page.locator(".hk-hypothesis-form").first
+    expect(form).to_be_visible(timeout=15_000)
+    for name, value in FORM_BAD.items():
+        set_field(form, name, value)
+    form.locator(".hk-save").first.click()
+    kernel_barrier(page, path)
+    for name in FORM_BAD:
+        expect(form.locator(f".hk-error-{name}").first).to_contain_text(re.compile(r"\w"))
+    expect(form.locator(".hk-error-expected_effect").first).to_contain_text(
+        "'a lot' is not a number"
+    )
+    assert kernel_errors(page, path) == []
+    assert not any((root / BAD_REGISTRY).rglob("*.yaml"))
